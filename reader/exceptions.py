@@ -1,0 +1,55 @@
+"""Every error the library raises on purpose: a base ``ReaderError`` and one-line subclasses.
+
+Third-party errors are mapped to these where they enter (fetching, decoding, engines, ffmpeg), with
+``raise … from exc``, so that the CLI can turn any ``ReaderError`` into a one-line message and an exit status.
+"""
+
+from __future__ import annotations
+
+
+class ReaderError(Exception):
+    """Base class: a failure the user can understand from its message alone."""
+
+    exit_code = 1
+
+
+class UsageError(ReaderError):
+    """The input or an option is malformed (missing file, bad scheme, bad value)."""
+
+    exit_code = 2
+
+
+class FetchError(ReaderError):
+    """The input could not be read or downloaded."""
+
+
+class DecodeError(ReaderError):
+    """The bytes are not text in any encoding we can recognise (binary, empty)."""
+
+
+class ExtractError(ReaderError):
+    """The page holds no article text."""
+
+
+class SegmentError(ReaderError):
+    """The article has nothing speakable in it."""
+
+
+class ConfigError(UsageError):
+    """A voice preset, lexicon or setting is invalid."""
+
+
+class BackendUnavailable(ReaderError):
+    """A synthesis engine is not installed or cannot start; the message says how to install it."""
+
+
+class SynthesisError(ReaderError):
+    """An engine failed to speak a chunk."""
+
+
+class AudioError(ReaderError):
+    """Assembling, encoding or tagging the audio failed (ffmpeg, disk)."""
+
+
+class OutputError(ReaderError):
+    """The output cannot be written (directory missing or read-only, disk full)."""

@@ -1,0 +1,165 @@
+"""Article → speakable chunks: chapters → paragraphs → sentences → clauses, each within a backend's limit.
+
+Sentences end at 。！？；… (closing quotes and brackets stay with their sentence). A sentence longer than the
+limit is cut at ，、：, then at spaces, never inside a number, a Latin word, a 《title》 or a “quotation”
+unless that span alone is too long; a clause with no punctuation at all is cut between words (jieba).
+The limit applies to the *spoken* form (``二零二一年`` is longer than ``2021年``). Chunks with nothing
+speakable in them (lone punctuation, ……) are never produced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from .exceptions import SegmentError
+from .models import Article, Chunk, Pause
+
+_SENTENCE = re.compile(r".*?(?:[。！？!?；;]+|…{1,2}|\.{3,})[”’」』）)\]】\"']*|.+$", re.S)
+_CLAUSE_CUT = re.compile(r"(?<=[，、：,:])")
+# Spans never cut: numbers (with their decimal points, separators, units), Latin words, 《…》 and “…”.
+_PROTECTED = re.compile(r"《[^《》]*》|“[^“”]*”|「[^「」]*」|[0-9０-９][0-9０-９.,:：/\-—%％]*[0-9０-９%％]?|[A-Za-z][A-Za-z0-9'.&-]*")
+_SPEAKABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+Normalizer = Callable[[str], str]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Cut a paragraph after sentence-final punctuation, keeping the punctuation."""
+    return [s.strip() for s in _SENTENCE.findall(paragraph) if s.strip()]
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _PROTECTED.finditer(text)]
+
+
+def _cut_points(text: str, pattern: re.Pattern[str]) -> list[int]:
+    spans = _protected_spans(text)
+    points = []
+    for m in pattern.finditer(text):
+        pos = m.start()
+        if 0 < pos < len(text) and not any(a < pos < b for a, b in spans):
+            points.append(pos)
+    return points
+
+
+def _pack(text: str, points: list[int], fits: Callable[[str], bool]) -> list[str] | None:
+    """Greedily join the pieces between cut points into the fewest chunks that fit; None if one can't."""
+    bounds = [0, *points, len(text)]
+    pieces = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b]]
+    out: list[str] = []
+    for piece in pieces:
+        if out and fits(out[-1] + piece):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out if all(fits(p) for p in out) else None
+
+
+def _word_cuts(text: str) -> list[int]:
+    """Word boundaries (jieba), skipping those inside protected spans."""
+    import jieba  # a dictionary-based segmenter; loaded only for the rare clause with no punctuation
+
+    jieba.setLogLevel(60)
+    spans = _protected_spans(text)
+    points, pos = [], 0
+    for word in jieba.cut(text, HMM=False):
+        pos += len(word)
+        if 0 < pos < len(text) and not any(a < pos < b for a, b in spans):
+            points.append(pos)
+    return points
+
+
+def split_long(sentence: str, fits: Callable[[str], bool]) -> list[str]:
+    """Cut one sentence into pieces that each ``fits``, at the gentlest boundaries that work."""
+    if fits(sentence):
+        return [sentence]
+    for pattern in (_CLAUSE_CUT, re.compile(r"(?<= )")):
+        pieces = _pack(sentence, _cut_points(sentence, pattern), fits)
+        if pieces:
+            return pieces
+    # Some clause is still too long: cut the offenders between words.
+    out: list[str] = []
+    for clause in _pack(sentence, _cut_points(sentence, _CLAUSE_CUT), lambda s: True) or [sentence]:
+        if fits(clause):
+            out.append(clause)
+            continue
+        packed = _pack(clause, _word_cuts(clause), fits)
+        if packed is None:  # a single "word" longer than the limit: cut it by characters
+            packed = _pack(clause, list(range(1, len(clause))), fits) or [clause]
+        out.extend(packed)
+    return out
+
+
+def speakable(text: str) -> bool:
+    return bool(_SPEAKABLE.search(text))
+
+
+def header_lines(article: Article) -> list[str]:
+    """What a broadcaster reads before the text: title, subtitle, source and date."""
+    lines = [article.title]
+    if article.subtitle:
+        lines.append(article.subtitle.lstrip("—－- "))
+    credit = []
+    if article.source:
+        credit.append(f"来源：{article.source}")
+    if article.date:
+        y, m, d = article.date.split("-")
+        credit.append(f"{int(y)}年{int(m)}月{int(d)}日")
+    if credit:
+        lines.append("，".join(credit))
+    return lines
+
+
+def _spoken_line(text: str) -> str:
+    """Headings and titles often separate phrases with spaces or a middle dot: read those as pauses."""
+    text = re.sub(r"(?<=[\u3400-\u9fff”》])\s+(?=[\u3400-\u9fff“《])", "，", text.strip())
+    return re.sub(r"(?<=[\u3400-\u9fff])[·・•](?=[\u3400-\u9fff])", "，", text)
+
+
+def segment(
+    article: Article,
+    max_chars: int,
+    normalize: Normalizer,
+    *,
+    header: bool = True,
+) -> list[Chunk]:
+    """All chunks of the article in reading order; raise ``SegmentError`` if nothing is speakable."""
+    if max_chars < 4:
+        raise ValueError("max_chars must be at least 4")
+    chunks = list(_chunks(article, max_chars, normalize, header))
+    if not any(c.kind == "body" for c in chunks):
+        raise SegmentError(f"{article.title or 'the article'}: nothing speakable in the article text")
+    return chunks
+
+
+def _chunks(article: Article, max_chars: int, normalize: Normalizer, header: bool) -> Iterator[Chunk]:
+    def fits(text: str) -> bool:
+        return len(normalize(text)) <= max_chars
+
+    def pieces(text: str, chapter: int, paragraph: int, kind: str, last_pause: Pause) -> Iterator[Chunk]:
+        sentences = split_sentences(text)
+        out: list[tuple[str, Pause]] = []
+        for si, sentence in enumerate(sentences):
+            parts = split_long(sentence, fits)
+            for pi, part in enumerate(parts):
+                pause: Pause = "clause" if pi < len(parts) - 1 else ("sentence" if si < len(sentences) - 1
+                                                                       else last_pause)
+                out.append((part, pause))
+        for part, pause in out:
+            spoken = normalize(_spoken_line(part) if kind != "body" else part).strip()
+            if not speakable(spoken):
+                continue
+            yield Chunk(text=part.strip(), spoken=spoken, chapter=chapter, paragraph=paragraph,
+                        kind=kind, pause_after=pause)  # type: ignore[arg-type]
+
+    if header:
+        lines = header_lines(article)
+        for i, line in enumerate(lines):
+            yield from pieces(line, 0, -1, "header", "paragraph" if i < len(lines) - 1 else "chapter")
+    for ci, chapter in enumerate(article.chapters):
+        if chapter.title:
+            yield from pieces(chapter.title, ci, -1, "heading", "paragraph")
+        for pi, paragraph in enumerate(chapter.paragraphs):
+            last = pi == len(chapter.paragraphs) - 1
+            yield from pieces(paragraph, ci, pi, "body", "chapter" if last else "paragraph")
