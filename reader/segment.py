@@ -70,24 +70,36 @@ def _word_cuts(text: str) -> list[int]:
     return points
 
 
-def split_long(sentence: str, fits: Callable[[str], bool]) -> list[str]:
-    """Cut one sentence into pieces that each ``fits``, at the gentlest boundaries that work."""
+_LEVELS = (
+    re.compile(r"(?<=[，：,:])"),  # clauses
+    re.compile(r"(?<=[、])"),  # list items
+    re.compile(r"(?<= )"),  # spaces in headings and mixed text
+)
+
+
+def split_long(sentence: str, fits: Callable[[str], bool], level: int = 0) -> list[str]:
+    """Cut one sentence into pieces that each ``fits``, at the gentlest boundaries that work: clauses
+    first, then list items inside a clause that is still too long, then spaces, then words."""
     if fits(sentence):
         return [sentence]
-    for pattern in (_CLAUSE_CUT, re.compile(r"(?<= )")):
-        pieces = _pack(sentence, _cut_points(sentence, pattern), fits)
-        if pieces:
-            return pieces
-    # Some clause is still too long: cut the offenders between words.
+    if level == len(_LEVELS):
+        packed = _pack(sentence, _word_cuts(sentence), fits)
+        if packed is None:  # one "word" longer than the limit: cut it by characters
+            packed = _pack(sentence, list(range(1, len(sentence))), fits) or [sentence]
+        return packed
+    points = _cut_points(sentence, _LEVELS[level])
+    if not points:
+        return split_long(sentence, fits, level + 1)
+    bounds = [0, *points, len(sentence)]
     out: list[str] = []
-    for clause in _pack(sentence, _cut_points(sentence, _CLAUSE_CUT), lambda s: True) or [sentence]:
-        if fits(clause):
-            out.append(clause)
-            continue
-        packed = _pack(clause, _word_cuts(clause), fits)
-        if packed is None:  # a single "word" longer than the limit: cut it by characters
-            packed = _pack(clause, list(range(1, len(clause))), fits) or [clause]
-        out.extend(packed)
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        piece = sentence[a:b]
+        if out and fits(out[-1] + piece):
+            out[-1] += piece
+        elif fits(piece):
+            out.append(piece)
+        else:
+            out.extend(split_long(piece, fits, level + 1))
     return out
 
 

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import SEED
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reader.exceptions import SegmentError
+from reader.extract import extract
+from reader.fetch import read_file
+from reader.models import Article, Chapter
+from reader.segment import segment, split_long, split_sentences
+
+
+def same(text: str) -> str:
+    return text
+
+
+def test_sentences_keep_their_punctuation_and_closing_quotes() -> None:
+    text = "“这些企业已经开始发挥积极作用。”万州区发改委有关负责人说。真的吗？是的！还有；以及……最后"
+    assert split_sentences(text) == [
+        "“这些企业已经开始发挥积极作用。”",
+        "万州区发改委有关负责人说。",
+        "真的吗？",
+        "是的！",
+        "还有；",
+        "以及……",
+        "最后",
+    ]
+
+
+def test_long_sentence_cut_at_commas_within_limit() -> None:
+    sentence = "围绕开放协同，万州区、两江新区携手打造平台载体，促进更高水平、更宽领域的对外开放，在融入国际国内双循环的新发展格局中推动两地外向型经济迈上新台阶。"
+    pieces = split_long(sentence, lambda s: len(s) <= 30)
+    assert "".join(pieces) == sentence
+    assert all(len(p) <= 30 for p in pieces)
+    assert pieces[0].endswith("，")
+
+
+@pytest.mark.parametrize(
+    "protected",
+    ["3.71亿元", "《关于建立万州区两江新区“1+3”对口协同发展工作机制的通知》", "“资源共用、利益共享”", "DeepMind"],
+)
+def test_never_cut_inside_numbers_titles_quotes_or_latin_words(protected: str) -> None:
+    sentence = f"前面有一段比较长的文字，{protected}，后面还有一段比较长的文字，然后结束。"
+    pieces = split_long(sentence, lambda s: len(s) <= max(len(protected) + 2, 16))
+    assert any(protected in p for p in pieces), pieces
+    assert "".join(pieces) == sentence
+
+
+def test_clause_without_punctuation_is_cut_between_words() -> None:
+    sentence = "中华人民共和国国务院办公厅关于进一步优化营商环境降低市场主体制度性交易成本的意见"
+    pieces = split_long(sentence, lambda s: len(s) <= 12)
+    assert "".join(pieces) == sentence and all(len(p) <= 12 for p in pieces)
+    assert "中华人民共和国" in pieces[0]  # a word boundary, not character 12
+
+
+def test_seed_chunks_cover_the_text_in_order_within_limit() -> None:
+    article = extract(read_file(SEED))
+    chunks = segment(article, 40, same)
+    assert all(len(c.spoken) <= 40 for c in chunks)
+    assert chunks[0].kind == "header" and chunks[0].text == article.title
+    headings = [c.text for c in chunks if c.kind == "heading"]
+    assert headings == [c.title for c in article.chapters if c.title]
+    body = "".join(c.text for c in chunks if c.kind == "body")
+    assert re.sub(r"\s", "", body) == re.sub(r"\s", "", "".join(article.paragraphs()))
+    assert [c.chapter for c in chunks] == sorted(c.chapter for c in chunks)
+    assert chunks[-1].pause_after == "chapter"
+
+
+def test_header_is_read_like_a_broadcaster() -> None:
+    article = extract(read_file(SEED))
+    header = [c.text for c in segment(article, 60, same) if c.kind == "header"]
+    assert header == ["推进协作当样板 同心共融经济圈", "万州区两江新区对口协同发展谱新篇", "来源：万州时报，2022年1月28日"]
+
+
+def test_unspeakable_pieces_are_dropped_and_empty_article_refused() -> None:
+    article = Article("标题", [Chapter(None, ["……", "——", "正文。"])])
+    chunks = segment(article, 20, same, header=False)
+    assert [c.text for c in chunks] == ["正文。"]
+    with pytest.raises(SegmentError):
+        segment(Article("标题", [Chapter(None, ["……", "。。。"])]), 20, same)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="中文测试，。、！？；“”《》0123456789.%abc ", min_size=1, max_size=300),
+       st.integers(min_value=6, max_value=60))
+def test_any_paragraph_gives_fitting_speakable_chunks(text: str, limit: int) -> None:
+    article = Article("标题", [Chapter(None, [text])])
+    try:
+        chunks = segment(article, limit, same, header=False)
+    except SegmentError:
+        assert not re.search(r"[\w]", text)
+        return
+    assert all(c.spoken and len(c.spoken) <= limit and re.search(r"\w", c.spoken) for c in chunks)
