@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
+from .config import DEFAULT_PRESET, TARGET_LUFS, Pauses
 from .exceptions import ReaderError
 
 
@@ -42,8 +44,8 @@ def cli() -> None:
               help="text: the article as it will be read; json: the stable machine-readable schema.")
 def extract(source: str, fmt: str) -> None:
     """Print the article of SOURCE (a URL, an .html/.txt file, or - for stdin)."""
-    from .fetch import fetch
     from .extract import extract as extract_article
+    from .fetch import fetch
 
     article = extract_article(fetch(source))
     if fmt == "json":
@@ -63,6 +65,104 @@ def normalize(text: str | None) -> None:
         return
     for line in sys.stdin:
         click.echo(to_spoken(line.rstrip("\n")))
+
+
+def _progress_bar(quiet: bool) -> Any:
+    """A rich progress bar on a terminal; None when piped or --quiet."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("chunks · {task.fields[chars]} chars"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+@cli.command()
+@click.argument("source")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The MP3 to write (default: DATE-TITLE.mp3 in --output-dir).")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Where the default-named MP3 and sidecars go.")
+@click.option("--voice", default=DEFAULT_PRESET, show_default=True, help="A voice preset (see `reader voices`).")
+@click.option("--rate", type=click.FloatRange(0.5, 2.0), help="Speaking rate, 0.5–2.0 (default: the preset's).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Chunk cache directory (default: the user cache directory).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the chunk cache.")
+@click.option("--sentence-pause", type=click.FloatRange(0, 10), default=Pauses.sentence, show_default=True)
+@click.option("--paragraph-pause", type=click.FloatRange(0, 10), default=Pauses.paragraph, show_default=True)
+@click.option("--chapter-pause", type=click.FloatRange(0, 10), default=Pauses.chapter, show_default=True)
+@click.option("--loudness", type=click.FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
+              help="Target integrated loudness in LUFS.")
+@click.option("--no-header", is_flag=True, help="Do not read title, source and date before the text.")
+@click.option("--no-sidecars", is_flag=True, help="Write only the MP3 (no .vtt subtitles or .json manifest).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Chunks synthesized at once (default: the backend's).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate: float | None,
+            cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
+            chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, jobs: int | None,
+            quiet: bool) -> None:
+    """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 with .vtt and .json."""
+    from .pipeline import NarrateOptions
+    from .pipeline import narrate as run
+
+    options = NarrateOptions(
+        voice=voice, rate=rate, output=output, output_dir=output_dir, cache_dir=cache_dir,
+        use_cache=not no_cache, target_lufs=loudness, header=not no_header, sidecars=not no_sidecars,
+        workers=jobs,
+        pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),
+    )
+    bar = _progress_bar(quiet)
+    if bar is None:
+        result = run(source, options)
+    else:
+        with bar:
+            task = bar.add_task("synthesizing", total=None, chars="0")
+
+            def update(p: Any) -> None:
+                bar.update(task, total=p.total, completed=p.done, chars=f"{p.chars_done}/{p.chars_total}")
+
+            def stage(name: str) -> None:
+                bar.update(task, description=name)
+
+            result = run(source, options, progress=update, stage=stage)
+    if not quiet:
+        minutes, seconds = divmod(round(result.duration), 60)
+        click.echo(
+            f"{result.mp3}  {minutes}:{seconds:02d}, {len(result.chapters)} chapters, "
+            f"{len(result.timings)} chunks ({result.cached} cached), "
+            f"{result.assembled.loudness_lufs_after:.1f} LUFS, in {result.seconds:.1f} s"
+        )
+
+
+@cli.command()
+@click.option("--backend", help="Only this backend's voices.")
+def voices(backend: str | None) -> None:
+    """List the voice presets and whether each backend is installed."""
+    from . import backends
+    from .config import load_presets
+
+    presets = load_presets()
+    status: dict[str, tuple[bool, str]] = {}
+    for name in backends.names():
+        if backend and name != backend:
+            continue
+        status[name] = backends.availability(name)
+    for name, p in sorted(presets.items()):
+        if backend and p.backend != backend:
+            continue
+        ok, why = status.get(p.backend, (False, f"unknown backend {p.backend!r}"))
+        mark = "ok" if ok else "unavailable"
+        click.echo(f"{name:14} {p.backend:8} {p.voice:18} rate {p.rate:<4} {mark:11} {p.description}")
+        if not ok:
+            click.echo(f"{'':14} {why}")
 
 
 def main() -> None:

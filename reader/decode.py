@@ -86,11 +86,11 @@ def decode(data: bytes, header_charset: str | None = None, name: str = "input") 
     except UnicodeDecodeError:
         pass
     for label in declared:
-        codec = _codec(label)
-        if codec is None or codec == "utf-8":
+        declared_codec = _codec(label)
+        if declared_codec is None or declared_codec == "utf-8":
             continue
         try:
-            return Decoded(data.decode(codec), codec, first_declared)
+            return Decoded(data.decode(declared_codec), declared_codec, first_declared)
         except UnicodeDecodeError:
             continue
     best = from_bytes(data[:200_000]).best()

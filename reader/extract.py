@@ -154,9 +154,7 @@ class _Meta:
 
 
 def _is_junk_container(tag: Tag) -> bool:
-    attrs = " ".join(
-        [tag.get("id") or ""] + list(tag.get("class") or [])  # type: ignore[operator]
-    )
+    attrs = " ".join([str(tag.get("id") or "")] + [str(c) for c in tag.get_attribute_list("class") if c])
     if not attrs.strip():
         return False
     if not _JUNK_CLASSES.search(attrs):
@@ -261,7 +259,7 @@ def _score_container(soup: BeautifulSoup) -> Tag | None:
         if parent is None:
             continue
         points = 1 + len(re.findall(r"[，。！？；、]", text)) + min(n / 50, 3)
-        level = parent
+        level: Tag | None = parent
         for weight in (1.0, 0.5, 0.25):
             if level is None or level.name in ("html", "[document]"):
                 break
@@ -290,7 +288,7 @@ def _sentence_chars(blocks: Iterable[Block]) -> int:
 
 def html_meta(soup: BeautifulSoup) -> _Meta:
     meta = _Meta()
-    metas = {}
+    metas: dict[str, str] = {}
     for m in soup.find_all("meta"):
         key = str(m.get("name") or m.get("property") or m.get("itemprop") or "").lower()
         if key and m.get("content"):

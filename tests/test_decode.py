@@ -5,7 +5,7 @@ import codecs
 import pytest
 from conftest import FIXTURES
 
-from reader.decode import decode, declared_charsets
+from reader.decode import declared_charsets, decode
 from reader.exceptions import DecodeError
 
 TEXT = "推进协作当样板，同心共融经济圈。两江潮起，平湖浪涌。"
