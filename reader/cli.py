@@ -25,6 +25,10 @@ class _Group(click.Group):
         except ReaderError as exc:
             click.echo(f"reader: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            # click's own usage errors, made one line like ours: "reader: error: Invalid value for '--rate' …"
+            click.echo(f"reader: error: {exc.format_message()}", err=True)
+            ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("reader: interrupted", err=True)
             ctx.exit(130)

@@ -1,0 +1,238 @@
+"""End to end: the real offline engine, real ffmpeg, real files; the seed article narrated once."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEED
+from mutagen.id3 import ID3
+
+from reader.cli import cli
+from reader.exceptions import ConfigError, OutputError, SegmentError
+from reader.ffmpeg import ffmpeg_path, probe_duration
+from reader.models import Article, Chapter
+from reader.pipeline import NarrateOptions, Narration, narrate, narrate_article
+from reader.subtitles import parse_webvtt
+
+SHORT = Article(
+    title="测试标题",
+    date="2023-10-01",
+    source="某某日报",
+    chapters=[
+        Chapter(None, ["这是导语，用来测试朗读。"]),
+        Chapter("第一部分", ["第一部分的正文有两句话。这是第二句话。"]),
+        Chapter("第二部分", ["第二部分的正文，到此结束。"]),
+    ],
+)
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Narration, Narration, Path]:
+    """The seed, narrated cold into a fresh cache, then again warm."""
+    base = tmp_path_factory.mktemp("seed")
+    cache = base / "cache"
+    (base / "cold").mkdir()
+    (base / "warm").mkdir()
+    cold = narrate(str(SEED), NarrateOptions(output_dir=base / "cold", cache_dir=cache))
+    warm = narrate(str(SEED), NarrateOptions(output_dir=base / "warm", cache_dir=cache))
+    return cold, warm, base
+
+
+@pytest.mark.slow
+def test_seed_duration_fits_its_text(seed_run: tuple[Narration, Narration, Path]) -> None:
+    cold, _, _ = seed_run
+    assert cold.mp3.name == "2022-01-28-推进协作当样板 同心共融经济圈.mp3"
+    duration = probe_duration(cold.mp3)
+    assert abs(duration - cold.duration) < 0.1
+    chars = sum(len(re.sub(r"\W", "", t.chunk.text)) for t in cold.timings)
+    speech = sum(t.end - t.start for t in cold.timings)
+    assert 4.0 <= chars / speech <= 6.5, (chars, speech)
+    assert 3.5 <= chars / duration <= 6.0
+
+
+@pytest.mark.slow
+def test_seed_chapters_read_back_by_mutagen_and_ffmpeg(seed_run: tuple[Narration, Narration, Path]) -> None:
+    cold, _, _ = seed_run
+    tags = ID3(cold.mp3)
+    tocs = tags.getall("CTOC")
+    assert len(tocs) == 1 and tocs[0].flags & 0x03 == 0x03  # top level, ordered
+    chaps = {c.element_id: c for c in tags.getall("CHAP")}
+    assert len(chaps) == 8 and list(tocs[0].child_element_ids) == sorted(chaps, key=lambda k: chaps[k].start_time)
+    titles = [chaps[k].sub_frames["TIT2"].text[0] for k in tocs[0].child_element_ids]
+    assert titles[1:] == [c.title for c in cold.article.chapters[1:]]
+    assert titles[1] == "高位推动，建立“1+3”工作机制"
+    assert tags["TIT2"].text[0] == "推进协作当样板 同心共融经济圈" and tags["TPE1"].text[0] == "万州时报"
+    assert "两江潮起，平湖浪涌。" in tags.getall("USLT")[0].text
+
+    # Each chapter starts at the first sample of its heading, as the manifest says.
+    manifest = json.loads(cold.manifest.read_text(encoding="utf-8")) if cold.manifest else {}
+    headings = [c for c in manifest["chunks"] if c["kind"] == "heading"]
+    assert [h["text"] for h in headings] == titles[1:]
+    starts = [chaps[k].start_time for k in tocs[0].child_element_ids]
+    for h, start_ms in zip(headings, starts[1:], strict=True):
+        assert abs(h["start"] * 1000 - start_ms) <= 50
+    assert [round(c["start"] * 1000) for c in manifest["chapters"]] == pytest.approx(starts, abs=1)
+
+    out = subprocess.run([ffmpeg_path(), "-hide_banner", "-i", str(cold.mp3), "-f", "ffmetadata", "-"],
+                         capture_output=True, text=True, check=True).stdout
+    sections = re.findall(r"\[CHAPTER\]\nTIMEBASE=1/1000\nSTART=(\d+)\nEND=(\d+)\ntitle=(.*)", out)
+    assert len(sections) == 8
+    assert sorted(t for _, _, t in sections) == sorted(titles)
+
+
+@pytest.mark.slow
+def test_seed_sidecars(seed_run: tuple[Narration, Narration, Path]) -> None:
+    cold, _, _ = seed_run
+    assert cold.vtt is not None and cold.manifest is not None
+    cues = parse_webvtt(cold.vtt.read_text(encoding="utf-8"))
+    assert cues[0].text == "推进协作当样板 同心共融经济圈"
+    assert all(a.end <= b.start for a, b in zip(cues, cues[1:], strict=False))
+    assert cues[-1].end <= cold.duration + 0.05 and cues[-1].end > cold.duration - 3
+    assert "“这些企业已经开始发挥积极作用，有力推动了万州数字产业化、产业数字化，促进了数字经济快速发展。”" in [
+        c.text for c in cues
+    ]
+    manifest = json.loads(cold.manifest.read_text(encoding="utf-8"))
+    assert manifest["article"]["title"] == "推进协作当样板 同心共融经济圈"
+    assert manifest["voice"]["backend"] == "offline"
+    spoken = " ".join(c["spoken"] for c in manifest["chunks"])
+    assert "二零二一年" in spoken and "三点七一亿元" in spoken and "百分之十五点二" in spoken
+    assert not re.search(r"[0-9A-Za-z]", spoken)
+    assert -17.5 <= manifest["audio"]["loudness_lufs"] <= -14.5
+
+
+@pytest.mark.slow
+def test_second_run_is_served_from_the_cache(seed_run: tuple[Narration, Narration, Path]) -> None:
+    cold, warm, _ = seed_run
+    assert cold.cached == 0 or cold.cached < len(cold.timings) // 4  # repeated phrases only
+    assert warm.cached == len(warm.timings)
+    assert warm.seconds < cold.seconds * 0.25
+    assert abs(warm.duration - cold.duration) < 0.01
+
+
+def test_short_article_through_the_cli(tmp_path: Path) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("测试文章标题\n\n日期：2023-10-01 来源：某某日报\n\n这是导语，用来测试朗读。\n\n第一部分\n\n"
+                   "第一部分的正文有两句话。这是第二句话。\n", encoding="utf-8")
+    out = tmp_path / "out.mp3"
+    result = CliRunner().invoke(cli, ["narrate", str(src), "-o", str(out), "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and out.with_suffix(".vtt").is_file() and out.with_suffix(".json").is_file()
+    assert "2 chapters" in result.output
+    assert [f.name for f in tmp_path.iterdir() if f.name.endswith(".part")] == []
+
+
+def test_edit_one_paragraph_resynthesizes_only_its_chunks(tmp_path: Path) -> None:
+    options = NarrateOptions(output=tmp_path / "a.mp3", cache_dir=tmp_path / "c", sidecars=False)
+    first = narrate_article(SHORT, options)
+    edited = Article(SHORT.title, [SHORT.chapters[0], Chapter("第一部分", ["这一段改过了。"]), SHORT.chapters[2]],
+                     date=SHORT.date, source=SHORT.source)
+    second = narrate_article(edited, options)
+    fresh = [t.chunk.text for t in second.timings if not t.cached]
+    assert fresh == ["这一段改过了。"]
+    assert first.cached == 0
+
+
+def test_rate_changes_duration(tmp_path: Path) -> None:
+    base = narrate_article(SHORT, NarrateOptions(output=tmp_path / "a.mp3", cache_dir=tmp_path / "c"))
+    fast = narrate_article(SHORT, NarrateOptions(output=tmp_path / "b.mp3", cache_dir=tmp_path / "c", rate=1.5))
+    speech = sum(t.end - t.start for t in base.timings)
+    speech_fast = sum(t.end - t.start for t in fast.timings)
+    assert 0.55 < speech_fast / speech < 0.8
+
+
+def test_corrupt_cache_entry_is_redone(tmp_path: Path) -> None:
+    options = NarrateOptions(output=tmp_path / "a.mp3", cache_dir=tmp_path / "c", sidecars=False)
+    narrate_article(SHORT, options)
+    entries = sorted((tmp_path / "c").rglob("*.pcm"))
+    entries[0].write_bytes(entries[0].read_bytes()[:-100])  # truncated
+    again = narrate_article(SHORT, options)
+    assert sum(not t.cached for t in again.timings) == 1
+
+
+def test_interrupt_leaves_no_partial_output_and_resumes(tmp_path: Path) -> None:
+    options = NarrateOptions(output=tmp_path / "a.mp3", cache_dir=tmp_path / "c")
+    seen = []
+
+    def stop_after_three(p: object) -> None:
+        seen.append(p)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        narrate_article(SHORT, options, progress=stop_after_three)
+    assert list(tmp_path.glob("a.*")) == [] and list(tmp_path.glob("*.part")) == []
+    resumed = narrate_article(SHORT, options)
+    assert resumed.cached >= 3
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["narrate", "/no/such/file.txt"], 2, "no such file"),
+        (["narrate", "{seed}", "--voice", "nobody"], 2, "unknown voice 'nobody'"),
+        (["narrate", "{seed}", "--output-dir", "/no/such/dir"], 1, "output directory does not exist"),
+        (["narrate", "{seed}", "--rate", "5"], 2, "5"),
+        (["narrate", "{empty}"], 1, "is empty"),
+        (["narrate", "{punct}"], 1, "no article text"),
+    ],
+)
+def test_bad_input_is_one_line_error(tmp_path: Path, args: list[str], code: int, message: str) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "punct.txt").write_text("标题标题\n\n……\n\n。。。！！\n", encoding="utf-8")
+    argv = [a.format(seed=SEED, empty=tmp_path / "empty.txt", punct=tmp_path / "punct.txt") for a in args]
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == code, result.output
+    err = result.stderr.strip().splitlines()
+    assert len(err) == 1 and message in err[-1] and "Traceback" not in result.output
+
+
+def test_unwritable_output_directory(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(OutputError, match="not writable"):
+            narrate_article(SHORT, NarrateOptions(output_dir=locked))
+    finally:
+        locked.chmod(0o700)
+
+
+def test_full_disk_leaves_no_partial_mp3(tmp_path: Path) -> None:
+    """A file-size limit stands in for a full disk: ffmpeg's writes fail part way through the MP3."""
+    out = tmp_path / "out.mp3"
+    script = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))\n"
+        "from reader.cli import main\n"
+        f"sys.argv = ['reader', 'narrate', {str(SEED)!r}, '-o', {str(out)!r}, '--no-cache', '-q']\n"
+        "main()\n"
+    )
+    short = tmp_path / "short.txt"
+    lines = SEED.read_text(encoding="utf-8").splitlines()[:22]
+    short.write_text("\n".join(lines), encoding="utf-8")
+    script = script.replace(repr(str(SEED)), repr(str(short)))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("reader: error:")
+    assert list(tmp_path.glob("out*")) == [] and list(tmp_path.glob("*.part")) == []
+
+
+def test_nothing_speakable_is_refused() -> None:
+    with pytest.raises(SegmentError):
+        narrate_article(Article("……", [Chapter(None, ["……"])]), NarrateOptions(output_dir=Path("/tmp")))
+
+
+def test_unknown_preset() -> None:
+    with pytest.raises(ConfigError):
+        narrate_article(SHORT, NarrateOptions(voice="nobody"))
