@@ -82,7 +82,9 @@ def decode(data: bytes, header_charset: str | None = None, name: str = "input") 
     if _looks_binary(data):
         raise DecodeError(f"{name}: looks like a binary file, not a web page or text")
     try:
-        return Decoded(data.decode("utf-8"), "utf-8", first_declared)
+        # Not final: a download cut inside a character is still UTF-8 (its last partial character dropped).
+        text = codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+        return Decoded(text, "utf-8", first_declared)
     except UnicodeDecodeError:
         pass
     for label in declared:
@@ -91,7 +93,7 @@ def decode(data: bytes, header_charset: str | None = None, name: str = "input") 
             continue
         try:
             return Decoded(data.decode(declared_codec), declared_codec, first_declared)
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError):  # e.g. a page declaring charset=base64 or "undefined"
             continue
     best = from_bytes(data[:200_000]).best()
     if best is not None and best.encoding:

@@ -20,6 +20,7 @@ the 来源/记者/通讯员 lines; each also fails badly on some page of the cor
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,11 @@ from .decode import decode
 from .exceptions import ExtractError
 from .fetch import Source
 from .models import Article, Chapter
+
+# readability logs a traceback whenever it gives up on a page; here that is one candidate failing, which
+# the extractor handles, not something to print above the user's one-line error.
+logging.getLogger("readability").addHandler(logging.NullHandler())
+logging.getLogger("readability").setLevel(logging.CRITICAL)
 
 # ---------------------------------------------------------------------------------------------------------
 # Patterns
@@ -106,7 +112,7 @@ def _clean(text: str) -> str:
     """Tidy one line: NFC, no-break and ideographic spaces collapsed, and ASCII punctuation written between
     Chinese characters made full-width (``发展,是`` → ``发展，是``), as many dumps and CMSs lose it."""
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
-    text = re.sub(r"[ \t\r\f\v\u3000]+", " ", text).strip()
+    text = re.sub(r"[ \t\r\n\f\v\u3000]+", " ", text).strip()
     return _HALF_PUNCT_NEAR_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
 
 
@@ -185,7 +191,9 @@ def _strip_furniture(root: Tag) -> None:
     for tag in root.find_all(_DROP_TAGS):
         tag.decompose()
     for tag in list(root.find_all(True)):
-        if tag.decomposed or tag.name in ("html", "body"):
+        # Not ``tag.decomposed``: on a live tag that property falls through bs4's __getattr__ into a search
+        # of the whole subtree, which makes this loop quadratic in the nesting depth.
+        if tag.__dict__.get("_decomposed", False) or tag.name in ("html", "body"):
             continue
         if _hidden(tag) and cjk_count(tag.get_text()) < 400:
             tag.decompose()
