@@ -60,6 +60,8 @@ _META_LABEL = re.compile(
 _CAPTION = re.compile(
     r"^(?:[①-⑳]|图为|图片为|图：|图:|（图|\(图|▲|△|图片来源|图片由|摄影[:：]|视频[:：]|[（(]?\S{0,12}摄[）)]?$)"
 )
+# A photo's caption that ends with its credit: "…在献血浆时拍照留念。新华社记者 才扬 摄"
+_CAPTION_CREDIT = re.compile(r"(?:记者|摄影|通讯员)?\s*[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})*\s+摄[）)]?$")
 _EDITOR = re.compile(r"^[【\[（(]?\s*(?:责任编辑|责编|编辑|校对|审核|终审|审校|值班编辑|主编|编审)\s*[:：]")
 _LIST_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|第[一二三四五六七八九十]+[章节部分])")
 
@@ -414,7 +416,9 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
         if subtitle is None and not body_seen and re.match(r"^(?:——|—|--|－－)", line):
             subtitle = line
             continue
-        if block.caption or (_CAPTION.match(line) and (len(line) < 120 or line.startswith(("①", "图")))):
+        if block.caption or (_CAPTION.match(line) and (len(line) < 120 or line.startswith(("①", "图")))) or (
+            len(line) < 160 and _CAPTION_CREDIT.search(line)
+        ):
             captions.append(line)
             continue
         if _byline(line):
