@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -99,7 +99,7 @@ _BLOCK_TAGS = {"p", "div", "section", "article", "main", "td", "th", "li", "ul",
                "tbody", "thead", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "dl",
                "figure", "figcaption", "center", "pre", "header", "form", "hr", "br", "address"}
 _HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}
-_TITLE_SPLIT = re.compile(r"\s*(?:[_|｜]|--|—-|\s-\s|-(?=[^-]{2,12}$))\s*")
+_NOT_TEXT = {"script", "style", "noscript", "template", "textarea", "select", "option"}
 
 
 def cjk_count(text: str) -> int:
@@ -158,6 +158,7 @@ class _Meta:
     date: str | None = None
     source: str | None = None
     byline: str | None = None
+    subtitle: str | None = None
     header_lines: list[str] = field(default_factory=list)
 
 
@@ -225,6 +226,8 @@ def blocks_of(root: Tag) -> list[Block]:
             if not isinstance(child, Tag):
                 continue
             name = child.name
+            if name in _NOT_TEXT:
+                continue
             if name == "img":
                 alt = str(child.get("alt") or "").strip()
                 del alt  # alt texts are file names as often as captions: not read
@@ -303,18 +306,27 @@ def html_meta(soup: BeautifulSoup) -> _Meta:
         key = str(m.get("name") or m.get("property") or m.get("itemprop") or "").lower()
         if key and m.get("content"):
             metas.setdefault(key, str(m.get("content")).strip())
-    h1s = [_clean(h.get_text()) for h in soup.find_all("h1")]
+    headings = [_clean(h.get_text()) for h in soup.find_all(["h1", "h2", "h3"], limit=40)]
     page_title = _clean(soup.title.get_text()) if soup.title else ""
+    if not page_title:
+        # Archived corpora (SogouCS and the like) wrap each page in <doc>/<text title="…">.
+        wrapper = soup.find(["text", "doc"], attrs={"title": True})
+        page_title = _clean(str(wrapper.get("title"))) if wrapper is not None else ""
     og = metas.get("og:title") or metas.get("articletitle") or metas.get("title") or ""
-    meta.title = _choose_title(h1s, og, page_title)
+    meta.title = _choose_title(headings, og, page_title)
     for key in ("pubdate", "publishdate", "publish_date", "article:published_time", "og:release_date",
                 "dcterms.date", "dc.date", "firstpublishedtime", "publishtime", "datepublished", "date"):
         if key in metas and (d := parse_date(metas[key])):
             meta.date = d
             break
+    meta.subtitle = _marked_text(soup, _SUBTITLE_ATTR, meta.title)
+    if not meta.date:
+        dated = _marked_text(soup, _DATE_ATTR, None, parse=parse_date)
+        meta.date = parse_date(dated) if dated else None
     for key in ("contentsource", "source", "article:source", "og:article:source"):
-        if metas.get(key) and cjk_count(metas[key]) and len(metas[key]) <= 30:
-            meta.source = metas[key]
+        value = re.sub(r"^(?:来源|稿源|信息来源|出处)\s*[:：]\s*|\s*原创稿$", "", metas.get(key, "")).strip()
+        if value and cjk_count(value) and len(value) <= 30:
+            meta.source = value
             break
     for key in ("author", "article:author"):
         value = metas.get(key, "")
@@ -324,19 +336,78 @@ def html_meta(soup: BeautifulSoup) -> _Meta:
     return meta
 
 
-def _choose_title(h1s: list[str], og: str, page_title: str) -> str | None:
-    site_free = _TITLE_SPLIT.split(page_title)[0].strip() if page_title else ""
-    key = re.sub(r"\W", "", page_title + og)
-    for h in h1s:
-        hk = re.sub(r"\W", "", h)
-        if len(hk) >= 4 and hk in key:
-            return h
+# Elements whose id or class say what they hold: a subtitle (副标题) or a publication date. Used only for
+# what the article container misses, since both often sit in the page header above it.
+_SUBTITLE_ATTR = re.compile(r"(?:^|[\s_-])(?:sub-?title|subtitle|vice-?title|fbt|futitle)(?:$|[\s_-])", re.IGNORECASE)
+_DATE_ATTR = re.compile(r"(?:date|pubtime|publish|time)", re.IGNORECASE)
+
+
+def _marked_text(soup: BeautifulSoup, marker: re.Pattern[str], title: str | None,
+                 parse: Callable[[str], object] | None = None) -> str | None:
+    """The text of the first short element whose id or class matches ``marker`` (and, with ``parse``, whose
+    text ``parse`` accepts); never the title itself."""
+    for tag in soup.find_all(True, limit=20000):
+        attrs = " ".join([str(tag.get("id") or "")] + [str(c) for c in tag.get_attribute_list("class") if c])
+        if not attrs.strip() or not marker.search(attrs) or tag.name in ("html", "body", "script", "style"):
+            continue
+        text = _clean(tag.get_text(" "))
+        if not text or len(text) > 60 or (title and _same(text, title)) or is_furniture(text):
+            continue
+        if parse is None and cjk_count(text) < 4:
+            continue
+        if parse is not None and not parse(text):
+            continue
+        return text
+    return None
+
+
+_TITLE_PARTS = re.compile(r"(\s*(?:[_|｜]|--|—-|::|\s[-–—@]\s|-(?=[^-]{2,12}$))\s*)")
+# A part of a page title that names the site or the channel rather than the article.
+_SITE_PART = re.compile(
+    r"(?:网|网站|门户|频道|官网|官方网站|新闻|日报|晚报|时报|报社|政府|中心|秘书处|公报|PIXNET|News|Times)$|^.{1,2}$"
+    r"|^(?:搜狐|新浪|网易|腾讯|凤凰|人民|新华|央视)\S{0,4}$"
+    r"|^(?:CN|首页)$",
+    re.IGNORECASE,
+)
+
+
+def strip_site(title: str) -> str:
+    """A page title without the site and channel names around it:
+    ``千龙网--汽车--广汽回应现代合资内幕`` → ``广汽回应现代合资内幕``, ``土豆不“土” 松花江网`` → ``土豆不“土”``,
+    but ``书记市长这一周 | 奋马扬鞭争春色，“虎”力全开向未来`` stays whole (neither part names a site)."""
+    parts = [p for p in _TITLE_PARTS.split(title.strip()) if p]
+    while parts and _TITLE_PARTS.fullmatch(parts[-1]):
+        parts.pop()
+    while parts and _TITLE_PARTS.fullmatch(parts[0]):
+        parts.pop(0)
+    # parts alternate text, separator, text …; drop site-like texts (and their separators) at either end.
+    while len(parts) >= 3 and _SITE_PART.search(parts[-1].strip(" :")):
+        parts = parts[:-2]
+    while len(parts) >= 3 and _SITE_PART.search(parts[0].strip(" :")):
+        parts = parts[2:]
+    core = "".join(parts).strip(" :")
+    # "标题 松花江网": a site name after a plain space.
+    core = re.sub(r"(?<=\S)\s+\S{2,12}(?:网|网站)$", "", core)
+    return core
+
+
+def _choose_title(headings: list[str], og: str, page_title: str) -> str | None:
+    """The headline: the longest heading (h1-h3) that the page title or og:title also carries, without their
+    site names (so that neither a site-name h1 nor a column label wins over the article's own heading)."""
+    cores = [c for c in (strip_site(page_title), strip_site(og)) if c]
+    core_key = "".join(re.sub(r"\W", "", c) for c in cores)
+    candidates = [
+        h for h in headings
+        if len(re.sub(r"\W", "", h)) >= 4 and re.sub(r"\W", "", h) in core_key and not is_furniture(h)
+    ]
+    if candidates:
+        return max(candidates, key=lambda h: len(re.sub(r"\W", "", h)))
     if og and len(og) >= 4:
-        return _TITLE_SPLIT.split(og)[0].strip() if len(og) > 40 else og
-    for h in h1s:
+        return strip_site(og)
+    for h in headings[:3]:
         if cjk_count(h) >= 6 and not is_furniture(h):
             return h
-    return site_free or page_title or None
+    return strip_site(page_title) or page_title or None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -376,11 +447,33 @@ def _heading(block: Block, prev_is_text: bool, next_block: Block | None) -> bool
     text = block.text
     if _SENTENCE_END.search(text) or text.endswith(("：", ":", "，", ",")) or not cjk_count(text):
         return False
-    if next_block is None or not _sentence_like(next_block.text) or next_block.heading:
+    if next_block is None or next_block.heading:
         return False
-    if block.heading or _LIST_HEADING.match(text):
+    marked = block.heading or bool(_LIST_HEADING.match(text))
+    # Text follows a heading; when the markup says "heading", a short sentence will do (企业并不好干。).
+    if not (_sentence_like(next_block.text) or (marked and _SENTENCE_END.search(next_block.text))):
+        return False
+    if marked:
         return len(text) <= 50
-    return prev_is_text and 4 <= len(text) <= 26
+    # Inferred from shape alone: short, between paragraphs, and not a "label：value" line (地 点：…201).
+    return prev_is_text and 4 <= len(text) <= 26 and not re.match(r"^[^:：]{1,5}[:：]", text)
+
+
+_CONTACT = re.compile(r"^(?:联系人|联系电话|电话|传真|手机|邮箱|电子邮件|电子邮箱|E-?mail|地址|邮编)\s*[:：]", re.IGNORECASE)
+
+
+def _contact_block(paragraphs: list[str]) -> bool:
+    """The text ends with contact details introduced by the article itself (…联系方式：, then 电话：…)."""
+    tail = paragraphs[-6:]
+    if not any(_CONTACT.match(p) for p in tail):
+        return False
+    return any(re.search(r"(?:联系方式|联系人|联系电话|咨询电话)[^。]*[:：]$", p) for p in paragraphs[-8:])
+
+
+def _repeatable_label(line: str) -> bool:
+    """A short "label：value" line that an article may well repeat (地 点：经济学院201, in each session of an
+    agenda); metadata labels (来源：…) are not among them."""
+    return len(line) <= 30 and bool(re.match(r"^[^:：]{1,8}[:：]", line)) and not _META_LABEL.search(line)
 
 
 def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding: str, text_dump: bool) -> Article:
@@ -392,7 +485,7 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
         title, start = _text_title(blocks)
     if not title:
         raise ExtractError("no article title found")
-    subtitle: str | None = None
+    subtitle: str | None = meta.subtitle
     captions: list[str] = []
     chapters: list[Chapter] = [Chapter(None, [])]
     body_seen = False
@@ -401,7 +494,7 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
     for i in range(start, len(blocks)):
         block = blocks[i]
         line = block.text
-        if len(line) >= 10:
+        if len(line) >= 10 and not _repeatable_label(line):
             # Pages often carry the text twice (a print or mobile copy); a repeated paragraph is never news.
             if line in seen:
                 continue
@@ -413,6 +506,8 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
             continue
         if not body_seen and _meta_line(line, meta):
             continue
+        if subtitle is not None and not body_seen and _same(line, subtitle):
+            continue
         if subtitle is None and not body_seen and re.match(r"^(?:——|—|--|－－)", line):
             subtitle = line
             continue
@@ -423,8 +518,9 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
             continue
         if _byline(line):
             if not meta.byline:
-                meta.byline = line
-            if not body_seen or nxt is None or not _sentence_like(nxt.text):
+                meta.byline = line.lstrip("□■●◆·• ")
+            dateline = bool(re.search(r"(?:发自\S{1,8}|报道|电)$", line))  # 本报记者某某发自北京
+            if not body_seen or dateline or nxt is None or not _sentence_like(nxt.text):
                 continue
         if body_seen and _heading(block, prev_is_text, nxt):
             chapters.append(Chapter(line, []))
@@ -440,7 +536,8 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
         chapters[-1].paragraphs.append(line)
         body_seen = True
         prev_is_text = True
-    # A few short non-sentence lines after the last sentence (link lists, labels) are furniture.
+    # A few short non-sentence lines after the last sentence (link lists, labels) are furniture; an
+    # article's own contact lines at its end (联系人, 电话：…, 邮箱：…) are not.
     trimmed = 0
     for chapter in reversed(chapters):
         while (
@@ -449,6 +546,7 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
             and not _SENTENCE_END.search(chapter.paragraphs[-1])
             and cjk_count(chapter.paragraphs[-1]) < 20
             and not _sentence_like(chapter.paragraphs[-1])
+            and not _contact_block(chapter.paragraphs)
         ):
             chapter.paragraphs.pop()
             trimmed += 1
@@ -541,9 +639,9 @@ def extract_html(html: str, *, url: str | None = None, encoding: str = "utf-8") 
 
 
 def _header_lines(soup: BeautifulSoup, title: str | None) -> list[str]:
-    """The lines just below the title in the whole page: where 日期 and 来源 usually are."""
-    text = soup.body.get_text("\n") if soup.body else soup.get_text("\n")
-    lines = [t for t in (_clean(x) for x in text.splitlines()) if t]
+    """The lines just below the title in the whole page: where 日期 and 来源 usually are. Lines are blocks,
+    so that ``来源：<a>新华网</a>`` stays one line."""
+    lines = [b.text for b in blocks_of(soup.body or soup)]
     if not title:
         return lines[:40]
     key = re.sub(r"\W", "", title)

@@ -147,3 +147,71 @@ def test_every_corpus_page_extracts() -> None:
         article = extract(read_file(d / "page.html"))
         assert article.title and article.chapters, d.name
         assert "\ufffd" not in article.text(), d.name
+
+
+def test_hidden_rest_of_article_behind_expand_button_is_kept() -> None:
+    """Page 034 folds the second half of the article behind 展开全文; a listener wants all of it."""
+    article = extract_html(page("034"))
+    text = article.text()
+    assert "展开全文" not in text
+    assert "他觉得自己这4年多，命运就跟这件T恤正反面一样，经历了一次折叠。" in text  # the last paragraph
+    assert "回顾刺人案：“每个人都有自己的盲点”" in [c.title for c in article.chapters]
+    assert "返回搜狐" not in text
+
+
+@pytest.mark.parametrize(
+    ("page_title", "headings", "expected"),
+    [
+        ("土豆不“土” 土豆无“土” 松花江网", ["松花江网", "土豆不“土” 土豆无“土”"], "土豆不“土” 土豆无“土”"),
+        ("新竹尖石_美樹營地賞楓 (2) @ 史蒂文的家_藍天 :: 痞客邦 PIXNET ::",
+         ["痞客邦 PIXNET", "史蒂文的家_藍天", "新竹尖石_美樹營地賞楓 (2)"], "新竹尖石_美樹營地賞楓 (2)"),
+        ("民间资本成投资活动的主体 民间资本路在何方-搜狐财经", [], "民间资本成投资活动的主体 民间资本路在何方"),
+        ("书记市长这一周 | 奋马扬鞭争春色，“虎”力全开向未来", [], "书记市长这一周 | 奋马扬鞭争春色，“虎”力全开向未来"),
+        ("1-10月德清县固定资产投资结构趋稳趋优", [], "1-10月德清县固定资产投资结构趋稳趋优"),
+        ("稳经济一揽子政策措施落地见效_政策解读_内蒙古自治区政府门户网站",
+         ["内蒙古自治区人民政府门户网站", "稳经济一揽子政策措施落地见效"], "稳经济一揽子政策措施落地见效"),
+    ],
+)
+def test_title_is_the_article_heading_not_the_site_name(page_title: str, headings: list[str],
+                                                        expected: str) -> None:
+    hs = "".join(f"<h{1 + i % 3}>{h}</h{1 + i % 3}>" for i, h in enumerate(headings))
+    body = "<p>" + "这是文章的正文，内容用来测试标题的选择是否正确。" * 3 + "</p>"
+    article = extract_html(f"<html><head><title>{page_title}</title></head><body>{hs}<div>{body}</div></body></html>")
+    assert article.title == expected
+
+
+def test_subtitle_date_and_source_from_the_page_header() -> None:
+    html = """<html><head><title>“厕所革命”改善农牧区人居环境</title></head><body>
+    <div class="top"><span id="paperdate">2022年02月13日</span></div>
+    <h2 id="Title">“厕所革命”改善农牧区人居环境</h2><p class="subtitle" id="SubTitle">去年改造户用卫生厕所4.66万座</p>
+    <div class="info">发布时间：<span>2022-02-13</span> 来源：<a href="/">西藏日报</a></div>
+    <div class="content"><p>据新华社拉萨电，记者近日从全区农牧业工作会议上了解到，2021年西藏改造户用卫生厕所4.66万座。</p>
+    <p>近年来，西藏坚持从农牧民实际需求出发，因地制宜，分类施策，全面推进城乡厕所新建改建工作。</p></div>
+    </body></html>"""
+    article = extract_html(html)
+    assert article.subtitle == "去年改造户用卫生厕所4.66万座"
+    assert article.date == "2022-02-13" and article.source == "西藏日报"
+    assert article.paragraphs()[0].startswith("据新华社拉萨电")
+    assert "去年改造户用卫生厕所4.66万座" not in article.paragraphs()
+
+
+def test_repeated_labels_and_closing_contact_lines_are_article_text() -> None:
+    sessions = "".join(
+        f"<p>({i}) 分会场{i}</p><p>地 点：经济学院第二教学楼201</p>"
+        f"<p>论文{i}：关于区域协调发展的实证研究，讨论了产业转移、财政分权与地区差距的关系。</p>"
+        for i in range(1, 4)
+    )
+    html = (f"<html><head><title>年会会议议程</title></head><body><h1>年会会议议程</h1><div>{sessions}"
+            "<p>会务组负责人联系方式：</p><p>沈老师<br>电话：022-23501436</p><p>传真：022-23500216</p>"
+            "</div></body></html>")
+    paragraphs = extract_html(html).paragraphs()
+    assert paragraphs.count("地 点：经济学院第二教学楼201") == 3
+    assert paragraphs[-1] == "传真：022-23500216" and "电话：022-23501436" in paragraphs[-2]
+
+
+def test_source_label_is_not_part_of_the_source() -> None:
+    html = ('<html><head><title>江苏多地要求师生暂不返校</title><meta name="source" content="来源：新华日报">'
+            "</head><body><h1>江苏多地要求师生暂不返校</h1><div><p>"
+            + "记者从江苏省教育厅获悉，多地要求中高风险地区师生员工暂不返校，确保开学工作平稳有序。" * 2
+            + "</p></div></body></html>")
+    assert extract_html(html).source == "新华日报"
