@@ -9,7 +9,8 @@ How a track is made (``assemble``):
    synthesized. Positions are counted in samples, so ``Placed`` times are exact, with no drift from
    rounding pauses one by one. The track's rate is the first piece's; a piece at another rate (rare: the
    pipeline uses one engine per track) is converted with pydub's ``AudioSegment.set_frame_rate``.
-2. **Measure** the integrated loudness (EBU R128) and true peak of the raw track with ffmpeg's ``ebur128``.
+2. **Measure** the integrated loudness (EBU R128) and true peak of the raw track with ffmpeg's ``ebur128``,
+   fed through a pipe during the layout (``LoudnessMeter``), so no second pass over the file is needed.
 3. **Encode** once with ffmpeg: one constant gain (``volume``) to bring the MP3 to ``target_lufs``, then,
    only if the gained true peak would pass ``peak_limit_dbtp``, ffmpeg's ``alimiter`` with ``latency=1``
    (its lookahead delay compensated: measured sample-exact) and ``level=0`` (no auto make-up gain), then
@@ -42,7 +43,7 @@ import math
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -53,6 +54,7 @@ from reader.ffmpeg import (
     EBUR128_TAP,
     EBUR128_TAP_NO_PEAK,
     Loudness,
+    LoudnessMeter,
     has_loopback_decoder,
     measure_loudness,
     parse_ebur128_summary,
@@ -65,6 +67,9 @@ _BYTES_PER_SAMPLE = 2  # mono s16le
 _SILENCE_LUFS = -70.0
 #: libmp3lame multiplies its input by 0.95 (LAME's default ``scale``): the MP3 plays this much quieter.
 _LAME_SCALE_DB = -20 * math.log10(0.95)
+#: LAME's quality/speed setting (0 best … 9 fastest). 5 is LAME's "good speed, reasonable quality"; on
+#: speech at 64 kbit/s it encodes the seed 30 % faster than ffmpeg's default (LAME's 3) at the same SNR.
+_LAME_QUALITY = 5
 #: Never boost more than this: a near-silent track would otherwise be turned into loud noise.
 _MAX_GAIN_DB = 40.0
 
@@ -197,12 +202,15 @@ class _Layout:
         self.sample_rate = 0
         self.samples = 0
         self.placed: list[Placed] = []
+        self.tap: Callable[[bytes | memoryview], None] | None = None  # sees every byte written, in order
 
     def _write(self, data: bytes | memoryview) -> None:
         try:
             self.sink.write(data)
         except OSError as exc:
             raise _output_error(self.path, exc) from exc
+        if self.tap is not None:
+            self.tap(data)
 
     def flush(self) -> None:
         """Push out the write buffer here, where a full disk can still be reported as an ``OutputError``."""
@@ -256,8 +264,8 @@ def _plan_gain(raw_input: list[str], before: Loudness, target_lufs: float, peak_
 
     libmp3lame scales its input by 0.95 (LAME's default ``scale``; measured: tones of any frequency and
     level decode exactly 0.446 dB quieter), so the PCM is aimed that much higher, ceiling included. When
-    the limiter is engaged it takes some loudness off the peaks; up to two measuring passes through the
-    same chain (no encoding, about 0.05 s per minute of audio each) correct the gain for that.
+    the limiter is engaged it takes some loudness off the peaks; one measuring pass through the
+    same chain (no encoding, about 0.05 s per minute of audio) corrects the gain for that.
     """
     if not math.isfinite(before.integrated_lufs) or before.integrated_lufs <= _SILENCE_LUFS:
         return _Gain(0.0, None)
@@ -266,15 +274,12 @@ def _plan_gain(raw_input: list[str], before: Loudness, target_lufs: float, peak_
     if not (math.isfinite(before.true_peak_dbtp) and before.true_peak_dbtp + gain > peak_limit_dbtp):
         return _Gain(gain, None)
     plan = _Gain(gain, 10 ** ((peak_limit_dbtp + _LAME_SCALE_DB) / 20))
-    for _ in range(2):
-        measured = run_ffmpeg_capture(
-            [*raw_input, "-af", f"{plan.chain()},{EBUR128_TAP_NO_PEAK}", "-f", "null", "-"]
-        )
-        error = aim - parse_ebur128_summary(measured.stderr).integrated_lufs
-        if abs(error) < 0.1:
-            break
-        plan = _Gain(max(-_MAX_GAIN_DB, min(_MAX_GAIN_DB, plan.gain_db + error)), plan.limit)
-    return plan
+    # One measuring pass through the limiter corrects the gain for the loudness it takes off (measured on
+    # the seed: 0.25 LU; what a second pass would still correct is under 0.05 LU). The encode measures the
+    # MP3 itself, so the figure reported is exact either way.
+    measured = run_ffmpeg_capture([*raw_input, "-af", f"{plan.chain()},{EBUR128_TAP_NO_PEAK}", "-f", "null", "-"])
+    error = aim - parse_ebur128_summary(measured.stderr).integrated_lufs
+    return _Gain(max(-_MAX_GAIN_DB, min(_MAX_GAIN_DB, plan.gain_db + error)), plan.limit)
 
 
 def _encode(raw_input: list[str], plan: _Gain, bitrate: str, mp3_path: Path, out_path: Path) -> Loudness:
@@ -283,8 +288,8 @@ def _encode(raw_input: list[str], plan: _Gain, bitrate: str, mp3_path: Path, out
     With ffmpeg 7 or later the measurement is made in the same run by a loopback decoder (``-dec``) that
     decodes the encoder's packets as they come out; older ffmpeg gets a second pass over the file.
     """
-    encode = [*raw_input, "-af", plan.chain(), "-c:a", "libmp3lame", "-b:a", bitrate, "-f", "mp3", "-y",
-              str(mp3_path)]
+    encode = [*raw_input, "-af", plan.chain(), "-c:a", "libmp3lame", "-b:a", bitrate,
+              "-compression_level", str(_LAME_QUALITY), "-f", "mp3", "-y", str(mp3_path)]
     loopback = has_loopback_decoder()
     if loopback:
         encode += ["-dec", "0:0", "-filter_complex", f"[dec:0]{EBUR128_TAP}[measured]", "-map", "[measured]",
@@ -338,19 +343,24 @@ def assemble(
     with atomic_output(out_path) as mp3_part:
         raw = create_sibling_temp(out_path, ".pcm.part")
         try:
-            with open(raw, "wb") as sink:
+            with open(raw, "wb") as sink, ExitStack() as stack:
                 layout = _Layout(sink, out_path)
+                meter: LoudnessMeter | None = None
                 for piece in pieces:
                     if not layout.sample_rate:
                         layout.sample_rate = piece.audio.sample_rate
+                        # Measured while the pieces arrive: when they come from a synthesizer, the
+                        # measurement costs no time after the last one.
+                        meter = stack.enter_context(LoudnessMeter(layout.sample_rate))
+                        layout.tap = meter.feed
                         layout.silence(lead_in)
                     layout.piece(piece)
                 layout.flush()
-            if not layout.placed:
-                raise AudioError("nothing to assemble: no audio pieces")
+                if meter is None or not layout.placed:
+                    raise AudioError("nothing to assemble: no audio pieces")
+                before = meter.result()
             rate = layout.sample_rate
             raw_input = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(raw)]
-            before = measure_loudness(raw, raw_sample_rate=rate)
             plan = _plan_gain(raw_input, before, target_lufs, peak_limit_dbtp)
             after = _encode(raw_input, plan, bitrate, mp3_part, out_path)
         finally:

@@ -25,6 +25,7 @@ import functools
 import math
 import re
 import subprocess
+import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -205,3 +206,68 @@ def measure_loudness(path: Path, *, raw_sample_rate: int | None = None) -> Loudn
         [*source, "-i", str(path), "-map", "0:a:0", "-af", EBUR128_TAP, "-f", "null", "-"]
     )
     return parse_ebur128_summary(out.stderr)
+
+
+class LoudnessMeter:
+    """Measures raw mono s16le PCM with ``ebur128`` while it is being produced.
+
+    One ffmpeg process reads the samples from a pipe as ``feed`` writes them, so that when the last piece of
+    a track is laid out the measurement is already done, instead of costing a second pass over the file
+    (about 1.4 s per hour of audio with the true-peak meter). Use it as a context manager: leaving the block
+    without calling ``result`` (an error, Ctrl-C) kills the process.
+    """
+
+    def __init__(self, sample_rate: int) -> None:
+        command = [ffmpeg_path(), *_QUIET, "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
+                   "-af", EBUR128_TAP, "-f", "null", "-"]
+        # stderr goes to a file, not a pipe: ffmpeg logs as it reads, and an unread pipe would fill up and
+        # block it (and with it, our writes to its stdin).
+        self._log = tempfile.TemporaryFile()
+        try:
+            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                             stderr=self._log)
+        except OSError as exc:
+            self._log.close()
+            raise AudioError(f"cannot run ffmpeg ({command[0]}): {exc.strerror or exc}") from exc
+
+    def feed(self, pcm: bytes | memoryview) -> None:
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(pcm)
+        except BrokenPipeError as exc:
+            raise AudioError(f"ffmpeg stopped measuring loudness: {self._stderr_tail()}") from exc
+
+    def _stderr_tail(self) -> str:
+        self._log.seek(0)
+        return _last_line(self._log.read().decode("utf-8", errors="replace"))
+
+    def result(self) -> Loudness:
+        """Close the input, wait for ffmpeg and return its measurement."""
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.close()
+        except BrokenPipeError:
+            pass
+        code = self._process.wait()
+        self._log.seek(0)
+        stderr = self._log.read().decode("utf-8", errors="replace")
+        if code != 0:
+            raise AudioError(f"ffmpeg failed measuring loudness (exit {code}): {_last_line(stderr)}")
+        return parse_ebur128_summary(stderr)
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdin is not None and not self._process.stdin.closed:
+            try:
+                self._process.stdin.close()
+            except BrokenPipeError:
+                pass
+        self._log.close()
+
+    def __enter__(self) -> LoudnessMeter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -7,19 +7,22 @@ tagged there, then renamed; the VTT and JSON sidecars are written the same way, 
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import re
-import tempfile
+import shutil
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import __version__, backends
-from .assemble import Assembled, Piece, assemble
-from .cache import ChunkCache
+from .assemble import Assembled, Piece, Placed, assemble, atomic_output
+from .backends.base import Audio
+from .cache import ChunkCache, NarrationStore
 from .config import BITRATE, DEFAULT_PRESET, TARGET_LUFS, Pauses, Preset, check_rate, preset, user_cache_dir
 from .exceptions import OutputError
 from .extract import extract
@@ -29,7 +32,7 @@ from .models import Article, Chunk
 from .normalize import normalize
 from .segment import segment
 from .subtitles import Cue, write_webvtt
-from .synthesize import ProgressCallback, synthesize_all
+from .synthesize import ProgressCallback, Synthesized, synthesize_iter
 from .tags import ChapterMark, TrackInfo, chapter_marks, write_tags
 
 StageCallback = Callable[[str], None]
@@ -66,6 +69,7 @@ class ChunkTiming:
     end: float
     key: str
     cached: bool
+    backend: str  # the backend that spoke it (a fallback engine may stand in for the preset's)
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,11 @@ def narrate_article(
     progress: ProgressCallback | None = None,
     stage: StageCallback | None = None,
 ) -> Narration:
+    """Narrate ``article`` to an MP3 (and sidecars), or copy it from the narration store if it was made before.
+
+    Synthesis streams into assembly: chunks are laid out and measured as they come, in order, so only the
+    encode is left when the last chunk is spoken.
+    """
     options = options or NarrateOptions()
     started = time.perf_counter()
     chosen = preset(options.voice)
@@ -147,16 +156,57 @@ def narrate_article(
     out = _output_path(article, options)  # fail before minutes of synthesis, not after
     backend = backends.get(chosen.backend)
     lexicon = default_lexicon()
+    cache_root = (options.cache_dir or user_cache_dir()) if options.use_cache else None
+    store = NarrationStore(cache_root)
+    key = narration_key(article, chosen, rate, backend.version, lexicon, options)
+    stored = store.get(key)
+    if stored is not None:
+        if stage:
+            stage("copy")
+        narration = _from_store(article, out, stored[0], stored[1], chosen, rate, backend.version)
+    else:
+        narration = _synthesize_and_assemble(article, out, options, chosen, rate, backend, lexicon,
+                                             ChunkCache(cache_root), progress, stage)
+        store.put(key, out, _store_record(narration))
+    vtt = manifest = None
+    if options.sidecars:
+        vtt = out.with_suffix(".vtt")
+        write_webvtt(vtt, sentence_cues(narration.timings))
+        manifest = out.with_suffix(".json")
+        _write_json(manifest, manifest_dict(narration))
+    return replace(narration, vtt=vtt, manifest=manifest, seconds=time.perf_counter() - started)
+
+
+def _synthesize_and_assemble(
+    article: Article,
+    out: Path,
+    options: NarrateOptions,
+    chosen: Preset,
+    rate: float,
+    backend: backends.Backend,
+    lexicon: Lexicon,
+    cache: ChunkCache,
+    progress: ProgressCallback | None,
+    stage: StageCallback | None,
+) -> Narration:
     if stage:
         stage("segment")
     chunks = segment(article, backend.max_chunk_chars, spoken_form(lexicon), header=options.header)
-    cache = ChunkCache((options.cache_dir or user_cache_dir()) if options.use_cache else None)
     if stage:
         stage("synthesize")
-    audio = synthesize_all(chunks, backend, chosen.voice, rate, cache, progress, options.workers)
-    if stage:
-        stage("assemble")
-    pieces = [Piece(a.audio, options.pauses.after(c.pause_after)) for c, a in zip(chunks, audio, strict=True)]
+    made: list[Synthesized] = []
+
+    def pieces() -> Iterator[Piece]:
+        stream = synthesize_iter(chunks, backend, chosen.voice, rate, cache, progress, options.workers)
+        try:
+            for chunk, synthesized in zip(chunks, stream, strict=True):
+                # Only what the manifest needs is kept: the audio itself goes to disk and is dropped.
+                made.append(replace(synthesized, audio=Audio(b"", synthesized.audio.sample_rate)))
+                yield Piece(synthesized.audio, options.pauses.after(chunk.pause_after))
+        finally:
+            stream.close()
+        if stage:
+            stage("encode")
 
     marks: list[ChapterMark] = []
 
@@ -164,22 +214,82 @@ def narrate_article(
         marks.extend(chapter_marks(_chapter_starts(article, chunks, result), result.duration))
         write_tags(tmp, _track_info(article, chunks), marks)
 
-    assembled = assemble(pieces, out, target_lufs=options.target_lufs, bitrate=options.bitrate,
+    assembled = assemble(pieces(), out, target_lufs=options.target_lufs, bitrate=options.bitrate,
                          before_publish=publish)
     timings = [
-        ChunkTiming(c, p.start, p.end, a.key, a.cached)
-        for c, p, a in zip(chunks, assembled.placed, audio, strict=True)
+        ChunkTiming(c, p.start, p.end, s.key, s.cached, s.backend)
+        for c, p, s in zip(chunks, assembled.placed, made, strict=True)
     ]
-    vtt = manifest = None
-    narration = Narration(article, out, None, None, assembled.duration, marks, timings, chosen, rate,
-                          backend.version, assembled, 0.0)
-    if options.sidecars:
-        vtt = out.with_suffix(".vtt")
-        write_webvtt(vtt, sentence_cues(timings))
-        manifest = out.with_suffix(".json")
-        _write_json(manifest, manifest_dict(narration))
-    return Narration(article, out, vtt, manifest, assembled.duration, marks, timings, chosen, rate,
-                     backend.version, assembled, time.perf_counter() - started)
+    return Narration(article, out, None, None, assembled.duration, marks, timings, chosen, rate,
+                     backend.version, assembled, 0.0)
+
+
+# -- the narration store ---------------------------------------------------------------------------------
+
+#: Bump when what a narration record holds changes shape.
+_STORE_FORMAT = 1
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of reader's own source: a narration made by other code (segmenter, normalizer, assembler,
+    tags) is never served from the store, even when the version number did not change."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def narration_key(article: Article, chosen: Preset, rate: float, engine_version: str, lexicon: Lexicon,
+                  options: NarrateOptions) -> str:
+    material = [
+        _STORE_FORMAT, __version__, code_fingerprint(), article.to_dict(), chosen.backend, chosen.voice,
+        round(rate, 4), engine_version, lexicon.digest(), asdict(options.pauses), options.target_lufs,
+        options.bitrate, options.header,
+    ]
+    return hashlib.sha256(json.dumps(material, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _store_record(n: Narration) -> dict[str, Any]:
+    a = n.assembled
+    return {
+        "format": _STORE_FORMAT,
+        "chapters": [[m.title, m.start, m.end] for m in n.chapters],
+        "chunks": [
+            {"text": t.chunk.text, "spoken": t.chunk.spoken, "chapter": t.chunk.chapter,
+             "paragraph": t.chunk.paragraph, "kind": t.chunk.kind, "pause_after": t.chunk.pause_after,
+             "start": t.start, "end": t.end, "key": t.key, "backend": t.backend}
+            for t in n.timings
+        ],
+        "assembled": {"duration": a.duration, "sample_rate": a.sample_rate,
+                      "loudness_lufs_before": a.loudness_lufs_before, "loudness_lufs_after": a.loudness_lufs_after,
+                      "gain_db": a.gain_db, "limited": a.limited, "true_peak_dbtp_after": a.true_peak_dbtp_after},
+    }
+
+
+def _from_store(article: Article, out: Path, mp3: Path, record: dict[str, Any], chosen: Preset, rate: float,
+                engine_version: str) -> Narration:
+    """The stored narration, its MP3 copied to ``out`` (atomically)."""
+    try:
+        timings = [
+            ChunkTiming(Chunk(c["text"], c["spoken"], c["chapter"], c["paragraph"], c["kind"], c["pause_after"]),
+                        c["start"], c["end"], c["key"], True, c["backend"])
+            for c in record["chunks"]
+        ]
+        marks = [ChapterMark(title, start, end) for title, start, end in record["chapters"]]
+        a = record["assembled"]
+        assembled = Assembled(placed=[Placed(t.start, t.end) for t in timings], **a)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise OutputError(f"the narration store holds a damaged record ({exc}); delete {mp3.parent}") from exc
+    with atomic_output(out) as tmp:
+        try:
+            shutil.copyfile(mp3, tmp)
+        except OSError as exc:
+            raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    return Narration(article, out, None, None, assembled.duration, marks, timings, chosen, rate, engine_version,
+                     assembled, 0.0)
 
 
 def _chapter_starts(article: Article, chunks: Sequence[Chunk], result: Assembled) -> list[tuple[str, float]]:
@@ -244,7 +354,7 @@ def manifest_dict(n: Narration) -> dict[str, Any]:
                 "start": round(t.start, 3),
                 "end": round(t.end, 3),
                 "pause_after": t.chunk.pause_after,
-                "backend": n.preset.backend,
+                "backend": t.backend,
                 "voice": n.preset.voice,
                 "cache_key": t.key,
             }
@@ -254,14 +364,8 @@ def manifest_dict(n: Narration) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part")
+    with atomic_output(path) as tmp:
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, ensure_ascii=False, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -153,8 +155,43 @@ def test_corrupt_cache_entry_is_redone(tmp_path: Path) -> None:
     narrate_article(SHORT, options)
     entries = sorted((tmp_path / "c").rglob("*.pcm"))
     entries[0].write_bytes(entries[0].read_bytes()[:-100])  # truncated
+    shutil.rmtree(tmp_path / "c" / "narrations")  # else the finished narration is served whole
     again = narrate_article(SHORT, options)
     assert sum(not t.cached for t in again.timings) == 1
+
+
+def test_unchanged_article_is_copied_from_the_narration_store(tmp_path: Path) -> None:
+    options = NarrateOptions(output=tmp_path / "a.mp3", cache_dir=tmp_path / "c")
+    first = narrate_article(SHORT, options)
+    again = narrate_article(SHORT, replace(options, output=tmp_path / "b.mp3"))
+    assert again.mp3.read_bytes() == first.mp3.read_bytes()
+    assert all(t.cached for t in again.timings) and len(again.timings) == len(first.timings)
+    assert again.chapters == first.chapters and again.assembled == first.assembled
+    assert json.loads(again.manifest.read_text("utf-8"))["chunks"] == json.loads(  # type: ignore[union-attr]
+        first.manifest.read_text("utf-8"))["chunks"]  # type: ignore[union-attr]
+    assert again.vtt is not None and again.vtt.read_text("utf-8") == first.vtt.read_text("utf-8")  # type: ignore[union-attr]
+    # Settings that change the MP3 are part of the key: this one is made anew (from cached chunks).
+    louder = narrate_article(SHORT, replace(options, output=tmp_path / "c.mp3", target_lufs=-14.0))
+    assert louder.mp3.read_bytes() != first.mp3.read_bytes()
+    assert abs(louder.assembled.loudness_lufs_after + 14.0) < 0.5
+
+
+def test_damaged_narration_store_entry_is_redone(tmp_path: Path) -> None:
+    options = NarrateOptions(output=tmp_path / "a.mp3", cache_dir=tmp_path / "c", sidecars=False)
+    first = narrate_article(SHORT, options)
+    (stored,) = (tmp_path / "c" / "narrations").rglob("*.mp3")
+    stored.write_bytes(stored.read_bytes()[:1000])
+    again = narrate_article(SHORT, replace(options, output=tmp_path / "b.mp3"))
+    assert again.mp3.read_bytes() == first.mp3.read_bytes()
+    assert stored.stat().st_size == first.mp3.stat().st_size  # stored again, whole
+
+
+def test_sidecars_have_ordinary_permissions(tmp_path: Path) -> None:
+    out = narrate_article(SHORT, NarrateOptions(output=tmp_path / "a.mp3", cache_dir=tmp_path / "c"))
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in (out.mp3, out.vtt, out.manifest):
+        assert path is not None and path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_interrupt_leaves_no_partial_output_and_resumes(tmp_path: Path) -> None:
