@@ -32,6 +32,8 @@ import json
 import logging
 import math
 import os
+import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -245,6 +247,36 @@ def patch_acoustic_model(data: bytes) -> bytes:
 
 # -- the engine --------------------------------------------------------------------------------------------
 
+_STDERR_LOCK = threading.Lock()
+
+
+@contextmanager
+def _native_stderr_to_log() -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 during the block to ``logging`` instead.
+
+    LiteRT's C++ runtime prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." straight to fd 2
+    (no Python logger, no environment variable turns it off), which would land in the middle of the CLI's
+    output. Python's own ``sys.stderr`` writes are not affected unless they reach fd 2 during the block.
+    """
+    with _STDERR_LOCK, tempfile.TemporaryFile() as capture:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):  # no usable fd 2 (closed, or replaced by a non-file): nothing to hide
+            yield
+            return
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            for line in capture.read().decode("utf-8", errors="replace").splitlines():
+                if line.strip():
+                    log.log(logging.DEBUG if line.startswith("INFO:") else logging.WARNING, "LiteRT: %s", line)
+
+
 
 class _Engine:
     """One acoustic + vocoder interpreter pair. Not thread-safe: the pool lends it to one thread at a time."""
@@ -263,6 +295,13 @@ class _Engine:
 
         self.acoustic = Interpreter(model_content=acoustic_model, num_threads=num_threads)
         self.vocoder = Interpreter(model_path=str(vocoder_path), num_threads=num_threads)
+        with _native_stderr_to_log():
+            # The first allocation applies the XNNPACK delegate, and LiteRT announces that on stderr. The
+            # vocoder's stored input shape (one frame) is too short for its padding: give it a window's.
+            self.acoustic.allocate_tensors()
+            mel_in = self.vocoder.get_input_details()[0]
+            self.vocoder.resize_tensor_input(mel_in["index"], [1, self.WINDOW, int(mel_in["shape"][-1])])
+            self.vocoder.allocate_tensors()
         inputs = {detail["name"]: detail["index"] for detail in self.acoustic.get_input_details()}
         self._ids = inputs["input_ids"]
         self._scalars = [
@@ -276,7 +315,7 @@ class _Engine:
         self._mel_in = self.vocoder.get_input_details()[0]["index"]
         self._audio = self.vocoder.get_output_details()[0]["index"]
         self._acoustic_len = -1
-        self._vocoder_len = -1
+        self._vocoder_len = self.WINDOW
 
     def mel(self, ids: Sequence[int], speed_ratio: float) -> npt.NDArray[np.float32]:
         """The mel spectrogram, shape (1, frames, 80), for phoneme ids at a duration multiplier."""
