@@ -107,12 +107,14 @@ def _progress_bar(quiet: bool) -> Any:
               help="Target integrated loudness in LUFS.")
 @click.option("--no-header", is_flag=True, help="Do not read title, source and date before the text.")
 @click.option("--no-sidecars", is_flag=True, help="Write only the MP3 (no .vtt subtitles or .json manifest).")
+@click.option("--html", is_flag=True,
+              help="Also write a listen page (DATE-TITLE.html): the article with a player that follows it.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Chunks synthesized at once (default: the backend's).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate: float | None,
             cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
-            chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, jobs: int | None,
-            quiet: bool) -> None:
+            chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, html: bool,
+            jobs: int | None, quiet: bool) -> None:
     """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 with .vtt and .json."""
     from .pipeline import NarrateOptions
     from .pipeline import narrate as run
@@ -137,6 +139,12 @@ def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate
                 bar.update(task, description=name)
 
             result = run(source, options, progress=update, stage=stage)
+    page = None
+    if html:  # with --no-sidecars there is no manifest file: the page is made from the narration itself
+        from .page import write_page
+        from .pipeline import manifest_dict
+
+        page = write_page(result.mp3, manifest=result.manifest or manifest_dict(result), vtt=result.vtt)
     if not quiet:
         minutes, seconds = divmod(round(result.duration), 60)
         click.echo(
@@ -144,6 +152,8 @@ def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate
             f"{len(result.timings)} chunks ({result.cached} cached), "
             f"{result.assembled.loudness_lufs_after:.1f} LUFS, in {result.seconds:.1f} s"
         )
+        if page is not None:
+            click.echo(f"{page}  listen page")
 
 
 @cli.command()

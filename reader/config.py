@@ -122,3 +122,7 @@ class Pauses:
 
 TARGET_LUFS = -16.0
 BITRATE = "64k"
+
+# The listen page (reader/page.py): the speeds its player offers and how far its skip buttons jump.
+PAGE_SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+PAGE_SKIP_SECONDS = 10

@@ -53,3 +53,17 @@ class AudioError(ReaderError):
 
 class OutputError(ReaderError):
     """The output cannot be written (directory missing or read-only, disk full)."""
+
+
+class PageError(ReaderError):
+    """A listen page cannot be made: the narration's manifest is missing or is not a reader manifest."""
+
+
+class LibraryError(ReaderError):
+    """A batch library cannot be used: its catalog is damaged or newer than this reader, or it is in use."""
+
+
+class BatchInterrupted(ReaderError):
+    """A batch was stopped (Ctrl-C) cleanly: what finished is kept, the next run resumes."""
+
+    exit_code = 130
