@@ -244,7 +244,9 @@ def test_cn2an_on_the_same_table() -> None:
             pass
     ours = sum(normalize(written) == spoken for written, spoken in CASES)
     assert ours == len(CASES)
-    assert 0 <= cn2an_matches <= len(CASES)  # informational; see benchmarks/normalize_compare.py
+    # cn2an reads years as numbers (2021年 → 二千零二十一年), leaves ℃, %, phone numbers and Latin letters
+    # as they are: it must fall well short on this table, or the table no longer tests anything hard.
+    assert cn2an_matches < 0.5 * len(CASES), cn2an_matches
 
 
 def test_unspeakable() -> None:
