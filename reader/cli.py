@@ -110,11 +110,14 @@ def _progress_bar(quiet: bool) -> Any:
 @click.option("--html", is_flag=True,
               help="Also write a listen page (DATE-TITLE.html): the article with a player that follows it.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Chunks synthesized at once (default: the backend's).")
+@click.option("--fallback", metavar="BACKEND",
+              help="Speak the chunks the voice's backend fails on with this one (e.g. offline); "
+                   "the manifest says which.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate: float | None,
             cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
             chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, html: bool,
-            jobs: int | None, quiet: bool) -> None:
+            jobs: int | None, fallback: str | None, quiet: bool) -> None:
     """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 with .vtt and .json."""
     from .pipeline import NarrateOptions
     from .pipeline import narrate as run
@@ -122,7 +125,7 @@ def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate
     options = NarrateOptions(
         voice=voice, rate=rate, output=output, output_dir=output_dir, cache_dir=cache_dir,
         use_cache=not no_cache, target_lufs=loudness, header=not no_header, sidecars=not no_sidecars,
-        workers=jobs,
+        workers=jobs, fallback=fallback,
         pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),
     )
     bar = _progress_bar(quiet)
@@ -174,9 +177,84 @@ def voices(backend: str | None) -> None:
             continue
         ok, why = status.get(p.backend, (False, f"unknown backend {p.backend!r}"))
         mark = "ok" if ok else "unavailable"
-        click.echo(f"{name:14} {p.backend:8} {p.voice:18} rate {p.rate:<4} {mark:11} {p.description}")
+        click.echo(f"{name:14} {p.backend:8} {p.voice:28} rate {p.rate:<4} {mark:11} {p.description}")
         if not ok:
             click.echo(f"{'':14} {why}")
+    if backend and status.get(backend, (False, ""))[0]:  # the engine's own voices (edge: its live list)
+        try:
+            listed = backends.get(backend).voices()
+        except ReaderError as exc:
+            click.echo(f"reader: note: {exc}; showing the presets only", err=True)
+            return
+        click.echo(f"\n{backend} voices ({len(listed)}):")
+        for v in listed:
+            click.echo(f"  {v.id:32} {v.language:8} {v.gender or '':7} {v.description}")
+
+
+@cli.command()
+@click.argument("input_spec", metavar="INPUT")
+@click.option("-o", "--output", "library", type=click.Path(path_type=Path), required=True,
+              help="The library folder (created if missing): MP3s, catalog, feed.xml, index.html.")
+@click.option("--voice", default=DEFAULT_PRESET, show_default=True, help="A voice preset (see `reader voices`).")
+@click.option("--rate", type=click.FloatRange(0.5, 2.0), help="Speaking rate, 0.5–2.0 (default: the preset's).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Articles narrated at once (they share the engine and the chunk cache).")
+@click.option("--follow", is_flag=True, help="INPUT is a list page: narrate the same-site articles it links to.")
+@click.option("--limit", type=click.IntRange(1), help="At most this many articles.")
+@click.option("--delay", type=click.FloatRange(0, 3600), default=0.0, show_default=True,
+              help="Seconds between two requests to the same site (robots.txt Crawl-delay if longer).")
+@click.option("--base-url", help="Where the library will be served, for the feed's links (default: file://).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Chunk cache directory (default: the user cache directory).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary (failures are still listed).")
+def batch(input_spec: str, library: Path, voice: str, rate: float | None, jobs: int, follow: bool,
+          limit: int | None, delay: float, base_url: str | None, cache_dir: Path | None, quiet: bool) -> None:
+    """Narrate every article of INPUT into a library with a catalog, a podcast feed and an index page.
+
+    INPUT is a folder (every .html/.htm/.txt under it), a file of URLs (one per line), a list page with
+    --follow (a URL or a saved HTML file), or one article. Run it again: only new or changed articles are done.
+    """
+    from .batch import BatchOptions, run_batch
+    from .batch_view import BatchProgress, print_summary
+
+    options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
+                           follow=follow, limit=limit, delay=delay, base_url=base_url)
+    if quiet or not sys.stderr.isatty():
+        result = run_batch(input_spec, options)
+    else:
+        with BatchProgress() as view:
+            result = run_batch(input_spec, options, progress=view.update)
+    for line in result.ignored:
+        click.echo(f"reader: ignored {line}", err=True)
+    if not quiet:
+        print_summary(result)
+    elif result.failed:
+        for o in result.failed:
+            click.echo(f"reader: failed: {o.source}: {o.error}", err=True)
+    if result.failed:
+        raise ReaderError(f"{len(result.failed)} of {result.total} articles failed")
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--chapter", type=click.IntRange(1), help="Start at chapter N (1 is the first).")
+@click.option("--output-device", type=click.Choice(["default", "null"]), default="default", show_default=True,
+              help="default: the sound device; null: play in real time into nothing. "
+                   "READER_AUDIO_SINK=out.wav plays into a WAV file instead.")
+@click.option("--voice", default=DEFAULT_PRESET, show_default=True, help="For an article: the voice preset.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache directory (default: the user cache directory); articles are narrated into its plays/.")
+@click.option("-q", "--quiet", is_flag=True, help="No screen and no chapter lines: just play.")
+def play(source: str, chapter: int | None, output_device: str, voice: str, cache_dir: Path | None,
+         quiet: bool) -> None:
+    """Play SOURCE: an MP3 (chapters from its tags, sentences from its .vtt/.json), or an article (URL,
+    .html/.txt), narrated while it plays. Keys: space pause, n/p chapter, ←/→ 10 s, +/− speed, q quit."""
+    from .pipeline import NarrateOptions
+    from .player_ui import play as run
+
+    run(source, NarrateOptions(voice=voice, cache_dir=cache_dir), chapter=None if chapter is None else chapter - 1,
+        device=output_device, interactive=not quiet and sys.stdin.isatty() and sys.stdout.isatty(),
+        echo=None if quiet else click.echo, spinner=not quiet and sys.stderr.isatty())
 
 
 def main() -> None:

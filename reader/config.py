@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +42,19 @@ def user_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class Preset:
-    """A named voice: which backend speaks, with which of its voices, at what rate."""
+    """A named voice: which backend speaks, with which of its voices, at what rate.
+
+    ``pitch`` and ``volume`` are edge-tts prosody (``+5Hz``, ``-10%``); when a preset sets them they are part
+    of ``voice`` as the edge backend reads it (``zh-CN-YunyangNeural;pitch=+5Hz``), and so of every cache key.
+    """
 
     name: str
     backend: str
     voice: str
     rate: float = 1.0
     description: str = ""
+    pitch: str | None = None
+    volume: str | None = None
 
 
 RATE_MIN, RATE_MAX = 0.5, 2.0
@@ -84,9 +91,30 @@ def load_presets() -> dict[str, Preset]:
             rate = table.get("rate", 1.0)
             if not isinstance(rate, int | float):
                 raise ConfigError(f"{path}: preset {name!r}: rate must be a number")
-            presets[name] = Preset(name, table["backend"], table["voice"], check_rate(float(rate)),
-                                   str(table.get("description", "")))
+            pitch = _prosody(path, name, table, "pitch", PITCH_FORM)
+            volume = _prosody(path, name, table, "volume", VOLUME_FORM)
+            prosody = (("pitch", pitch), ("volume", volume))
+            voice = table["voice"] + "".join(f";{k}={v}" for k, v in prosody if v)
+            presets[name] = Preset(name, table["backend"], voice, check_rate(float(rate)),
+                                   str(table.get("description", "")), pitch, volume)
     return presets
+
+
+PITCH_FORM = re.compile(r"[+-]\d+Hz")
+VOLUME_FORM = re.compile(r"[+-]\d+%")
+
+
+def _prosody(path: Path, name: str, table: dict[str, Any], key: str, form: re.Pattern[str]) -> str | None:
+    """A preset's ``pitch`` or ``volume`` in edge-tts's form (``+5Hz``, ``-10%``), only for edge voices."""
+    value = table.get(key)
+    if value is None:
+        return None
+    if table.get("backend") != "edge":
+        raise ConfigError(f"{path}: preset {name!r}: {key} is an edge-tts setting (backend 'edge' only)")
+    if not isinstance(value, str) or not form.fullmatch(value):
+        example = "+5Hz" if key == "pitch" else "-10%"
+        raise ConfigError(f"{path}: preset {name!r}: {key} must look like {example}")
+    return value
 
 
 def preset(name: str) -> Preset:
@@ -126,3 +154,74 @@ BITRATE = "64k"
 # The listen page (reader/page.py): the speeds its player offers and how far its skip buttons jump.
 PAGE_SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 PAGE_SKIP_SECONDS = 10
+
+
+# ---------------------------------------------------------------------------------------------------------
+# User settings: $READER_CONFIG_DIR/config.toml, one table per part ([edge], ...)
+
+
+def user_settings(section: str) -> dict[str, Any]:
+    """The ``[section]`` table of the user's ``config.toml`` (empty when there is no file or no table)."""
+    path = user_config_dir() / "config.toml"
+    if not path.is_file():
+        return {}
+    table = _read_toml(path).get(section, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{section}] must be a table")
+    return table
+
+
+EDGE_MAX_CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    """How the edge backend talks to Microsoft's service (``[edge]`` in config.toml; URLs also from the
+    environment: ``READER_EDGE_WSS_URL``, ``READER_EDGE_VOICES_URL``)."""
+
+    wss_url: str | None = None  # None: edge-tts's own (Microsoft's service); must already contain a '?'
+    voices_url: str | None = None  # likewise, for the voice list
+    concurrency: int = 4  # requests in flight (and synthesis threads), at most EDGE_MAX_CONCURRENCY
+    timeout: float = 60.0  # seconds one request may take, connect to last byte
+    attempts: int = 4  # tries per chunk for 429/5xx/connection errors, time-outs and truncated audio
+    backoff: float = 0.5  # seconds before the first retry, doubled before each next one
+    voices_ttl: float = 86400.0  # seconds the fetched voice list is kept in the cache directory
+
+    def __post_init__(self) -> None:
+        for key, schemes in (("wss_url", ("ws://", "wss://")), ("voices_url", ("http://", "https://"))):
+            url = getattr(self, key)
+            if url is not None and (not isinstance(url, str) or not url.startswith(schemes) or "?" not in url):
+                raise ConfigError(f"edge {key} must be a {schemes[0]}… or {schemes[1]}… URL containing '?' "
+                                  f"(the client appends &-parameters), not {url!r}")
+        if not isinstance(self.concurrency, int) or not 1 <= self.concurrency <= EDGE_MAX_CONCURRENCY:
+            raise ConfigError(f"edge concurrency must be 1–{EDGE_MAX_CONCURRENCY}, not {self.concurrency!r}")
+        if not isinstance(self.attempts, int) or not 1 <= self.attempts <= 10:
+            raise ConfigError(f"edge attempts must be 1–10, not {self.attempts!r}")
+        for key, low, high in (("timeout", 0.1, 600.0), ("backoff", 0.0, 60.0), ("voices_ttl", 0.0, 1e7)):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise ConfigError(f"edge {key} must be a number of seconds ({low}–{high}), not {value!r}")
+
+
+def edge_settings() -> EdgeSettings:
+    """The ``[edge]`` settings of config.toml, with the URLs overridden by the environment, validated."""
+    table = dict(user_settings("edge"))
+    known = {f.name for f in fields(EdgeSettings)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"config.toml [edge]: unknown key(s) {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(known))})")
+    for key, env in (("wss_url", "READER_EDGE_WSS_URL"), ("voices_url", "READER_EDGE_VOICES_URL")):
+        if os.environ.get(env):
+            table[key] = os.environ[env]
+    return EdgeSettings(**table)
+
+
+# The terminal player (reader/playback.py, reader/player_ui.py): seek step, speed range and step, and the
+# environment settings that send what is played to a WAV file instead of a sound device (servers, tests):
+# READER_AUDIO_SINK=out.wav, and READER_AUDIO_SINK_PACE=1 (real time; 4: four times as fast; 0: at once).
+PLAY_SEEK_SECONDS = 10.0
+PLAY_SPEED_MIN, PLAY_SPEED_MAX, PLAY_SPEED_STEP = 0.5, 2.0, 0.25
+PLAY_RESTART_SECONDS = 3.0  # "previous chapter" further than this into a chapter restarts it instead
+AUDIO_SINK_ENV = "READER_AUDIO_SINK"
+AUDIO_SINK_PACE_ENV = "READER_AUDIO_SINK_PACE"

@@ -24,7 +24,7 @@ from .assemble import Assembled, Piece, Placed, assemble, atomic_output
 from .backends.base import Audio
 from .cache import ChunkCache, NarrationStore
 from .config import BITRATE, DEFAULT_PRESET, TARGET_LUFS, Pauses, Preset, check_rate, preset, user_cache_dir
-from .exceptions import OutputError
+from .exceptions import OutputError, UsageError
 from .extract import extract
 from .fetch import fetch
 from .lexicon import Lexicon, default_lexicon
@@ -36,6 +36,8 @@ from .synthesize import ProgressCallback, Synthesized, synthesize_iter
 from .tags import ChapterMark, TrackInfo, chapter_marks, write_tags
 
 StageCallback = Callable[[str], None]
+#: Told of each chunk as it is laid out in the track: its audio and the pause (seconds) that follows it.
+ListenCallback = Callable[[Chunk, Audio, float], None]
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,14 @@ class NarrateOptions:
     header: bool = True  # read title, subtitle, source and date first
     sidecars: bool = True  # write OUT.vtt and OUT.json
     workers: int | None = None  # None: the backend's own choice
+    fallback: str | None = None  # a backend that speaks the chunks the preset's backend fails on
 
     def __post_init__(self) -> None:
         if self.rate is not None:
             check_rate(self.rate)
+        if self.fallback is not None and self.fallback not in backends.names():
+            known = ", ".join(backends.names())
+            raise UsageError(f"unknown fallback backend {self.fallback!r} (known: {known})")
         if not -40.0 <= self.target_lufs <= -5.0:
             raise OutputError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
 
@@ -117,12 +123,13 @@ def narrate(
     *,
     progress: ProgressCallback | None = None,
     stage: StageCallback | None = None,
+    listen: ListenCallback | None = None,
 ) -> Narration:
     """Narrate the article at ``spec`` (a URL, a file, or ``-`` for stdin) to an MP3."""
     if stage:
         stage("fetch")
     article = extract(fetch(spec))
-    return narrate_article(article, options, progress=progress, stage=stage)
+    return narrate_article(article, options, progress=progress, stage=stage, listen=listen)
 
 
 def _output_path(article: Article, options: NarrateOptions) -> Path:
@@ -143,11 +150,14 @@ def narrate_article(
     *,
     progress: ProgressCallback | None = None,
     stage: StageCallback | None = None,
+    listen: ListenCallback | None = None,
 ) -> Narration:
     """Narrate ``article`` to an MP3 (and sidecars), or copy it from the narration store if it was made before.
 
     Synthesis streams into assembly: chunks are laid out and measured as they come, in order, so only the
-    encode is left when the last chunk is spoken.
+    encode is left when the last chunk is spoken. ``listen`` (a player) is told of each chunk as it is laid
+    out, in track order, with its audio and the pause after it; it is not called when the narration comes
+    from the store.
     """
     options = options or NarrateOptions()
     started = time.perf_counter()
@@ -155,6 +165,7 @@ def narrate_article(
     rate = options.rate if options.rate is not None else chosen.rate
     out = _output_path(article, options)  # fail before minutes of synthesis, not after
     backend = backends.get(chosen.backend)
+    fallback = backends.get(options.fallback) if options.fallback not in (None, chosen.backend) else None
     lexicon = default_lexicon()
     cache_root = (options.cache_dir or user_cache_dir()) if options.use_cache else None
     store = NarrationStore(cache_root)
@@ -166,8 +177,10 @@ def narrate_article(
         narration = _from_store(article, out, stored[0], stored[1], chosen, rate, backend.version)
     else:
         narration = _synthesize_and_assemble(article, out, options, chosen, rate, backend, lexicon,
-                                             ChunkCache(cache_root), progress, stage)
-        store.put(key, out, _store_record(narration))
+                                             ChunkCache(cache_root), progress, stage, listen, fallback)
+        # A narration that a fallback engine helped with is not kept: the next run asks the service again.
+        if all(t.backend == backend.name for t in narration.timings):
+            store.put(key, out, _store_record(narration))
     vtt = manifest = None
     if options.sidecars:
         vtt = out.with_suffix(".vtt")
@@ -188,21 +201,29 @@ def _synthesize_and_assemble(
     cache: ChunkCache,
     progress: ProgressCallback | None,
     stage: StageCallback | None,
+    listen: ListenCallback | None = None,
+    fallback: backends.Backend | None = None,
 ) -> Narration:
     if stage:
         stage("segment")
-    chunks = segment(article, backend.max_chunk_chars, spoken_form(lexicon), header=options.header)
+    # Chunks must fit the fallback engine too, or it could not stand in for the backend.
+    limit = min(backend.max_chunk_chars, fallback.max_chunk_chars) if fallback else backend.max_chunk_chars
+    chunks = segment(article, limit, spoken_form(lexicon), header=options.header)
     if stage:
         stage("synthesize")
     made: list[Synthesized] = []
 
     def pieces() -> Iterator[Piece]:
-        stream = synthesize_iter(chunks, backend, chosen.voice, rate, cache, progress, options.workers)
+        stream = synthesize_iter(chunks, backend, chosen.voice, rate, cache, progress, options.workers,
+                                 fallback)
         try:
             for chunk, synthesized in zip(chunks, stream, strict=True):
                 # Only what the manifest needs is kept: the audio itself goes to disk and is dropped.
                 made.append(replace(synthesized, audio=Audio(b"", synthesized.audio.sample_rate)))
-                yield Piece(synthesized.audio, options.pauses.after(chunk.pause_after))
+                pause = options.pauses.after(chunk.pause_after)
+                if listen:
+                    listen(chunk, synthesized.audio, pause)
+                yield Piece(synthesized.audio, pause)
         finally:
             stream.close()
         if stage:

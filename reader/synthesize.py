@@ -8,14 +8,17 @@ finished chunks ever wait for an earlier one: memory stays at a few chunks howev
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .backends.base import Audio, Backend
 from .cache import ChunkCache, chunk_key
-from .exceptions import ReaderError, SynthesisError
+from .exceptions import BackendUnavailable, ReaderError, SynthesisError
 from .models import Chunk
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ def synthesize_iter(
     cache: ChunkCache,
     progress: ProgressCallback | None = None,
     workers: int | None = None,
+    fallback: Backend | None = None,
 ) -> Generator[Synthesized, None, None]:
     """Audio for every chunk, yielded in order.
 
@@ -60,10 +64,15 @@ def synthesize_iter(
     is synthesized once. On failure, on Ctrl-C, or when the consumer stops iterating, pending work is
     cancelled and the running calls are waited for; what finished is already in the cache, so a re-run
     resumes there.
+
+    With a ``fallback`` backend, a chunk that ``backend`` cannot speak (``SynthesisError``,
+    ``BackendUnavailable``) is spoken by ``fallback`` with its first voice instead, cached under the
+    fallback's own key (never the primary's, so a later run asks the primary again) and yielded with
+    ``backend=fallback.name``.
     """
     keys = chunk_keys(chunks, backend, voice, rate)
     chars_total = sum(len(c.spoken) for c in chunks)
-    state = {"done": 0, "chars": 0, "cached": 0}
+    state = {"done": 0, "chars": 0, "cached": 0, "fell_back": 0}
 
     def report(i: int, cached: bool) -> None:
         state["done"] += 1
@@ -72,18 +81,38 @@ def synthesize_iter(
         if progress:
             progress(Progress(state["done"], len(chunks), state["chars"], chars_total, state["cached"]))
 
-    def work(i: int) -> Audio:
-        chunk = chunks[i]
+    def speak(engine: Backend, engine_voice: str, chunk: Chunk) -> Audio:
         try:
-            audio = backend.synthesize(chunk.spoken, voice, rate)
+            audio = engine.synthesize(chunk.spoken, engine_voice, rate)
         except ReaderError:
             raise
         except Exception as exc:  # an engine's own error type: map it where it enters
-            raise SynthesisError(f"{backend.name} failed on “{chunk.text}”: {exc}") from exc
+            raise SynthesisError(f"{engine.name} failed on “{chunk.text}”: {exc}") from exc
         if audio.frames == 0:
-            raise SynthesisError(f"{backend.name} returned no audio for “{chunk.text}”")
-        cache.put(keys[i], audio)
+            raise SynthesisError(f"{engine.name} returned no audio for “{chunk.text}”")
         return audio
+
+    def work(i: int) -> Synthesized:
+        chunk = chunks[i]
+        try:
+            audio = speak(backend, voice, chunk)
+        except (SynthesisError, BackendUnavailable) as exc:
+            if fallback is None:
+                raise
+            # Said once a run (the backend usually fails the same way for every chunk), then only logged.
+            log.log(logging.INFO if state["fell_back"] else logging.WARNING,
+                    "%s failed on “%s”, spoken by %s instead: %s", backend.name, chunk.text, fallback.name, exc)
+            state["fell_back"] += 1
+            fallback_voice = fallback.voices()[0].id
+            key = chunk_key(fallback.name, fallback.version, fallback_voice, rate, chunk.spoken)
+            hit = cache.get(key)
+            if hit is not None:
+                return Synthesized(hit, key, True, fallback.name)
+            audio = speak(fallback, fallback_voice, chunk)
+            cache.put(key, audio)
+            return Synthesized(audio, key, False, fallback.name)
+        cache.put(keys[i], audio)
+        return Synthesized(audio, keys[i], False, backend.name)
 
     # First sight of each key decides how it is made: from the cache, or by the one task that synthesizes it.
     cached: set[str] = set()
@@ -102,30 +131,30 @@ def synthesize_iter(
 
     n_workers = max(1, min(workers or backend.max_workers, len(first) or 1))
     pool = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="synth")
-    futures: dict[str, Future[Audio]] = {}
-    made: dict[str, Audio] = {}  # audio of keys that occur again later, kept until their last use
+    futures: dict[str, Future[Synthesized]] = {}
+    made: dict[str, Synthesized] = {}  # keys that occur again later, kept until their last use
     last_use = {key: i for i, key in enumerate(keys)}
     try:
         for key, i in first.items():
             futures[key] = pool.submit(work, i)
         for i, key in enumerate(keys):
             if key in made:
-                audio, was_cached = made[key], True
+                result = replace(made[key], cached=True)
             elif key in futures and i == first[key]:
-                audio, was_cached = futures.pop(key).result(), False
+                result = futures.pop(key).result()
             else:
                 hit = cache.get(key)
-                was_cached = hit is not None
                 if hit is None:  # vanished or damaged since it was counted: make it now
-                    hit = pool.submit(work, i).result()
-                audio = hit
+                    result = pool.submit(work, i).result()
+                else:
+                    result = Synthesized(hit, key, True, backend.name)
             if last_use[key] > i:
-                made[key] = audio
+                made[key] = result
             else:
                 made.pop(key, None)
             if key not in cached:  # cached keys were counted up front
-                report(i, was_cached)
-            yield Synthesized(audio, key, was_cached, backend.name)
+                report(i, result.cached)
+            yield result
     finally:
         for future in futures.values():
             future.cancel()
@@ -140,6 +169,7 @@ def synthesize_all(
     cache: ChunkCache,
     progress: ProgressCallback | None = None,
     workers: int | None = None,
+    fallback: Backend | None = None,
 ) -> list[Synthesized]:
     """Audio for every chunk, in order, as a list (see ``synthesize_iter``)."""
-    return list(synthesize_iter(chunks, backend, voice, rate, cache, progress, workers))
+    return list(synthesize_iter(chunks, backend, voice, rate, cache, progress, workers, fallback))

@@ -44,6 +44,12 @@ register(
     "pip install espeakng-loader   (or: apt-get install espeak-ng)",
     "espeak-ng cmn-latn-pinyin: very fast, robotic",
 )
+register(
+    "edge",
+    ".edge:EdgeBackend",
+    "pip install 'edge-tts>=7,<8'",
+    "Microsoft Edge's online neural voices (needs the internet)",
+)
 
 
 def names() -> list[str]:
