@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..config import user_cache_dir
 from ..exceptions import BackendUnavailable, ConfigError, SynthesisError
 from ..lexicon import Lexicon, default_lexicon, is_han
 from .base import Audio, VoiceInfo
@@ -590,13 +591,42 @@ class OfflineBackend:
         with self._lock:
             if self._acoustic_model is None:
                 try:
-                    self._acoustic_model = patch_acoustic_model(self._assets.acoustic.read_bytes())
+                    self._acoustic_model = self._patched_from_disk()
                 except (OSError, ValueError) as exc:
                     raise BackendUnavailable(
                         f"cannot prepare {self._assets.acoustic} for LiteRT ({exc}); "
                         f"reinstall: {INSTALL_HINT}"
                     ) from exc
             return self._acoustic_model
+
+    def _patched_from_disk(self) -> bytes:
+        """The patched model from the user cache directory, or patched now and saved there.
+
+        Patching takes 0.2-0.4 s of unpacking and repacking the flatbuffer, in every new process; ``reader
+        play`` waits for it before the first sound. The saved copy is named by the original's fingerprint and
+        this module's revision, and checked against the SHA-256 in its name; a bad one is made again.
+        """
+        name = f"fastspeech2-litert-{_fingerprint(self._assets)}-r{_REVISION}"
+        folder = user_cache_dir() / "models"
+        for path in folder.glob(f"{name}-*.tflite"):
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest()[:16] == path.stem.rsplit("-", 1)[-1]:
+                return data
+            path.unlink(missing_ok=True)
+        data = patch_acoustic_model(self._assets.acoustic.read_bytes())
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, folder / f"{name}-{hashlib.sha256(data).hexdigest()[:16]}.tflite")
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:  # a cache that cannot be written costs time, never the narration
+            pass
+        return data
 
     def _new_engine(self) -> _Engine:
         model = self._acoustic()

@@ -266,3 +266,25 @@ def test_digits_and_letters_are_dropped_with_a_warning(
         phones = backend.phonemes("第2个GDP")
     assert phones == backend.phonemes("第个")
     assert "2GDP" in caplog.text
+
+
+def test_patched_model_is_saved_once_and_a_damaged_copy_is_redone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READER_CACHE_DIR", str(tmp_path))
+    first = OfflineBackend(workers=1)
+    audio = first.synthesize("你好。", "baker")
+    (saved,) = (tmp_path / "models").glob("*.tflite")
+    reference = saved.read_bytes()
+    saved.write_bytes(reference[:1000])  # damaged: its name no longer matches its content
+    second = OfflineBackend(workers=1)
+    assert second.synthesize("你好。", "baker").pcm == audio.pcm
+    (again,) = (tmp_path / "models").glob("*.tflite")
+    assert again.read_bytes() == reference
+    import reader.backends.offline as offline
+
+    def no_patching(data: bytes) -> bytes:
+        raise AssertionError("patched again instead of reading the saved copy")
+
+    monkeypatch.setattr(offline, "patch_acoustic_model", no_patching)
+    assert OfflineBackend(workers=1)._acoustic() == reference
