@@ -48,6 +48,7 @@ from .feed import SUMMARY_CHARS, check_base_url, write_feed
 from .fetch import Source, is_url, read_file
 from .index_page import write_index
 from .models import Article
+from .page import write_page
 from .pipeline import NarrateOptions, Narration, default_name, narrate_article
 from .polite import PoliteFetcher, Stopped
 from .synthesize import Progress
@@ -71,7 +72,8 @@ class BatchOptions:
     delay: float = 0.0  # seconds between two requests to one host
     base_url: str | None = None  # where the library will be served (feed URLs)
     title: str | None = None  # of the feed and the index (default: from the library folder's name)
-    pages: bool = True  # write each article's listen page when reader.page is installed
+    pages: bool = True  # write each article's listen page
+    fallback: str | None = None  # a backend for the chunks the voice's backend fails on (see NarrateOptions)
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -82,7 +84,7 @@ class BatchOptions:
             raise UsageError(f"delay must be 0 or more seconds, not {self.delay}")
         if self.base_url is not None:
             check_base_url(self.base_url)
-        NarrateOptions(voice=self.voice, rate=self.rate)  # validates the rate
+        NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback)  # validates rate and fallback
 
 
 Status = Literal["done", "skipped", "failed"]
@@ -183,14 +185,6 @@ def prepare_library(path: Path) -> Path:
     return path
 
 
-def _page_writer() -> Callable[..., Path] | None:
-    try:
-        from .page import write_page
-    except ImportError:
-        return None
-    return write_page
-
-
 def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback | None = None) -> BatchResult:
     """Narrate every article of ``input_spec`` into ``options.library``; see the module docstring."""
     started = time.perf_counter()
@@ -231,7 +225,7 @@ class _Runner:
         self.settings = settings
         self.stop = stop
         self.progress = progress
-        self.write_page = _page_writer() if options.pages else None
+        self.pages = options.pages
         self.interrupted = False
 
     def _emit(self, event: BatchEvent) -> None:
@@ -342,16 +336,15 @@ class _Runner:
 
     def _skip(self, spec: str, entry: Entry, raw: str, started: float) -> Outcome:
         page = entry.page
-        if self.write_page is not None and entry.mp3 and not (page and (self.library / page).is_file()):
+        if self.pages and entry.mp3 and not (page and (self.library / page).is_file()):
             page = self._page(self.library / entry.mp3)  # pages came later than this narration: add one
         self.catalog.unchanged(spec, raw, page=page)
         return Outcome(spec, "skipped", entry.title, self.library / entry.mp3 if entry.mp3 else None,
                        entry.duration, seconds=time.perf_counter() - started)
 
     def _page(self, mp3: Path) -> str | None:
-        assert self.write_page is not None
         try:
-            return Path(self.write_page(mp3)).name
+            return write_page(mp3).name
         except ReaderError as exc:
             log.warning("%s: no listen page: %s", mp3.name, exc)
             return None
@@ -370,13 +363,13 @@ class _Runner:
             narration = narrate_article(
                 article,
                 NarrateOptions(voice=self.options.voice, rate=self.options.rate, output=staging / mp3_name,
-                               cache_dir=self.options.cache_dir),
+                               cache_dir=self.options.cache_dir, fallback=self.options.fallback),
                 progress=lambda p: self._on_chunks(spec, article.title, p),
                 stage=lambda s: self._on_stage(spec, article.title, s),
             )
             timings["narrate"] = round(time.perf_counter() - t, 3)
             self._check()
-            page = self._page(narration.mp3) if self.write_page is not None else None
+            page = self._page(narration.mp3) if self.pages else None
             self._check()
             files = [p for p in (narration.vtt, narration.manifest) if p is not None]
             if page is not None:
@@ -394,10 +387,13 @@ class _Runner:
             except OSError as exc:
                 raise OutputError(f"cannot move {path.name} into {self.library}: {exc.strerror or exc}") from exc
         article = narration.article
+        # An article a fallback engine helped with is recorded under other settings, so the next run (when
+        # the voice's own service may answer again) makes it anew rather than skipping it.
+        helped = any(t.backend != narration.preset.backend for t in narration.timings)
         return Published(
             raw_hash=raw,
             content_hash=content,
-            settings_hash=self.settings,
+            settings_hash=self.settings + ("+fallback" if helped else ""),
             title=article.title,
             date=article.date,
             site=article.source,

@@ -204,11 +204,14 @@ def voices(backend: str | None) -> None:
 @click.option("--delay", type=click.FloatRange(0, 3600), default=0.0, show_default=True,
               help="Seconds between two requests to the same site (robots.txt Crawl-delay if longer).")
 @click.option("--base-url", help="Where the library will be served, for the feed's links (default: file://).")
+@click.option("--fallback", metavar="BACKEND",
+              help="Speak the chunks the voice's backend fails on with this one (e.g. offline).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Chunk cache directory (default: the user cache directory).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary (failures are still listed).")
 def batch(input_spec: str, library: Path, voice: str, rate: float | None, jobs: int, follow: bool,
-          limit: int | None, delay: float, base_url: str | None, cache_dir: Path | None, quiet: bool) -> None:
+          limit: int | None, delay: float, base_url: str | None, fallback: str | None, cache_dir: Path | None,
+          quiet: bool) -> None:
     """Narrate every article of INPUT into a library with a catalog, a podcast feed and an index page.
 
     INPUT is a folder (every .html/.htm/.txt under it), a file of URLs (one per line), a list page with
@@ -218,7 +221,7 @@ def batch(input_spec: str, library: Path, voice: str, rate: float | None, jobs: 
     from .batch_view import BatchProgress, print_summary
 
     options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
-                           follow=follow, limit=limit, delay=delay, base_url=base_url)
+                           follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback)
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)
     else:

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
-
-import jinja2
 
 from . import __version__
 from .assemble import atomic_output
 from .catalog import Entry
 from .exceptions import OutputError
 from .feed import FEED_NAME
+from .page import environment
 
 INDEX_NAME = "index.html"
 
@@ -35,26 +33,6 @@ class IndexItem:
     mp3_href: str
     vtt_href: str | None
     page_href: str | None
-
-
-def clock(seconds: float) -> str:
-    total = max(0, round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reader", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["clock"] = clock
-    return env
 
 
 def index_items(entries: Iterable[Entry], library: Path) -> list[IndexItem]:
@@ -77,7 +55,7 @@ def index_items(entries: Iterable[Entry], library: Path) -> list[IndexItem]:
 
 
 def render_index(items: list[IndexItem], *, title: str) -> str:
-    return _environment().get_template("library.html.j2").render(
+    return environment().get_template("library.html.j2").render(
         title=title,
         articles=items,
         total_duration=sum(i.duration for i in items),

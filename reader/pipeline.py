@@ -76,6 +76,7 @@ class ChunkTiming:
     key: str
     cached: bool
     backend: str  # the backend that spoke it (a fallback engine may stand in for the preset's)
+    voice: str = ""  # and its voice; "" means the preset's
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ def _synthesize_and_assemble(
     assembled = assemble(pieces(), out, target_lufs=options.target_lufs, bitrate=options.bitrate,
                          before_publish=publish)
     timings = [
-        ChunkTiming(c, p.start, p.end, s.key, s.cached, s.backend)
+        ChunkTiming(c, p.start, p.end, s.key, s.cached, s.backend, s.voice)
         for c, p, s in zip(chunks, assembled.placed, made, strict=True)
     ]
     return Narration(article, out, None, None, assembled.duration, marks, timings, chosen, rate,
@@ -376,7 +377,7 @@ def manifest_dict(n: Narration) -> dict[str, Any]:
                 "end": round(t.end, 3),
                 "pause_after": t.chunk.pause_after,
                 "backend": t.backend,
-                "voice": n.preset.voice,
+                "voice": t.voice or n.preset.voice,
                 "cache_key": t.key,
             }
             for t in n.timings

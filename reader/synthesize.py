@@ -41,6 +41,7 @@ class Synthesized:
     key: str
     cached: bool
     backend: str
+    voice: str = ""  # the voice id it was spoken with (a fallback engine has its own)
 
 
 def chunk_keys(chunks: Sequence[Chunk], backend: Backend, voice: str, rate: float) -> list[str]:
@@ -107,12 +108,12 @@ def synthesize_iter(
             key = chunk_key(fallback.name, fallback.version, fallback_voice, rate, chunk.spoken)
             hit = cache.get(key)
             if hit is not None:
-                return Synthesized(hit, key, True, fallback.name)
+                return Synthesized(hit, key, True, fallback.name, fallback_voice)
             audio = speak(fallback, fallback_voice, chunk)
             cache.put(key, audio)
-            return Synthesized(audio, key, False, fallback.name)
+            return Synthesized(audio, key, False, fallback.name, fallback_voice)
         cache.put(keys[i], audio)
-        return Synthesized(audio, keys[i], False, backend.name)
+        return Synthesized(audio, keys[i], False, backend.name, voice)
 
     # First sight of each key decides how it is made: from the cache, or by the one task that synthesizes it.
     cached: set[str] = set()
@@ -147,7 +148,7 @@ def synthesize_iter(
                 if hit is None:  # vanished or damaged since it was counted: make it now
                     result = pool.submit(work, i).result()
                 else:
-                    result = Synthesized(hit, key, True, backend.name)
+                    result = Synthesized(hit, key, True, backend.name, voice)
             if last_use[key] > i:
                 made[key] = result
             else:

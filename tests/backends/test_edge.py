@@ -293,7 +293,7 @@ def test_narration_with_fallback_records_it_and_is_not_stored(fake: FakeEdge, ed
     fake.refuse()
     first = narrate_article(SHORT, options)
     manifest = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
-    assert {c["backend"] for c in manifest["chunks"]} == {"offline"}
+    assert {(c["backend"], c["voice"]) for c in manifest["chunks"]} == {("offline", "baker")}
     assert manifest["voice"]["backend"] == "edge"
     assert len(first.chapters) == 3
 
@@ -467,3 +467,29 @@ def test_real_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert 3 <= 18 / audio.duration <= 8
     assert any(v.id == YUNYANG for v in backend.voices())
 
+
+
+def test_batch_with_fallback_redoes_helped_articles_when_the_service_is_back(
+    fake: FakeEdge, edge: EdgeBackend, tmp_path: Path
+) -> None:
+    from reader.batch import BatchOptions, run_batch
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("测试文章标题\n\n这是导语，用来测试朗读。\n", encoding="utf-8")
+    options = BatchOptions(library=tmp_path / "lib", voice="yunyang", fallback="offline",
+                           cache_dir=tmp_path / "c")
+    fake.refuse()
+    first = run_batch(str(folder), options)
+    assert len(first.done) == 1 and not first.failed
+    manifest = json.loads(next((tmp_path / "lib").glob("*.json")).read_text(encoding="utf-8"))
+    assert {c["backend"] for c in manifest["chunks"]} == {"offline"}
+
+    fake.accept()
+    backends._INSTANCES["edge"] = EdgeBackend(settings(fake))  # the refused one fails fast for a while
+    second = run_batch(str(folder), options)
+    assert len(second.done) == 1 and not second.skipped  # made anew by the service, not skipped
+    manifest = json.loads(next((tmp_path / "lib").glob("*.json")).read_text(encoding="utf-8"))
+    assert {c["backend"] for c in manifest["chunks"]} == {"edge"}
+    third = run_batch(str(folder), options)
+    assert len(third.skipped) == 1
