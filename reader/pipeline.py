@@ -24,7 +24,7 @@ from .assemble import Assembled, Piece, Placed, assemble, atomic_output
 from .backends.base import Audio
 from .cache import ChunkCache, NarrationStore
 from .config import BITRATE, DEFAULT_PRESET, TARGET_LUFS, Pauses, Preset, check_rate, preset, user_cache_dir
-from .exceptions import OutputError, UsageError
+from .exceptions import OutputError, SegmentError, UsageError
 from .extract import extract
 from .fetch import fetch
 from .lexicon import Lexicon, default_lexicon
@@ -133,6 +133,22 @@ def narrate(
     return narrate_article(article, options, progress=progress, stage=stage, listen=listen)
 
 
+#: Below this share of Chinese characters among the letters of its text, an article is not read: the
+#: Mandarin voices would spell an English page out letter by letter, for minutes.
+MIN_CHINESE_SHARE = 0.2
+
+
+def check_language(article: Article) -> None:
+    """Refuse (``SegmentError``) an article whose text is not Chinese."""
+    text = "".join(article.paragraphs())
+    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    if han + latin and han < MIN_CHINESE_SHARE * (han + latin):
+        share = 100 * han / (han + latin)
+        raise SegmentError(f"{article.title}: not a Chinese article ({share:.0f}% Chinese characters among its "
+                           f"letters); reader reads Mandarin")
+
+
 def _output_path(article: Article, options: NarrateOptions) -> Path:
     out = options.output if options.output is not None else options.output_dir / default_name(article)
     if out.suffix.lower() != ".mp3":
@@ -162,6 +178,7 @@ def narrate_article(
     """
     options = options or NarrateOptions()
     started = time.perf_counter()
+    check_language(article)
     chosen = preset(options.voice)
     rate = options.rate if options.rate is not None else chosen.rate
     out = _output_path(article, options)  # fail before minutes of synthesis, not after

@@ -274,3 +274,14 @@ def test_nothing_speakable_is_refused() -> None:
 def test_unknown_preset() -> None:
     with pytest.raises(ConfigError):
         narrate_article(SHORT, NarrateOptions(voice="nobody"))
+
+
+def test_an_english_article_is_refused_not_spelled_out(tmp_path: Path) -> None:
+    english = Article("Emirates inks order", [Chapter(None, [
+        "Emirates inked a deal for 30 Boeing 787 jets on Wednesday, the airline said at the Dubai Airshow."])])
+    with pytest.raises(SegmentError, match="not a Chinese article"):
+        narrate_article(english, NarrateOptions(output=tmp_path / "e.mp3", cache_dir=tmp_path / "c"))
+    assert list(tmp_path.iterdir()) == []
+    # Chinese with English words in it is read.
+    mixed = Article("测试", [Chapter(None, ["苹果公司发布了新款iPhone和MacBook，售价为999美元。"])])
+    assert narrate_article(mixed, NarrateOptions(output=tmp_path / "m.mp3", cache_dir=tmp_path / "c")).duration > 2
