@@ -49,7 +49,9 @@ Readings decided here (the case table in tests/test_normalize.py pins each of th
 * Latin letters are spelled with the table in ``normalize_tables.LETTERS`` (GDP → 吉迪屁, 5G → 五吉,
   PM2.5 → 屁艾姆二点五, iPhone spelled, APP → 诶屁屁), except a few words broadcasters say otherwise (WiFi → 歪费,
   QQ → 扣扣, NATO → 北约 …). Units after a number are read as units (km → 千米, m² → 平方米, kWh → 千瓦时,
-  MW → 兆瓦, Hz → 赫兹); GB/MB have no better reading than their letters (吉比, 艾姆比).
+  MW → 兆瓦, Hz → 赫兹); GB/MB have no better reading than their letters (吉比, 艾姆比). Roman numerals in
+  Latin capitals right after Chinese text are numbers (微观经济学II → 微观经济学二; V and X alone stay letters:
+  大V, X光).
 * Temperatures: -5℃ → 零下五摄氏度; other negative numbers read 负.
 * Spaces: removed (between Chinese characters, or next to Chinese text); a space between two Latin/digit
   tokens becomes a pause ， (iPhone 13 → …，十三). The middle dot · between words is removed (马丁·路德 →
@@ -85,6 +87,7 @@ from reader.normalize_tables import (
     LETTERS,
     LIANG_BEFORE,
     LIANG_NOT_BEFORE,
+    ROMAN_LETTERS,
     SPEAKABLE_PUNCTUATION,
     SYMBOLS,
     UNITS,
@@ -469,6 +472,11 @@ def _plus_more(m: re.Match[str], st: _LineState) -> str:
     return "多"
 
 
+def _roman_letters(m: re.Match[str], st: _LineState) -> str:
+    """A Roman numeral in Latin capitals after Chinese text: 微观经济学II → 微观经济学二 (not 艾艾)."""
+    return small_number(ROMAN_LETTERS[m["r"]])
+
+
 def _word(m: re.Match[str], st: _LineState) -> str:
     """Latin words with a fixed reading: WiFi → 歪费, QQ → 扣扣, NATO → 北约."""
     return WORDS[m.group().lower().replace("-", "")]
@@ -632,6 +640,8 @@ _RULES: tuple[tuple[str, str, Handler], ...] = (
      rf"(?P<unit>\s?(?:{_UNIT_PATTERN})(?![A-Za-z]))?", _quantity),
     ("a", r"(?:(?:https?|ftp)://|www\.)[A-Za-z0-9\-._~/?#@%=&+]*[A-Za-z0-9/]", _address),
     ("dao", r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", _address),
+    ("a", rf"(?:(?<=[{CJK_RANGE}])|(?<=[{CJK_RANGE}] ))(?P<r>VIII|VII|III|II|IV|VI|IX|I)(?![A-Za-z0-9])",
+     _roman_letters),
     ("a", WORDS_PATTERN, _word),
     ("sao", r"(?<=\d)\s*[xX×*]\s*(?=\d)", _times),
     ("a", r"[A-Za-z]+", _letters),

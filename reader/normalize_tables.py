@@ -66,7 +66,7 @@ UNITS: list[tuple[str, str, str]] = [
     (r"°", "度", "plain"),
     (r"′", "分", "plain"),
     (r"″", "秒", "plain"),
-    (r"(?:km|KM|千米|公里)/(?:h|小时)", "千米每小时", "metric"),
+    (r"(?:km|KM|Km|千米|公里)/(?:h|H|小时)", "千米每小时", "metric"),
     (r"m/s", "米每秒", "metric"),
     (r"(?:μ|µ|u)g/m(?:³|3)", "微克每立方米", "metric"),
     (r"mg/(?:L|l)", "毫克每升", "metric"),
@@ -79,6 +79,8 @@ UNITS: list[tuple[str, str, str]] = [
     (r"mmHg", "毫米汞柱", "plain"),
     (r"Mbps", "兆比特每秒", "plain"),
     (r"Gbps", "吉比特每秒", "plain"),
+    (r"rpm|RPM|r/min", "转每分", "plain"),  # engine speed: 6000rpm
+    (r"N·m|N\.m|Nm", "牛米", "plain"),  # torque: 95N.m
     (r"kcal", "千卡", "metric"),
     (r"km²|km2|KM²|KM2", "平方千米", "metric"),
     (r"cm²|cm2", "平方厘米", "metric"),
@@ -86,8 +88,8 @@ UNITS: list[tuple[str, str, str]] = [
     (r"cm³|cm3", "立方厘米", "metric"),
     (r"m³|m3", "立方米", "metric"),
     (r"km|KM|Km", "千米", "metric"),
-    (r"cm", "厘米", "metric"),
-    (r"mm", "毫米", "metric"),
+    (r"cm|CM", "厘米", "metric"),
+    (r"mm|MM", "毫米", "metric"),
     (r"nm", "纳米", "metric"),
     (r"μm|µm|um", "微米", "metric"),
     (r"kg|KG|Kg", "千克", "metric"),
@@ -96,7 +98,7 @@ UNITS: list[tuple[str, str, str]] = [
     (r"mL|ml", "毫升", "metric"),
     (r"MW", "兆瓦", "metric"),
     (r"GW", "吉瓦", "metric"),
-    (r"kW|KW|kw", "千瓦", "metric"),
+    (r"kW|KW|kw|Kw", "千瓦", "metric"),
     (r"kV|KV|kv", "千伏", "metric"),
     (r"mA", "毫安", "metric"),
     (r"kHz|KHz", "千赫兹", "plain"),
@@ -188,6 +190,10 @@ ENCLOSED: dict[str, str] = _numbered([
     (0x3220, 10, 1, "（{}）"),  # ㈠ … ㈩
 ])  # fmt: skip
 
+
+# Roman numerals written with Latin capitals right after Chinese text (微观经济学II, 金融学I, 宏观经济学IV).
+# V and X alone are left out: 大V, X光 and X射线 are letters.
+ROMAN_LETTERS: dict[str, int] = {"I": 1, "II": 2, "III": 3, "IV": 4, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
 
 ROMAN: dict[str, str] = {
     "Ⅰ": "一", "Ⅱ": "二", "Ⅲ": "三", "Ⅳ": "四", "Ⅴ": "五", "Ⅵ": "六", "Ⅶ": "七", "Ⅷ": "八", "Ⅸ": "九",

@@ -195,3 +195,43 @@ def test_two_lexicons_in_one_process_do_not_interfere() -> None:
     assert syllables(a, "重庆") == ["zhong4", "qing4"]
     assert syllables(b, "重庆") == ["chong2", "qing4"]
     assert syllables(a, "重庆") == ["zhong4", "qing4"]
+
+
+# The entries the intelligibility benchmark's corpus pages called for: each sentence is from those pages (or
+# the spoken form of one), read by pypinyin alone and then with the shipped lexicon.
+CORPUS_READINGS = [
+    # (text, the word in it, pypinyin's reading of that word, the right one)
+    ("二零二二年一月二十八日", "一月", "yi2 yue4", "yi1 yue4"),  # a date: 一 keeps its tone
+    ("到位资金三点七一亿元", None, None, None),  # decimals after 点 were already right
+    ("一点五亿元", "一点五", "yi4 dian3 wu3", "yi1 dian3 wu3"),  # 1.5, not "a little five"
+    ("在很长一段时间内", "很长", "hen3 zhang3", "hen3 chang2"),
+    ("有关价差现象的分析", "价差", "jia4 cha4", "jia4 cha1"),
+    ("信息不对称与企业", "不对称", "bu2 dui4 cheng1", "bu4 dui4 chen4"),
+    ("人民银行中心支行", "支行", "zhi1 xing2", "zhi1 hang2"),
+    ("宝洁自曝实验秘密", "自曝", "zi4 pu4", "zi4 bao4"),
+    ("重构国有企业", "重构", "zhong4 gou4", "chong2 gou4"),
+    ("郑州问卷调查数据", "问卷", "wen4 juan3", "wen4 juan4"),
+    ("最后用干毛巾吸干头发", "吸干", "xi1 gan4", "xi1 gan1"),
+    ("实施退耕还林政策", "退耕还林", "tui4 geng1 hai2 lin2", "tui4 geng1 huan2 lin2"),
+    ("为企业更好地服务", "更好地", "geng4 hao3 di4", "geng4 hao3 de5"),
+]
+
+
+@pytest.mark.parametrize(("text", "word", "plain", "right"), CORPUS_READINGS, ids=[r[0] for r in CORPUS_READINGS])
+def test_corpus_polyphones_are_read_right(text: str, word: str | None, plain: str | None, right: str | None) -> None:
+    shipped = default_lexicon()
+    if word is None:  # a control: nothing to fix, and the lexicon must not break it
+        assert syllables(shipped, text) == syllables(Lexicon(), text)
+        return
+    at = text.index(word)
+    span = slice(at, at + len(word))
+    assert " ".join(str(s) for s in syllables(Lexicon(), text)[span]) == plain
+    assert " ".join(str(s) for s in syllables(shipped, text)[span]) == right
+
+
+def test_number_entries_leave_the_idioms_alone() -> None:
+    shipped = default_lexicon()
+    assert syllables(shipped, "一点一滴") == ["yi4", "dian3", "yi4", "di1"]
+    assert syllables(shipped, "一点一点") == ["yi4", "dian3", "yi4", "dian3"]
+    assert syllables(shipped, "有一点") == ["you3", "yi4", "dian3"]  # "a little" stays yi4
+    assert syllables(shipped, "一个月") == ["yi2", "ge4", "yue4"]  # "one month" keeps its sandhi

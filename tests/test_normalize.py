@@ -146,6 +146,12 @@ CASES: list[tuple[str, str]] = [
     ("3.71亿m³", "三点七一亿立方米"),
     ("5000元/吨", "五千元每吨"),
     ("北纬30°", "北纬三十度"),
+    # units in the capitals car reviews write them in (corpus page 016; the intelligibility benchmark)
+    ("车速可达80Km/h", "车速可达八十千米每小时"),
+    ("最大功率：51Kw", "最大功率：五十一千瓦"),
+    ("95N.m", "九十五牛米"),
+    ("超过5000rpm", "超过五千转每分"),
+    ("身高：168CM", "身高：一百六十八厘米"),
     # Latin letters and acronyms
     ("GDP", "吉迪屁"),
     ("CPI", "西屁艾"),
@@ -168,6 +174,14 @@ CASES: list[tuple[str, str]] = [
     ("www.gov.cn", "达布留达布留达布留点吉欧维点西恩"),
     ("邮箱abc@gov.cn", "邮箱诶比西艾特吉欧维点西恩"),
     ("C++", "西加加"),
+    # Roman numerals in Latin capitals after Chinese text (corpus page 006): not letters; V, X alone are
+    ("微观经济学II", "微观经济学二"),
+    ("金融学I", "金融学一"),
+    ("国际贸易 III", "国际贸易三"),
+    ("宏观经济学IV。", "宏观经济学四。"),
+    ("X光", "艾克斯光"),
+    ("大V", "大维"),
+    ("学IPO", "学艾屁欧"),
     # versions, eras, "more than"
     ("1.2.3版本", "一点二点三版本"),
     ("192.168.1.1", "一九二点一六八点一点一"),

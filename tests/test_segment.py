@@ -57,6 +57,34 @@ def test_clause_without_punctuation_is_cut_between_words() -> None:
     assert "中华人民共和国" in pieces[0]  # a word boundary, not character 12
 
 
+def test_a_quotation_too_long_for_one_chunk_is_cut_at_its_own_commas() -> None:
+    # The seed's quote from 万州区发改委 is 47 characters: it used to be cut by characters ("…促进了数字" +
+    # "经济快速发展。”", found by the intelligibility benchmark), as if no comma were inside it.
+    quote = "“这些企业已经开始发挥积极作用，有力推动了万州数字产业化、产业数字化，促进了数字经济快速发展。”"
+    pieces = split_long(quote, lambda s: len(s) <= 40)
+    assert "".join(pieces) == quote
+    assert all(p.endswith(("，", "。”")) for p in pieces), pieces
+    # a quotation that fits is still never cut, even where it has a comma inside
+    inner = "“这些企业，已经开始发挥积极作用”"
+    assert any(inner in p for p in split_long(f"他说：{inner}，然后走了。", lambda s: len(s) <= 20))
+
+
+def test_words_are_packed_evenly_without_stray_fragments() -> None:
+    # 43 characters with no punctuation to cut at (from corpus page 006): greedy packing to 40 left "例"
+    # alone; even packing cuts at a word boundary near the middle.
+    clause = "孙敬水浙江工商大学我国上市公司独立董事制度与公司绩效的实证分析以浙江省为例"
+    pieces = split_long(clause, lambda s: len(s) <= 30)
+    assert "".join(pieces) == clause and len(pieces) == 2
+    assert min(len(p) for p in pieces) >= 12, pieces
+
+
+def test_a_word_longer_than_the_limit_is_cut_by_characters_only_there() -> None:
+    sentence = "前面的话" + "甲" * 30 + "后面的话"
+    pieces = split_long(sentence, lambda s: len(s) <= 20)
+    assert "".join(pieces) == sentence and all(len(p) <= 20 for p in pieces)
+    assert len(pieces) == 2
+
+
 def test_seed_chunks_cover_the_text_in_order_within_limit() -> None:
     article = extract(read_file(SEED))
     chunks = segment(article, 40, same)
