@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_IN  := examples/wanzhou-2022-01-28.txt
 DEMO_OUT := examples/output
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-intelligibility clean
 
 setup: $(STAMP)
 
