@@ -99,7 +99,7 @@ def child(article: Path) -> None:
     backend = backends.get(chosen.backend)
     started = time.perf_counter()
     chunks = segment(source, backend.max_chunk_chars, spoken_form(default_lexicon()))
-    times["segment"] = time.perf_counter() - started  # jieba's dictionary, for clauses without punctuation
+    times["segment"] = time.perf_counter() - started  # normalizing, and rjieba for clauses without punctuation
     started = time.perf_counter()
     getattr(backend, "load", lambda: None)()
     times["engine_load"] = time.perf_counter() - started

@@ -168,7 +168,7 @@ def open_article(spec: str, options: NarrateOptions | None = None) -> ArticleStr
     """Fetch and extract the article at ``spec``; the stream that will narrate it into the plays folder.
 
     (Loading the engine on another thread meanwhile was tried and measured: it gains nothing, since
-    loading it and jieba's dictionary, which segmenting loads, both hold the GIL throughout.)
+    loading it and segmenting both hold the GIL throughout.)
     """
     options = options or NarrateOptions()
     article = extract(fetch(spec))
