@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
+	mkdir -p $(DEMO_OUT)
 	$(BIN)/reader narrate $(DEMO_IN) --output-dir $(DEMO_OUT)
 
 test: setup
