@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from reader.backends.base import Audio
 from reader.exceptions import AudioError
@@ -208,18 +208,18 @@ def measure_loudness(path: Path, *, raw_sample_rate: int | None = None) -> Loudn
     return parse_ebur128_summary(out.stderr)
 
 
-class LoudnessMeter:
-    """Measures raw mono s16le PCM with ``ebur128`` while it is being produced.
+class PipedFFmpeg:
+    """One ffmpeg process that reads raw mono s16le PCM from a pipe as ``feed`` writes it.
 
-    One ffmpeg process reads the samples from a pipe as ``feed`` writes them, so that when the last piece of
-    a track is laid out the measurement is already done, instead of costing a second pass over the file
-    (about 1.4 s per hour of audio with the true-peak meter). Use it as a context manager: leaving the block
-    without calling ``result`` (an error, Ctrl-C) kills the process.
+    ``args`` is everything after the input (filters, outputs). Use it as a context manager: leaving the
+    block without calling ``finish`` (an error, Ctrl-C) kills the process.
     """
 
-    def __init__(self, sample_rate: int) -> None:
+    what = "processing audio"
+
+    def __init__(self, sample_rate: int, args: Sequence[str]) -> None:
         command = [ffmpeg_path(), *_QUIET, "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
-                   "-af", EBUR128_TAP, "-f", "null", "-"]
+                   *args]
         # stderr goes to a file, not a pipe: ffmpeg logs as it reads, and an unread pipe would fill up and
         # block it (and with it, our writes to its stdin).
         self._log = tempfile.TemporaryFile()
@@ -235,14 +235,14 @@ class LoudnessMeter:
         try:
             self._process.stdin.write(pcm)
         except BrokenPipeError as exc:
-            raise AudioError(f"ffmpeg stopped measuring loudness: {self._stderr_tail()}") from exc
+            raise AudioError(f"ffmpeg stopped {self.what}: {self._stderr_tail()}") from exc
 
     def _stderr_tail(self) -> str:
         self._log.seek(0)
         return _last_line(self._log.read().decode("utf-8", errors="replace"))
 
-    def result(self) -> Loudness:
-        """Close the input, wait for ffmpeg and return its measurement."""
+    def finish(self) -> str:
+        """Close the input, wait for ffmpeg and return its stderr; ``AudioError`` if it failed."""
         assert self._process.stdin is not None
         try:
             self._process.stdin.close()
@@ -252,8 +252,8 @@ class LoudnessMeter:
         self._log.seek(0)
         stderr = self._log.read().decode("utf-8", errors="replace")
         if code != 0:
-            raise AudioError(f"ffmpeg failed measuring loudness (exit {code}): {_last_line(stderr)}")
-        return parse_ebur128_summary(stderr)
+            raise AudioError(f"ffmpeg failed {self.what} (exit {code}): {_last_line(stderr)}")
+        return stderr
 
     def close(self) -> None:
         if self._process.poll() is None:
@@ -266,8 +266,25 @@ class LoudnessMeter:
                 pass
         self._log.close()
 
-    def __enter__(self) -> LoudnessMeter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class LoudnessMeter(PipedFFmpeg):
+    """Measures raw mono s16le PCM with ``ebur128`` while it is being produced.
+
+    When the last piece of a track is laid out the measurement is already done, instead of costing a second
+    pass over the file (about 1.4 s per hour of audio with the true-peak meter).
+    """
+
+    what = "measuring loudness"
+
+    def __init__(self, sample_rate: int) -> None:
+        super().__init__(sample_rate, ["-af", EBUR128_TAP, "-f", "null", "-"])
+
+    def result(self) -> Loudness:
+        """Close the input, wait for ffmpeg and return its measurement."""
+        return parse_ebur128_summary(self.finish())

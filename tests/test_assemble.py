@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3, CTOCFlags
 
+from reader import assemble as assemble_module
 from reader.assemble import Assembled, Piece, assemble, atomic_output
 from reader.backends.base import Audio
 from reader.exceptions import AudioError, OutputError, SynthesisError
@@ -227,6 +228,51 @@ def test_limiter_keeps_peaks_and_timing(tmp_path: Path) -> None:
     measured = measure_loudness(out)
     assert measured.integrated_lufs == pytest.approx(TARGET, abs=1.0)
     assert measured.true_peak_dbtp < 0.0  # never clips (the ceiling is -1.5 on the PCM; see Assembled)
+
+
+def test_long_track_is_encoded_while_laid_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``stream_encode_after`` the encode runs during the layout, with the gain planned on the start:
+    same timing to the sample, loudness within 0.5 LU, and no second encode."""
+    encodes: list[str] = []
+    real_encode = assemble_module._encode
+    monkeypatch.setattr(assemble_module, "_encode", lambda *a: encodes.append("after") or real_encode(*a))
+    out = tmp_path / "streamed.mp3"
+    result = assemble(article_pieces(), out, target_lufs=TARGET, lead_in=LEAD_IN, stream_encode_after=3.0)
+    assert encodes == []  # the streamed encode was good enough: not redone
+    decoded = samples(decode_to_pcm(out, RATE))
+    assert len(decoded) / RATE == pytest.approx(result.duration, abs=0.001)
+    errors = [onset(decoded, p.start) - p.start for p in result.placed]
+    assert max(abs(e) for e in errors) < ONSET_TOLERANCE, [round(e * 1000, 2) for e in errors]
+    measured = measure_loudness(out)
+    assert measured.integrated_lufs == pytest.approx(TARGET, abs=0.5)
+    assert result.loudness_lufs_after == pytest.approx(measured.integrated_lufs, abs=0.1)
+    assert not result.limited and measured.true_peak_dbtp < -1.0
+    assert leftovers(tmp_path) == []
+
+
+def test_streamed_encode_that_misses_the_target_is_redone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start much quieter than the rest predicts the wrong gain: the whole track's gain is used instead."""
+    encodes: list[str] = []
+    real_encode = assemble_module._encode
+    monkeypatch.setattr(assemble_module, "_encode", lambda *a: encodes.append("after") or real_encode(*a))
+    pieces = [Piece(voiced(1.0, 150, level=0.01), 0.3)] * 4 + [Piece(voiced(1.0, 150, level=0.2), 0.3)] * 8
+    out = tmp_path / "uneven.mp3"
+    result = assemble(pieces, out, target_lufs=TARGET, stream_encode_after=4.0)
+    assert encodes == ["after"]
+    measured = measure_loudness(out)
+    assert measured.integrated_lufs == pytest.approx(TARGET, abs=0.5)
+    assert result.loudness_lufs_after == pytest.approx(measured.integrated_lufs, abs=0.1)
+    assert leftovers(tmp_path) == []
+
+
+def test_failure_during_a_streamed_encode_cleans_up(tmp_path: Path) -> None:
+    def pieces() -> Iterator[Piece]:
+        yield from article_pieces()
+        raise SynthesisError("engine crashed")
+
+    with pytest.raises(SynthesisError):
+        assemble(pieces(), tmp_path / "out.mp3", stream_encode_after=2.0)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_older_ffmpeg_measures_the_mp3_afterwards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
