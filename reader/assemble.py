@@ -65,6 +65,7 @@ from reader.ffmpeg import (
     measure_loudness,
     parse_ebur128_summary,
     pydub_audio_segment,
+    raw_input,
     run_ffmpeg_capture,
 )
 
@@ -272,7 +273,7 @@ class _Gain:
 
 
 def _plan_gain(
-    raw_input: list[str], before: Loudness, target_lufs: float, peak_limit_dbtp: float, *, always_limit: bool = False
+    source: list[str], before: Loudness, target_lufs: float, peak_limit_dbtp: float, *, always_limit: bool = False
 ) -> _Gain:
     """Choose the gain that brings the *MP3* to ``target_lufs``, with a limiter if the peaks need one (or
     always, with ``always_limit``: when ``before`` measured only the start of the track, the peaks of the
@@ -294,7 +295,7 @@ def _plan_gain(
     # One measuring pass through the limiter corrects the gain for the loudness it takes off (measured on
     # the seed: 0.25 LU; what a second pass would still correct is under 0.05 LU). The encode measures the
     # MP3 itself, so the figure reported is exact either way.
-    measured = run_ffmpeg_capture([*raw_input, "-af", f"{plan.chain()},{EBUR128_TAP_NO_PEAK}", "-f", "null", "-"])
+    measured = run_ffmpeg_capture([*source, "-af", f"{plan.chain()},{EBUR128_TAP_NO_PEAK}", "-f", "null", "-"])
     error = aim - parse_ebur128_summary(measured.stderr).integrated_lufs
     return _Gain(max(-_MAX_GAIN_DB, min(_MAX_GAIN_DB, plan.gain_db + error)), plan.limit)
 
@@ -319,11 +320,11 @@ def _disk_error(exc: AudioError, out_path: Path) -> OutputError | None:
     return None
 
 
-def _encode(raw_input: list[str], plan: _Gain, bitrate: str, mp3_path: Path, out_path: Path) -> Loudness:
+def _encode(source: list[str], plan: _Gain, bitrate: str, mp3_path: Path, out_path: Path) -> Loudness:
     """Encode to ``mp3_path`` and measure the loudness of the MP3 as a decoder will play it."""
     loopback = has_loopback_decoder()
     try:
-        encoded = run_ffmpeg_capture([*raw_input, *_encode_args(plan, bitrate, mp3_path, loopback)])
+        encoded = run_ffmpeg_capture([*source, *_encode_args(plan, bitrate, mp3_path, loopback)])
     except AudioError as exc:
         raise (_disk_error(exc, out_path) or exc) from exc
     return parse_ebur128_summary(encoded.stderr) if loopback else measure_loudness(mp3_path)
@@ -369,9 +370,8 @@ def _start_streamed_encode(
     """Plan the gain on what is laid out so far, start the encoder, feed it that, and tap the layout."""
     layout.flush()  # the raw file now holds exactly the track so far
     rate = layout.sample_rate
-    prefix_input = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(raw)]
     prefix = measure_loudness(raw, raw_sample_rate=rate)
-    plan = _plan_gain(prefix_input, prefix, target_lufs, peak_limit_dbtp, always_limit=True)
+    plan = _plan_gain(raw_input(raw, rate), prefix, target_lufs, peak_limit_dbtp, always_limit=True)
     encoder = _StreamedEncode(rate, plan, bitrate, mp3_path, out_path)
     try:
         with open(raw, "rb") as fh:
@@ -457,9 +457,9 @@ def assemble(
                         after = None  # the start of the track did not predict the whole: encode again
             rate = layout.sample_rate
             if after is None:
-                raw_input = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(raw)]
-                plan = _plan_gain(raw_input, before, target_lufs, peak_limit_dbtp)
-                after = _encode(raw_input, plan, bitrate, mp3_part, out_path)
+                whole = raw_input(raw, rate)
+                plan = _plan_gain(whole, before, target_lufs, peak_limit_dbtp)
+                after = _encode(whole, plan, bitrate, mp3_part, out_path)
         finally:
             raw.unlink(missing_ok=True)
         # Engaged: the whole track's true peak, gained, would pass the ceiling (a limiter in the chain that

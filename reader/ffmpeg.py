@@ -195,16 +195,19 @@ def parse_ebur128_summary(stderr: str) -> Loudness:
     return Loudness(integrated_lufs=float(integrated[-1]), true_peak_dbtp=peak)
 
 
+def raw_input(source: Path | str, sample_rate: int) -> list[str]:
+    """ffmpeg's input arguments for headerless mono s16le PCM at ``sample_rate`` (a file, or ``pipe:0``)."""
+    return ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", str(source)]
+
+
 def measure_loudness(path: Path, *, raw_sample_rate: int | None = None) -> Loudness:
     """Measure the integrated loudness (EBU R128 / ITU BS.1770) and true peak of the audio in ``path``.
 
     ``path`` is any file ffmpeg reads, or, with ``raw_sample_rate``, headerless mono s16le PCM at that rate.
     Mono is measured as one channel (ebur128's default, not "dual mono").
     """
-    source = ["-f", "s16le", "-ar", str(raw_sample_rate), "-ac", "1"] if raw_sample_rate else []
-    out = run_ffmpeg_capture(
-        [*source, "-i", str(path), "-map", "0:a:0", "-af", EBUR128_TAP, "-f", "null", "-"]
-    )
+    source = raw_input(path, raw_sample_rate) if raw_sample_rate else ["-i", str(path)]
+    out = run_ffmpeg_capture([*source, "-map", "0:a:0", "-af", EBUR128_TAP, "-f", "null", "-"])
     return parse_ebur128_summary(out.stderr)
 
 
@@ -218,8 +221,7 @@ class PipedFFmpeg:
     what = "processing audio"
 
     def __init__(self, sample_rate: int, args: Sequence[str]) -> None:
-        command = [ffmpeg_path(), *_QUIET, "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
-                   *args]
+        command = [ffmpeg_path(), *_QUIET, *raw_input("pipe:0", sample_rate), *args]
         # stderr goes to a file, not a pipe: ffmpeg logs as it reads, and an unread pipe would fill up and
         # block it (and with it, our writes to its stdin).
         self._log = tempfile.TemporaryFile()
