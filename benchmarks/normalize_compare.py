@@ -1,4 +1,4 @@
-"""Compare reader.normalize with cn2an and WeTextProcessing on the case table of tests/test_normalize.py.
+"""Compare reader.text.normalize with cn2an and WeTextProcessing on the case table of tests/test_normalize.py.
 
 Run from the repository root::
 
@@ -32,7 +32,7 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader.normalize import SPEAKABLE_PUNCTUATION, normalize  # noqa: E402
+from reader.text.normalize.normalizer import SPEAKABLE_PUNCTUATION, normalize  # noqa: E402
 
 SEED_ARTICLE = ROOT / "examples" / "wanzhou-2022-01-28.txt"
 SPEAKABLE = re.compile(f"[\u4e00-\u9fa5{SPEAKABLE_PUNCTUATION}\r\n]*")
@@ -150,7 +150,7 @@ def main() -> int:
     m = len(article)
 
     results: list[tuple[str, list[str | None]]] = [
-        ("reader.normalize", run_each(normalize, texts + article)),
+        ("reader.text.normalize.normalizer", run_each(normalize, texts + article)),
     ]
     cn2an = cn2an_outputs(texts + article)
     if cn2an is not None:
@@ -188,7 +188,7 @@ def main() -> int:
 
     ours_wrong = [(t, e, o) for t, e, o in zip(texts, expected, results[0][1][:n], strict=True) if o != e]
     if ours_wrong:
-        print("\nRows where reader.normalize differs (a failing test):")
+        print("\nRows where reader.text.normalize differs (a failing test):")
         for text, want, got in ours_wrong:
             print(f"  {text!r}: expected {want!r}, got {got!r}")
 

@@ -11,7 +11,7 @@ Prints:
 With ``--threading``, each threading layout (engines × LiteRT threads per engine) is also measured in its own
 process, which is how max_workers and threads-per-engine were chosen.
 
-Chunks: each line of the article, normalized by ``reader.normalize.normalize`` when it is importable (else a
+Chunks: each line of the article, normalized by ``reader.text.normalize.normalize`` when it is importable (else a
 crude filter keeping Chinese characters and ，。), split after 。！？ and then at ，、；： so that each chunk has
 at most ``max_chunk_chars`` characters, as the segmenter does.
 """
@@ -37,10 +37,10 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 def normalizer() -> tuple[Callable[[str], str], str]:
     try:
-        from reader.normalize import normalize
+        from reader.text.normalize.normalizer import normalize
     except ImportError:
         return (lambda text: "".join(re.findall(r"[\u4e00-\u9fff，。]", text))), "crude filter (CJK + ，。)"
-    return normalize, "reader.normalize.normalize"
+    return normalize, "reader.text.normalize.normalizer.normalize"
 
 
 def split(text: str, limit: int) -> list[str]:
@@ -76,7 +76,7 @@ def peak_rss_mb() -> float:
 
 def run(article: Path, workers: int | None, threads_per_engine: int, limit_chunks: int | None) -> dict[str, float]:
     started = time.perf_counter()
-    from reader.backends.offline import OfflineBackend
+    from reader.speech.engines.offline import OfflineBackend
 
     backend = OfflineBackend(workers=workers, threads_per_engine=threads_per_engine)
     constructed = time.perf_counter()

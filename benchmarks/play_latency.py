@@ -33,15 +33,15 @@ _STARTED = time.perf_counter()  # before any of reader is imported: the child's 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader import backends  # noqa: E402
-from reader.config import preset  # noqa: E402
-from reader.extract import extract  # noqa: E402
-from reader.fetch import fetch  # noqa: E402
-from reader.lexicon import default_lexicon  # noqa: E402
-from reader.pipeline import NarrateOptions, spoken_form  # noqa: E402
-from reader.playback import Player  # noqa: E402
-from reader.playback_stream import open_article  # noqa: E402
-from reader.segment import segment  # noqa: E402
+from reader.extract.article import extract  # noqa: E402
+from reader.narration.pipeline import NarrateOptions, spoken_form  # noqa: E402
+from reader.play.live import open_article  # noqa: E402
+from reader.play.player import Player  # noqa: E402
+from reader.settings import preset  # noqa: E402
+from reader.source.fetch import fetch  # noqa: E402
+from reader.speech import registry as backends  # noqa: E402
+from reader.text.lexicon import default_lexicon  # noqa: E402
+from reader.text.segment import segment  # noqa: E402
 
 _WAV_HEADER = 44
 
@@ -89,7 +89,7 @@ def breakdown(article: Path) -> dict[str, float | str]:
 
 
 def child(article: Path) -> None:
-    import reader.player_ui  # noqa: F401  (what `reader play` imports, besides what is imported above)
+    import reader.cli.player_view  # noqa: F401  (what `reader play` imports, besides what is imported above)
 
     times: dict[str, float | str] = {"imports": time.perf_counter() - _STARTED}
     chosen = preset("baker")

@@ -1,3 +1,3 @@
-from .cli import main
+from reader.cli.commands import main
 
 main()

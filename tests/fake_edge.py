@@ -44,9 +44,9 @@ from aiohttp import WSMsgType, web
 from edge_tts import constants as edge_constants
 from edge_tts.drm import generate_sec_ms_gec_v2
 
-from reader import backends
-from reader.ffmpeg import run_ffmpeg
-from reader.segment import speakable, split_long, split_sentences
+from reader.audio.ffmpeg import run_ffmpeg
+from reader.speech import registry as backends
+from reader.text.segment import speakable, split_long, split_sentences
 
 SAMPLE_RATE = 24000
 TICKS = 10_000_000

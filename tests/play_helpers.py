@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from reader.ffmpeg import run_ffmpeg
+from reader.audio.ffmpeg import run_ffmpeg
 from reader.models import Article, Chapter
-from reader.pipeline import NarrateOptions, Narration, narrate_article
+from reader.narration.pipeline import NarrateOptions, Narration, narrate_article
 
 RATE = 24_000
 

@@ -20,12 +20,18 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3, CTOCFlags
 
-from reader import assemble as assemble_module
-from reader.assemble import Assembled, Piece, assemble, atomic_output
-from reader.backends.base import Audio
-from reader.exceptions import AudioError, OutputError, SynthesisError
-from reader.ffmpeg import decode_to_pcm, measure_loudness, probe_duration, run_ffmpeg, run_ffmpeg_capture
-from reader.tags import ChapterMark, TrackInfo, chapter_marks, read_chapters, write_tags
+from reader.audio import assemble as assemble_module
+from reader.audio.assemble import Assembled, Piece, assemble, atomic_output
+from reader.audio.ffmpeg import (
+    decode_to_pcm,
+    measure_loudness,
+    probe_duration,
+    run_ffmpeg,
+    run_ffmpeg_capture,
+)
+from reader.audio.tags import ChapterMark, TrackInfo, chapter_marks, read_chapters, write_tags
+from reader.errors import AudioError, OutputError, SynthesisError
+from reader.speech.backend import Audio
 
 RATE = 24_000
 TARGET = -16.0
@@ -193,7 +199,7 @@ def ffmetadata_chapters(path: Path) -> list[tuple[str, float, float]]:
 def test_ffmpeg_reads_chapters_within_50ms_never_late(made: Made) -> None:
     """ffmpeg lists ID3 chapters shifted back by the stream start (the encoder delay): 46 ms early here.
 
-    CHAP times are gapless-track times (see reader.tags); early is the harmless direction: a seek lands in
+    CHAP times are gapless-track times (see reader.audio.tags); early is the harmless direction: a seek lands in
     the pause before the heading instead of cutting its first syllable.
     """
     listed = ffmetadata_chapters(made.path)
@@ -279,7 +285,7 @@ def test_older_ffmpeg_measures_the_mp3_afterwards(tmp_path: Path, monkeypatch: p
     """ffmpeg before 7.0 has no loopback decoder: the MP3 is measured afterwards, with the same result."""
     pieces = article_pieces()[:4]
     loopback = assemble(pieces, tmp_path / "a.mp3")
-    monkeypatch.setattr("reader.assemble.has_loopback_decoder", lambda: False)
+    monkeypatch.setattr("reader.audio.assemble.has_loopback_decoder", lambda: False)
     second_pass = assemble(pieces, tmp_path / "b.mp3")
     assert second_pass.loudness_lufs_after == pytest.approx(loopback.loudness_lufs_after, abs=0.1)
     assert second_pass.true_peak_dbtp_after == pytest.approx(loopback.true_peak_dbtp_after, abs=0.1)

@@ -26,13 +26,13 @@ from conftest import FIXTURES
 from mutagen.id3 import ID3
 from site_server import Page, Site, html_article, serve
 
-from reader.batch import BatchEvent, BatchOptions, BatchResult, run_batch
-from reader.catalog import Catalog
-from reader.cli import cli
-from reader.exceptions import BatchInterrupted
-from reader.ffmpeg import probe_duration
+from reader.audio.ffmpeg import probe_duration
+from reader.cli.commands import cli
+from reader.errors import BatchInterrupted
+from reader.library.batch import BatchEvent, BatchOptions, BatchResult, run_batch
+from reader.library.catalog import Catalog
 
-PAGES = importlib.util.find_spec("reader.page") is not None
+PAGES = importlib.util.find_spec("reader.publish.page") is not None
 EVIL = '危险标题<script>alert(1)</script>&"引号"'
 
 

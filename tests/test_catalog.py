@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.catalog import SCHEMA_VERSION, Catalog, LibraryLock, Published
-from reader.exceptions import LibraryError
+from reader.errors import LibraryError
+from reader.library.catalog import SCHEMA_VERSION, Catalog, LibraryLock, Published
 
 
 def published(mp3: str, *, title: str = "标题", date: str | None = "2024-01-02", content: str = "c") -> Published:
@@ -155,7 +155,7 @@ def test_threads_share_one_catalog(tmp_path: Path) -> None:
 _HOLDER = """
 import sys, time
 from pathlib import Path
-from reader.catalog import LibraryLock
+from reader.library.catalog import LibraryLock
 with LibraryLock(Path(sys.argv[1])):
     print("locked", flush=True)
     sys.stdin.readline()

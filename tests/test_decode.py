@@ -5,8 +5,8 @@ import codecs
 import pytest
 from conftest import FIXTURES
 
-from reader.decode import declared_charsets, decode
-from reader.exceptions import DecodeError
+from reader.errors import DecodeError
+from reader.source.decode import declared_charsets, decode
 
 TEXT = "推进协作当样板，同心共融经济圈。两江潮起，平湖浪涌。"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from site_server import Page, serve
 
-from reader.discover import article_links, discover
-from reader.exceptions import UsageError
-from reader.polite import PoliteFetcher
+from reader.errors import UsageError
+from reader.source.discover import article_links, discover
+from reader.source.polite import PoliteFetcher
 
 LIST_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>要闻列表</title></head><body>
 <nav><a href="/news/2024/01/a.html">导航里的一篇长标题文章链接</a><a href="/">首页</a></nav>

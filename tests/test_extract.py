@@ -8,11 +8,11 @@ from click.testing import CliRunner
 from conftest import CORPUS, FIXTURES, SEED
 from extract_quality import best_score
 
-from reader.cli import cli
-from reader.decode import decode
-from reader.exceptions import ExtractError
-from reader.extract import extract, extract_html, extract_text
-from reader.fetch import Source, read_file
+from reader.cli.commands import cli
+from reader.errors import ExtractError
+from reader.extract.article import extract, extract_html, extract_text
+from reader.source.decode import decode
+from reader.source.fetch import Source, read_file
 
 SEED_CHAPTERS = [
     None,

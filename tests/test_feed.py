@@ -11,10 +11,10 @@ import feedparser
 import pytest
 from lxml import etree
 
-from reader.catalog import Catalog, Entry, Published
-from reader.exceptions import UsageError
-from reader.feed import PODCAST_NS, build_feed, check_base_url, write_feed
-from reader.ffmpeg import ffmpeg_path
+from reader.audio.ffmpeg import ffmpeg_path
+from reader.errors import UsageError
+from reader.library.catalog import Catalog, Entry, Published
+from reader.publish.feed import PODCAST_NS, build_feed, check_base_url, write_feed
 
 
 def make_mp3(path: Path, seconds: float) -> None:

@@ -17,11 +17,11 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from reader.cli import cli
-from reader.exceptions import FetchError, UsageError
-from reader.extract import extract
-from reader.fetch import MAX_BYTES, Source, fetch, fetch_url
+from reader.cli.commands import cli
+from reader.errors import FetchError, UsageError
+from reader.extract.article import extract
 from reader.models import Article
+from reader.source.fetch import MAX_BYTES, Source, fetch, fetch_url
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "wanzhou-2022-01-28.txt"

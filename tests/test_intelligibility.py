@@ -15,7 +15,7 @@ from intelligibility import SAMPLE_RATE, project_windows, split_sens, units_of
 from intelligibility_score import Tally, align, canonical, syllable_errors
 from rapidfuzz.distance import Levenshtein
 
-from reader.lexicon import default_lexicon
+from reader.text.lexicon import default_lexicon
 
 
 def test_canonical_form_meets_a_transcript_halfway() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from reader.config import user_config_dir, voices_dir
-from reader.exceptions import ConfigError
-from reader.lexicon import SYLLABLES, Lexicon, default_lexicon, load_lexicon
+from reader.errors import ConfigError
+from reader.settings import user_config_dir, voices_dir
+from reader.text.lexicon import SYLLABLES, Lexicon, default_lexicon, load_lexicon
 
 
 def write(path: Path, text: str) -> Path:

@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from conftest import SEED
 from mutagen.id3 import ID3
 
-from reader.cli import cli
-from reader.exceptions import ConfigError, OutputError, SegmentError
-from reader.ffmpeg import ffmpeg_path, probe_duration
+from reader.audio.ffmpeg import ffmpeg_path, probe_duration
+from reader.cli.commands import cli
+from reader.errors import ConfigError, OutputError, SegmentError
 from reader.models import Article, Chapter
-from reader.pipeline import NarrateOptions, Narration, narrate, narrate_article
-from reader.subtitles import parse_webvtt
+from reader.narration.pipeline import NarrateOptions, Narration, narrate, narrate_article
+from reader.narration.vtt import parse_webvtt
 
 SHORT = Article(
     title="测试标题",

@@ -1,4 +1,4 @@
-"""Tests for reader.normalize: the case table, properties (hypothesis), speed, and the seed article.
+"""Tests for reader.text.normalize: the case table, properties (hypothesis), speed, and the seed article.
 
 ``CASES`` is also imported by benchmarks/normalize_compare.py, which compares this normalizer with cn2an and
 WeTextProcessing on the same rows.
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import reader.normalize as normalize_module
-from reader.normalize import SPEAKABLE_PUNCTUATION, is_speakable, normalize, unspeakable
+import reader.text.normalize.normalizer as normalize_module
+from reader.text.normalize.normalizer import SPEAKABLE_PUNCTUATION, is_speakable, normalize, unspeakable
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = ROOT / "examples" / "wanzhou-2022-01-28.txt"
@@ -231,7 +231,7 @@ _SPEAKABLE_CHECK = re.compile(f"[\u4e00-\u9fa5{SPEAKABLE_PUNCTUATION}\r\n]*")
 
 
 def speakable(text: str) -> bool:
-    """Independent of reader.normalize: only CJK U+4E00–U+9FA5, the allowed punctuation and line breaks."""
+    """Independent of reader.text.normalize: only CJK U+4E00–U+9FA5, the allowed punctuation and line breaks."""
     return _SPEAKABLE_CHECK.fullmatch(text) is not None
 
 

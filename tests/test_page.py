@@ -18,12 +18,12 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import ROOT
 
-from reader.cli import cli
-from reader.exceptions import OutputError, PageError
+from reader.cli.commands import cli
+from reader.errors import OutputError, PageError
 from reader.models import Article, Chapter
-from reader.page import page_name, parse_manifest, write_page
-from reader.pipeline import NarrateOptions, Narration, narrate_article
-from reader.subtitles import parse_webvtt
+from reader.narration.pipeline import NarrateOptions, Narration, narrate_article
+from reader.narration.vtt import parse_webvtt
+from reader.publish.page import page_name, parse_manifest, write_page
 
 TITLE = "测试<script>pwned=1</script>“标题”"
 LONG = "第二部分的正文比较长，需要在逗号处切开，才能交给引擎朗读，然后在字幕里重新拼成一整句话，到此结束。"

@@ -13,14 +13,14 @@ from click.testing import CliRunner
 from mutagen.id3 import ID3
 from play_helpers import ARTICLE_TEXT, RATE, Narrated, decode, f0_median, locate, narrate_short, read_wav
 
-from reader.cli import cli
-from reader.exceptions import PlaybackError, UsageError
-from reader.pipeline import NarrateOptions
-from reader.playback import Player, PlayerEvent, PlayerState
-from reader.playback_output import DeviceOutput, WavSink, open_output
-from reader.playback_stream import is_mp3_file, open_article, plays_dir
-from reader.playback_tracks import FileTrack, LiveTrack
-from reader.subtitles import Cue, parse_webvtt
+from reader.cli.commands import cli
+from reader.errors import PlaybackError, UsageError
+from reader.narration.pipeline import NarrateOptions
+from reader.narration.vtt import Cue, parse_webvtt
+from reader.play.live import is_mp3_file, open_article, plays_dir
+from reader.play.outputs import DeviceOutput, WavSink, open_output
+from reader.play.player import Player, PlayerEvent, PlayerState
+from reader.play.tracks import FileTrack, LiveTrack
 
 #: Played audio must come from where the player says, to the sample (1 ms leaves room for rounding).
 WHERE = 0.001

@@ -14,9 +14,9 @@ import pexpect
 import pytest
 from play_helpers import ARTICLE_TEXT, RATE, Narrated, locate, narrate_short, read_wav
 
-from reader.playback import Player
-from reader.playback_tracks import FileTrack
-from reader.player_ui import HELP, KEYS, Screen, clock, split_keys
+from reader.cli.player_view import HELP, KEYS, Screen, clock, split_keys
+from reader.play.player import Player
+from reader.play.tracks import FileTrack
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]|\r")
 

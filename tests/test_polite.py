@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from site_server import Page, serve
 
-from reader.exceptions import FetchError
-from reader.polite import PoliteFetcher, Stopped
+from reader.errors import FetchError
+from reader.source.polite import PoliteFetcher, Stopped
 
 
 @pytest.fixture(autouse=True)

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 
-from reader.exceptions import ReaderError
-from reader.extract import extract
-from reader.fetch import Source
+from reader.errors import ReaderError
+from reader.extract.article import extract
 from reader.models import Article
+from reader.source.fetch import Source
 
 HERE = Path(__file__).parent
 PAGES_DIR = HERE / "fixtures" / "pages"

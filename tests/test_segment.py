@@ -7,11 +7,11 @@ from conftest import SEED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.exceptions import SegmentError
-from reader.extract import extract
-from reader.fetch import read_file
+from reader.errors import SegmentError
+from reader.extract.article import extract
 from reader.models import Article, Chapter
-from reader.segment import segment, split_long, split_sentences
+from reader.source.fetch import read_file
+from reader.text.segment import segment, split_long, split_sentences
 
 
 def same(text: str) -> str:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.exceptions import OutputError
-from reader.ffmpeg import run_ffmpeg
-from reader.subtitles import Cue, parse_webvtt, to_webvtt, write_webvtt
+from reader.audio.ffmpeg import run_ffmpeg
+from reader.errors import OutputError
+from reader.narration.vtt import Cue, parse_webvtt, to_webvtt, write_webvtt
 
 
 def test_exact_output() -> None:

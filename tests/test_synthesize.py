@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from reader import backends
-from reader.cache import ChunkCache
 from reader.models import Chunk
-from reader.synthesize import Progress, synthesize_all, synthesize_iter
+from reader.speech import registry as backends
+from reader.speech.cache import ChunkCache
+from reader.speech.synthesize import Progress, synthesize_all, synthesize_iter
 
 TEXTS = ["两江潮起。", "平湖浪涌。", "两江潮起。", "万州区发改委有关负责人介绍。", "你好。"]
 

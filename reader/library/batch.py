@@ -1,0 +1,426 @@
+"""``reader batch``: narrate many articles into a library (MP3 + VTT + JSON each), with a catalog, a podcast
+feed and an index page.
+
+How a run goes (``run_batch``):
+
+1. **Inputs** are discovered first (``reader.source.discover``): only their names, so the list is small however
+   large the archive. The voice, rate and engine are resolved once, and their fingerprint (the settings
+   hash) decides with the article's hashes whether an article must be narrated again.
+2. **The library** is created if needed and locked for the run (``catalog.LibraryLock``: a second batch is
+   refused). Leftovers of a killed run are cleared: its staging folder, and catalog rows still marked running.
+3. **Articles** go through a thread pool, ``jobs`` at a time, fed from the list as earlier ones finish, so
+   that no more than ``jobs`` articles (and their audio) are ever held. Each one: fetch (URLs politely, see
+   ``reader.source.polite``) → skip if its bytes, or else its extracted article, and the settings are those of the
+   narration the library already holds → claim a file name → narrate (``reader.narration.pipeline.narrate_article``,
+   sharing the process's backend and the chunk cache) into a staging folder inside the library → write its
+   listen page there (``reader.publish.page``, when installed) → move the files into place → record the row. A
+   failing article is recorded with its error and the batch goes on.
+4. **Feed and index** are rewritten from the catalog at the end (also after Ctrl-C).
+
+Ctrl-C (or a progress callback raising ``KeyboardInterrupt``) sets a stop flag; articles in flight stop at
+their next progress report, their staging folders are removed, and ``BatchInterrupted`` is raised once the
+feed and index are written. Files reach the library only by renames out of the staging folder, in the
+worker, with no callback in between, so the library never holds half an article; the next run resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from reader.errors import BatchInterrupted, OutputError, ReaderError, UsageError
+from reader.extract.article import extract
+from reader.library.catalog import Catalog, Entry, LibraryLock, Published
+from reader.models import Article
+from reader.narration.pipeline import NarrateOptions, Narration, default_name, narrate_article
+from reader.publish.feed import SUMMARY_CHARS, check_base_url, write_feed
+from reader.publish.index import write_index
+from reader.publish.page import write_page
+from reader.settings import DEFAULT_PRESET, preset
+from reader.source.discover import Discovery, discover
+from reader.source.fetch import Source, is_url, read_file
+from reader.source.polite import PoliteFetcher, Stopped
+from reader.speech import registry as backends
+from reader.speech.synthesize import Progress
+
+log = logging.getLogger(__name__)
+
+STAGING = ".staging"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Everything ``run_batch`` can be told; validated on construction."""
+
+    library: Path
+    voice: str = DEFAULT_PRESET
+    rate: float | None = None  # None: the preset's
+    jobs: int = 1  # articles in flight
+    cache_dir: Path | None = None  # the chunk cache (None: the user cache directory)
+    follow: bool = False  # INPUT is a list page: narrate the articles it links to
+    limit: int | None = None  # at most this many articles
+    delay: float = 0.0  # seconds between two requests to one host
+    base_url: str | None = None  # where the library will be served (feed URLs)
+    title: str | None = None  # of the feed and the index (default: from the library folder's name)
+    pages: bool = True  # write each article's listen page
+    fallback: str | None = None  # a backend for the chunks the voice's backend fails on (see NarrateOptions)
+
+    def __post_init__(self) -> None:
+        if self.jobs < 1:
+            raise UsageError(f"jobs must be at least 1, not {self.jobs}")
+        if self.limit is not None and self.limit < 1:
+            raise UsageError(f"limit must be at least 1, not {self.limit}")
+        if self.delay < 0:
+            raise UsageError(f"delay must be 0 or more seconds, not {self.delay}")
+        if self.base_url is not None:
+            check_base_url(self.base_url)
+        NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback)  # validates rate and fallback
+
+
+Status = Literal["done", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one article in this run."""
+
+    source: str
+    status: Status
+    title: str | None = None
+    mp3: Path | None = None
+    duration: float | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    library: Path
+    total: int
+    done: list[Outcome] = field(default_factory=list)
+    skipped: list[Outcome] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # input lines that were not articles
+    duplicates: int = 0
+    feed: Path | None = None
+    index: Path | None = None
+    seconds: float = 0.0
+
+    def add(self, outcome: Outcome) -> None:
+        {"done": self.done, "skipped": self.skipped, "failed": self.failed}[outcome.status].append(outcome)
+
+    @property
+    def finished(self) -> int:
+        return len(self.done) + len(self.skipped) + len(self.failed)
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """A progress report. ``planned``: ``total`` articles found. ``started``/``stage``/``chunks``: an article
+    is being worked on (reported from its worker thread). ``finished``: its ``outcome``."""
+
+    kind: Literal["planned", "started", "stage", "chunks", "finished"]
+    source: str = ""
+    total: int = 0
+    title: str | None = None
+    stage: str | None = None
+    chunks: Progress | None = None
+    outcome: Outcome | None = None
+
+
+BatchCallback = Callable[[BatchEvent], None]
+
+
+class _Stop(BaseException):
+    """Raised inside a worker when the batch is stopping (a BaseException, so that no handler swallows it)."""
+
+
+def settings_hash(options: BatchOptions) -> str:
+    """Everything besides the article that decides the audio: voice, rate, engine version, narration defaults.
+    Resolving it also checks the voice and the engine, before any article is touched."""
+    chosen = preset(options.voice)
+    backend = backends.get(chosen.backend)
+    narrate = NarrateOptions(voice=options.voice, rate=options.rate)
+    material = {
+        "preset": [chosen.name, chosen.backend, chosen.voice],
+        "rate": narrate.rate if narrate.rate is not None else chosen.rate,
+        "engine": backend.version,
+        "pauses": asdict(narrate.pauses),
+        "loudness": narrate.target_lufs,
+        "bitrate": narrate.bitrate,
+        "header": narrate.header,
+    }
+    return _sha256(json.dumps(material, sort_keys=True).encode("utf-8"))
+
+
+def content_hash(article: Article) -> str:
+    data = {k: v for k, v in article.to_dict().items() if k != "encoding"}
+    return _sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def prepare_library(path: Path) -> Path:
+    """The library folder, created if missing; ``OutputError`` if it is a file or not writable."""
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: is a file, not a library folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create the library folder ({exc.strerror or exc})") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: library folder is not writable")
+    return path
+
+
+def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback | None = None) -> BatchResult:
+    """Narrate every article of ``input_spec`` into ``options.library``; see the module docstring."""
+    started = time.perf_counter()
+    library = options.library
+    if library.exists() and not library.is_dir():
+        raise OutputError(f"{library}: is a file, not a library folder")
+    settings = settings_hash(options)
+    stop = threading.Event()
+    with PoliteFetcher(delay=options.delay, stop=stop) as fetcher:
+        found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,
+                         fetch_page=fetcher.fetch)
+        prepare_library(library)
+        with LibraryLock(library), Catalog(library) as catalog:
+            catalog.recover()
+            shutil.rmtree(library / STAGING, ignore_errors=True)
+            runner = _Runner(options, catalog, fetcher, settings, stop, progress)
+            result = runner.run(found)
+            result.feed = write_feed(catalog.published(), library, base_url=options.base_url, title=options.title)
+            result.index = write_index(catalog.published(), library, title=options.title)
+            shutil.rmtree(library / STAGING, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    if runner.interrupted:
+        left = result.total - result.finished
+        raise BatchInterrupted(
+            f"interrupted: {len(result.done)} narrated, {len(result.skipped)} unchanged, "
+            f"{len(result.failed)} failed, {left} not done; run the same command again to resume"
+        )
+    return result
+
+
+class _Runner:
+    def __init__(self, options: BatchOptions, catalog: Catalog, fetcher: PoliteFetcher, settings: str,
+                 stop: threading.Event, progress: BatchCallback | None) -> None:
+        self.options = options
+        self.library = options.library
+        self.catalog = catalog
+        self.fetcher = fetcher
+        self.settings = settings
+        self.stop = stop
+        self.progress = progress
+        self.pages = options.pages
+        self.interrupted = False
+
+    def _emit(self, event: BatchEvent) -> None:
+        if self.progress is not None:
+            self.progress(event)
+
+    def run(self, found: Discovery) -> BatchResult:
+        result = BatchResult(self.library, len(found.items), ignored=list(found.ignored),
+                             duplicates=found.duplicates)
+        jobs = self.options.jobs
+        queue: Iterator[str] = iter(found.items)
+        pending: dict[Future[Outcome], str] = {}
+        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="batch")
+        try:
+            self._emit(BatchEvent("planned", total=len(found.items)))
+            while True:
+                while len(pending) < jobs and not self.stop.is_set():
+                    spec = next(queue, None)
+                    if spec is None:
+                        break
+                    pending[pool.submit(self._article, spec)] = spec
+                if not pending:
+                    break
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    pending.pop(future)
+                    outcome = future.result()
+                    result.add(outcome)
+                    self._emit(BatchEvent("finished", outcome.source, title=outcome.title, outcome=outcome))
+        except (KeyboardInterrupt, _Stop):
+            self.interrupted = True
+            self.stop.set()
+            for future in pending:
+                future.cancel()
+            for future in pending:  # the ones already running stop at their next progress report
+                if future.cancelled():
+                    continue
+                try:
+                    result.add(future.result())
+                except (KeyboardInterrupt, _Stop, Stopped):
+                    pass
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return result
+
+    # -- one article, in a worker thread ----------------------------------------------------------------------
+
+    def _check(self) -> None:
+        if self.stop.is_set():
+            raise _Stop
+
+    def _article(self, spec: str) -> Outcome:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        title: str | None = None
+        try:
+            self._check()
+            self._emit(BatchEvent("started", spec))
+            t = time.perf_counter()
+            source = self._fetch(spec)
+            timings["fetch"] = round(time.perf_counter() - t, 3)
+            raw = _sha256(source.data)
+            entry = self.catalog.get(spec)
+            if self._current(entry) and entry is not None and entry.raw_hash == raw:
+                return self._skip(spec, entry, raw, started)
+            self._check()
+            t = time.perf_counter()
+            article = extract(source)
+            timings["extract"] = round(time.perf_counter() - t, 3)
+            title = article.title
+            content = content_hash(article)
+            if self._current(entry) and entry is not None and entry.content_hash == content:
+                return self._skip(spec, entry, raw, started)
+            self._check()
+            mp3_name = self.catalog.claim(spec, default_name(article), title=article.title)
+            published = self._narrate(spec, article, mp3_name, raw, content, timings)
+            old = entry.outputs() if entry is not None else []
+            for name in set(old) - {published.mp3, published.vtt, published.manifest, published.page}:
+                (self.library / name).unlink(missing_ok=True)  # the article's title (so its name) changed
+            timings["total"] = round(time.perf_counter() - started, 3)
+            self.catalog.done(spec, _with_timings(published, timings))
+            return Outcome(spec, "done", article.title, self.library / published.mp3, published.duration,
+                           seconds=time.perf_counter() - started)
+        except (KeyboardInterrupt, _Stop, Stopped):
+            self.catalog.interrupted(spec)
+            raise
+        except ReaderError as exc:
+            return self._failed(spec, title, str(exc), timings, started)
+        except Exception as exc:  # a bug, not the article: still recorded, and the batch goes on
+            log.exception("%s: unexpected error", spec)
+            return self._failed(spec, title, f"internal error: {type(exc).__name__}: {exc}", timings, started)
+
+    def _failed(self, spec: str, title: str | None, error: str, timings: dict[str, float],
+                started: float) -> Outcome:
+        timings["total"] = round(time.perf_counter() - started, 3)
+        self.catalog.failed(spec, error, timings)
+        return Outcome(spec, "failed", title, error=error, seconds=time.perf_counter() - started)
+
+    def _fetch(self, spec: str) -> Source:
+        self._emit(BatchEvent("stage", spec, stage="fetch"))
+        return self.fetcher.fetch(spec) if is_url(spec) else read_file(Path(spec))
+
+    def _current(self, entry: Entry | None) -> bool:
+        """Whether the library holds a narration of ``entry`` made with this run's settings."""
+        if entry is None or entry.settings_hash != self.settings or not entry.mp3:
+            return False
+        return all((self.library / name).is_file() for name in (entry.mp3, entry.vtt, entry.manifest) if name)
+
+    def _skip(self, spec: str, entry: Entry, raw: str, started: float) -> Outcome:
+        page = entry.page
+        if self.pages and entry.mp3 and not (page and (self.library / page).is_file()):
+            page = self._page(self.library / entry.mp3)  # pages came later than this narration: add one
+        self.catalog.unchanged(spec, raw, page=page)
+        return Outcome(spec, "skipped", entry.title, self.library / entry.mp3 if entry.mp3 else None,
+                       entry.duration, seconds=time.perf_counter() - started)
+
+    def _page(self, mp3: Path) -> str | None:
+        try:
+            return write_page(mp3).name
+        except ReaderError as exc:
+            log.warning("%s: no listen page: %s", mp3.name, exc)
+            return None
+
+    def _narrate(self, spec: str, article: Article, mp3_name: str, raw: str, content: str,
+                 timings: dict[str, float]) -> Published:
+        """Narrate into a staging folder, then move the files into the library."""
+        staging = self.library / STAGING / _sha256(spec.encode("utf-8"))[:16]
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            staging.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(f"{staging}: cannot create ({exc.strerror or exc})") from exc
+        try:
+            t = time.perf_counter()
+            narration = narrate_article(
+                article,
+                NarrateOptions(voice=self.options.voice, rate=self.options.rate, output=staging / mp3_name,
+                               cache_dir=self.options.cache_dir, fallback=self.options.fallback),
+                progress=lambda p: self._on_chunks(spec, article.title, p),
+                stage=lambda s: self._on_stage(spec, article.title, s),
+            )
+            timings["narrate"] = round(time.perf_counter() - t, 3)
+            self._check()
+            page = self._page(narration.mp3) if self.pages else None
+            self._check()
+            files = [p for p in (narration.vtt, narration.manifest) if p is not None]
+            if page is not None:
+                files.append(staging / page)
+            return self._publish(narration, files, raw, content, page)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _publish(self, narration: Narration, sidecars: list[Path], raw: str, content: str,
+                 page: str | None) -> Published:
+        """Move the narration's files into the library: sidecars first, the MP3 last (renames, no callbacks)."""
+        for path in [*sidecars, narration.mp3]:
+            try:
+                os.replace(path, self.library / path.name)
+            except OSError as exc:
+                raise OutputError(f"cannot move {path.name} into {self.library}: {exc.strerror or exc}") from exc
+        article = narration.article
+        # An article a fallback engine helped with is recorded under other settings, so the next run (when
+        # the voice's own service may answer again) makes it anew rather than skipping it.
+        helped = any(t.backend != narration.preset.backend for t in narration.timings)
+        return Published(
+            raw_hash=raw,
+            content_hash=content,
+            settings_hash=self.settings + ("+fallback" if helped else ""),
+            title=article.title,
+            date=article.date,
+            site=article.source,
+            url=article.url,
+            summary=_summary(article),
+            duration=round(narration.duration, 3),
+            chapters=len(narration.chapters),
+            mp3=narration.mp3.name,
+            vtt=narration.vtt.name if narration.vtt else None,
+            manifest=narration.manifest.name if narration.manifest else None,
+            page=page,
+            timings={},
+        )
+
+    def _on_chunks(self, spec: str, title: str, progress: Progress) -> None:
+        self._check()
+        self._emit(BatchEvent("chunks", spec, title=title, chunks=progress))
+
+    def _on_stage(self, spec: str, title: str, stage: str) -> None:
+        self._check()
+        self._emit(BatchEvent("stage", spec, title=title, stage=stage))
+
+
+def _with_timings(published: Published, timings: dict[str, float]) -> Published:
+    return Published(**{**asdict(published), "timings": dict(timings)})
+
+
+def _summary(article: Article) -> str:
+    text = " ".join(article.paragraphs())
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"

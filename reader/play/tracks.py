@@ -1,0 +1,360 @@
+"""What the player plays: an MP3 file, or a narration that grows while it is being synthesized.
+
+A ``Track`` hands out 16-bit PCM frames by position, with the track's chapters and the sentences to show.
+
+- ``FileTrack``: an MP3 decoded by ``miniaudio`` (its own dr_mp3 decoder: no ffmpeg, no system packages),
+  streamed from the file, so memory does not grow with its length. The decoder is gapless (it drops the
+  encoder delay recorded in the LAME header): measured sample-exact against ffmpeg on our MP3s, so frame N
+  here is frame N of the track the CHAP times are written against (see ``reader/tags.py``). Chapters come
+  from the MP3's own ID3 ``CHAP``/``CTOC`` frames, so MP3s chaptered by other tools play too; the sentence
+  being read comes from a sidecar beside it (``NAME.vtt``, else the ``NAME.json`` manifest), if there is one.
+- ``LiveTrack``: PCM appended chunk by chunk as ``narrate_article`` lays the track out (its ``listen``
+  hook), with the same sample positions as the MP3 being assembled from it, so chapters and sentences are
+  known as soon as their audio is.
+
+Reads happen on the audio thread; a ``LiveTrack`` is fed from the narration thread (it locks).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import miniaudio
+import numpy as np
+import numpy.typing as npt
+
+from reader.audio.tags import ChapterMark, read_chapters
+from reader.errors import PlaybackError, ReaderError, UsageError
+from reader.models import Chunk
+from reader.narration.vtt import Cue, parse_webvtt
+from reader.speech.backend import Audio
+
+log = logging.getLogger(__name__)
+
+PCM = npt.NDArray[np.int16]  # shape (frames, channels)
+
+#: How many frames the file decoder hands out per step.
+_DECODE_BLOCK = 4096
+
+
+class Track:
+    """The interface the player reads. Positions are in frames of ``sample_rate``."""
+
+    title: str = ""
+    sample_rate: int = 0
+    channels: int = 1
+
+    def read(self, frame: int, count: int) -> PCM:
+        """Up to ``count`` frames from ``frame`` on (fewer at the end of what is available, none past it)."""
+        raise NotImplementedError
+
+    def available(self) -> int:
+        """Frames that can be read now (the length, once ``complete``)."""
+        raise NotImplementedError
+
+    def complete(self) -> bool:
+        """True when no more frames will come."""
+        return True
+
+    def chapters(self) -> list[ChapterMark]:
+        return []
+
+    def cues(self) -> list[Cue]:
+        return []
+
+    def coming(self) -> list[str]:
+        """Titles of the chapters still to come (a track being narrated); [] once complete."""
+        return []
+
+    def close(self) -> None:
+        """Release the decoder or buffers."""
+
+
+def empty_pcm(channels: int) -> PCM:
+    return np.zeros((0, channels), dtype=np.int16)
+
+
+class FileTrack(Track):
+    """An MP3 file. ``PlaybackError`` if it is not one; a truncated MP3 plays up to where its audio ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+        try:
+            info = miniaudio.mp3_get_file_info(str(path))
+        except (miniaudio.MiniaudioError, OSError) as exc:
+            raise PlaybackError(f"{path}: not an MP3 file (or a damaged one)") from exc
+        if info.num_frames <= 0 or info.sample_rate <= 0:
+            raise PlaybackError(f"{path}: the MP3 holds no audio")
+        self.sample_rate = info.sample_rate
+        self.channels = info.nchannels
+        # The frame count from the Xing/LAME header: a truncated file has fewer, found when decoding ends.
+        self._length = info.num_frames
+        self._stream: Iterator[Any] | None = None
+        self._next = 0  # the frame the open stream hands out next
+        self._pending = empty_pcm(self.channels)
+        self._chapters = _fit_chapters(_chapters_of(path), self._length / self.sample_rate)
+        self._cues = sidecar_cues(path)
+        self.title = _title_of(path)
+
+    def available(self) -> int:
+        return self._length
+
+    def chapters(self) -> list[ChapterMark]:
+        return self._chapters
+
+    def cues(self) -> list[Cue]:
+        return self._cues
+
+    def _open(self, frame: int) -> None:
+        self.close()
+        try:
+            self._stream = miniaudio.stream_file(
+                str(self.path), output_format=miniaudio.SampleFormat.SIGNED16, nchannels=self.channels,
+                sample_rate=self.sample_rate, frames_to_read=_DECODE_BLOCK, seek_frame=frame)
+        except (miniaudio.MiniaudioError, OSError):
+            # Seeking past the audio a truncated file holds: the track ends before here.
+            self._truncated_at(frame)
+            return
+        self._next = frame
+
+    def _truncated_at(self, frame: int) -> None:
+        if frame < self._length:
+            log.warning("%s: the audio ends at %.1f s, before the %.1f s its header declares (truncated?)",
+                        self.path, frame / self.sample_rate, self._length / self.sample_rate)
+            self._length = frame
+            self._chapters = _fit_chapters(self._chapters, frame / self.sample_rate)
+
+    def read(self, frame: int, count: int) -> PCM:
+        if frame >= self._length or count <= 0:
+            return empty_pcm(self.channels)
+        if self._stream is None or frame != self._next:
+            self._open(frame)
+            self._pending = empty_pcm(self.channels)
+            if self._stream is None:
+                return empty_pcm(self.channels)
+        count = min(count, self._length - frame)
+        parts = [self._pending[:count]]
+        have = len(parts[0])
+        self._pending = self._pending[count:]
+        while have < count:
+            try:
+                block = next(self._stream)
+            except StopIteration:
+                self._truncated_at(self._next + have)
+                self._stream = None
+                break
+            except miniaudio.MiniaudioError:
+                self._truncated_at(self._next + have)
+                self._stream = None
+                break
+            samples = np.frombuffer(block, dtype=np.int16).reshape(-1, self.channels)
+            if not len(samples):
+                continue
+            take = samples[: count - have]
+            parts.append(take)
+            have += len(take)
+            self._pending = samples[len(take):]
+        out = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        self._next = frame + len(out)
+        return out
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.close()  # type: ignore[attr-defined]
+
+
+def _title_of(path: Path) -> str:
+    try:
+        from mutagen.id3 import ID3
+
+        frame = ID3(path).get("TIT2")
+        if frame is not None and frame.text:
+            return str(frame.text[0])
+    except Exception:  # no tag, a damaged one: the file name will do
+        pass
+    return path.stem
+
+
+def _chapters_of(path: Path) -> list[ChapterMark]:
+    try:
+        return read_chapters(path)
+    except ReaderError as exc:
+        log.warning("%s: chapters unreadable, playing without them (%s)", path, exc)
+        return []
+
+
+def _fit_chapters(chapters: Sequence[ChapterMark], duration: float) -> list[ChapterMark]:
+    """Chapters in order of start, inside the track; each ends where the next starts (CHAP end times written
+    by other tools are often missing or overlapping)."""
+    starts = sorted((c for c in chapters if 0 <= c.start < duration), key=lambda c: c.start)
+    fitted: list[ChapterMark] = []
+    for i, c in enumerate(starts):
+        end = starts[i + 1].start if i + 1 < len(starts) else duration
+        if end > c.start:
+            fitted.append(ChapterMark(c.title, c.start, end))
+    return fitted
+
+
+def sidecar_cues(mp3: Path) -> list[Cue]:
+    """The sentences of ``mp3`` from ``NAME.vtt``, else from the ``NAME.json`` manifest; [] if neither is
+    there or readable (a damaged sidecar only costs the sentence display, with a warning)."""
+    vtt, manifest = mp3.with_suffix(".vtt"), mp3.with_suffix(".json")
+    if vtt.is_file():
+        try:
+            return parse_webvtt(vtt.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            log.warning("%s: unreadable subtitles (%s)", vtt, exc)
+    if manifest.is_file():
+        try:
+            return manifest_cues(json.loads(manifest.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            log.warning("%s: unreadable manifest (%s)", manifest, exc)
+    return []
+
+
+def manifest_cues(manifest: dict[str, Any]) -> list[Cue]:
+    """One cue per sentence from a reader manifest's chunks (clauses joined back, as in the VTT)."""
+    from reader.narration.pipeline import ChunkTiming, sentence_cues
+
+    timings = [
+        ChunkTiming(Chunk(c["text"], c.get("spoken", c["text"]), c.get("chapter", 0), c.get("paragraph", 0),
+                          c.get("kind", "body"), c.get("pause_after", "sentence")),
+                    float(c["start"]), float(c["end"]), "", False, "")
+        for c in manifest["chunks"]
+    ]
+    return sentence_cues(timings)
+
+
+class LiveTrack(Track):
+    """A track laid out while it is narrated: mono PCM, chapters and sentences appended as chunks come.
+
+    ``add(chunk, audio, pause)`` places the chunk's audio and then ``pause`` seconds of silence, exactly as
+    ``reader.audio.assemble`` lays out the MP3 (positions in samples, the pause rounded once), so times here are
+    the times of the finished MP3. ``gain_db`` is applied to what is read (the engine's raw level; the MP3
+    is loudness-normalized when it is encoded, after the last chunk). ``finish()`` marks the end.
+    """
+
+    def __init__(self, sample_rate: int, titles: Sequence[str], title: str = "", gain_db: float = 0.0) -> None:
+        self.sample_rate = sample_rate
+        self.channels = 1
+        self.title = title
+        self.gain = 10 ** (gain_db / 20)
+        self._titles = list(titles)
+        self._pcm = bytearray()
+        self._chapters: list[ChapterMark] = []
+        self._chapter_ids: list[int] = []
+        self._cues: list[Cue] = []
+        self._clause: list[tuple[Chunk, float, float]] = []  # a sentence cut into clauses, until it ends
+        self._complete = False
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._grown = threading.Condition(self._lock)
+
+    @property
+    def frames(self) -> int:
+        return len(self._pcm) // 2
+
+    def add(self, chunk: Chunk, audio: Audio, pause: float) -> None:
+        pcm = np.frombuffer(audio.pcm[: audio.frames * 2], dtype=np.int16)
+        if audio.sample_rate != self.sample_rate:  # a fallback engine at another rate (rare)
+            pcm = _resample(pcm, audio.sample_rate, self.sample_rate)
+        if self.gain != 1.0:
+            pcm = np.clip(pcm.astype(np.float32) * self.gain, -32768, 32767).astype(np.int16)
+        silence = round(pause * self.sample_rate)
+        with self._lock:
+            start = self.frames / self.sample_rate
+            self._pcm += pcm.tobytes()
+            end = self.frames / self.sample_rate
+            self._pcm += bytes(2 * silence)
+            if not self._chapter_ids or chunk.chapter != self._chapter_ids[-1]:
+                title = self._titles[chunk.chapter] if 0 <= chunk.chapter < len(self._titles) else ""
+                self._chapter_ids.append(chunk.chapter)
+                self._chapters.append(ChapterMark(title, 0.0 if not self._chapters else start, end))
+            self._clause.append((chunk, start, end))
+            if chunk.pause_after != "clause":
+                self._close_sentence()
+            self._grown.notify_all()
+
+    def _close_sentence(self) -> None:
+        if self._clause:
+            text = "".join(c.text for c, _, _ in self._clause)
+            self._cues.append(Cue(self._clause[0][1], self._clause[-1][2], text))
+            self._clause = []
+
+    def finish(self, error: BaseException | None = None) -> None:
+        with self._lock:
+            self._close_sentence()
+            self._complete = True
+            self.error = error
+            self._grown.notify_all()
+
+    def wait(self, frames: int, timeout: float) -> bool:
+        """Wait until more than ``frames`` frames are there, or the track is complete; False on timeout."""
+        with self._lock:
+            return self._grown.wait_for(lambda: self.frames > frames or self._complete, timeout)
+
+    def available(self) -> int:
+        with self._lock:
+            return self.frames
+
+    def complete(self) -> bool:
+        with self._lock:
+            return self._complete
+
+    def chapters(self) -> list[ChapterMark]:
+        with self._lock:
+            end = self.frames / self.sample_rate
+            # Each chapter ends where the next starts; the last one, for now, where the audio so far ends.
+            return [ChapterMark(c.title, c.start, self._chapters[i + 1].start if i + 1 < len(self._chapters)
+                                else end) for i, c in enumerate(self._chapters)]
+
+    def cues(self) -> list[Cue]:
+        with self._lock:
+            return list(self._cues)
+
+    def coming(self) -> list[str]:
+        with self._lock:
+            if self._complete:
+                return []
+            after = self._chapter_ids[-1] + 1 if self._chapter_ids else 0
+            return self._titles[after:]
+
+    def read(self, frame: int, count: int) -> PCM:
+        with self._lock:
+            stop = min(self.frames, frame + max(0, count))
+            if frame >= stop:
+                return empty_pcm(1)
+            data = bytes(self._pcm[2 * frame : 2 * stop])
+        return np.frombuffer(data, dtype=np.int16).reshape(-1, 1)
+
+
+def _resample(pcm: npt.NDArray[np.int16], source_rate: int, target_rate: int) -> npt.NDArray[np.int16]:
+    """Linear interpolation to ``target_rate``, the same length in frames as ``reader.audio.assemble`` gives
+    (pydub's ratecv) within a sample: good enough for the rare chunk of a fallback engine."""
+    n = round(len(pcm) * target_rate / source_rate)
+    if n == 0 or len(pcm) == 0:
+        return np.zeros(0, dtype=np.int16)
+    x = np.linspace(0, len(pcm) - 1, n)
+    return np.interp(x, np.arange(len(pcm)), pcm.astype(np.float64)).astype(np.int16)
+
+
+def chapter_at(chapters: Sequence[ChapterMark], seconds: float) -> int | None:
+    """The index of the chapter playing at ``seconds`` (None before the first one)."""
+    i = bisect.bisect_right([c.start for c in chapters], seconds + 1e-6) - 1
+    return i if i >= 0 else None
+
+
+def cue_at(cues: Sequence[Cue], seconds: float) -> int | None:
+    """The sentence being read at ``seconds``: the last one that has started (so it stays shown in the pause
+    after it); None before the first."""
+    i = bisect.bisect_right([c.start for c in cues], seconds + 1e-6) - 1
+    return i if i >= 0 else None

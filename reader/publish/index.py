@@ -1,0 +1,76 @@
+"""The library's ``index.html``: every published article (title, date, source, duration) with a player.
+
+Rendered from ``templates/library.html.j2`` with Jinja2, autoescaping on. Links are relative to the library
+folder, so the page works opened from disk and from any static server; the players load nothing until
+started (``preload="none"``). An article's title links to its listen page (``reader.publish.page``) when that file
+exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from reader import __version__
+from reader.audio.assemble import atomic_output
+from reader.errors import OutputError
+from reader.library.catalog import Entry
+from reader.publish.feed import FEED_NAME
+from reader.publish.page import environment
+
+INDEX_NAME = "index.html"
+
+
+@dataclass(frozen=True)
+class IndexItem:
+    title: str
+    date: str | None
+    site: str | None
+    url: str | None  # the original article, http(s) only
+    duration: float
+    mp3_href: str
+    vtt_href: str | None
+    page_href: str | None
+
+
+def index_items(entries: Iterable[Entry], library: Path) -> list[IndexItem]:
+    items = []
+    for e in entries:
+        if not e.mp3 or not (library / e.mp3).is_file():
+            continue
+        url = e.url if e.url and urlsplit(e.url).scheme in ("http", "https") else None
+        items.append(IndexItem(
+            title=e.title or Path(e.mp3).stem,
+            date=e.date,
+            site=e.site,
+            url=url,
+            duration=e.duration or 0.0,
+            mp3_href=quote(e.mp3),
+            vtt_href=quote(e.vtt) if e.vtt and (library / e.vtt).is_file() else None,
+            page_href=quote(e.page) if e.page and (library / e.page).is_file() else None,
+        ))
+    return items
+
+
+def render_index(items: list[IndexItem], *, title: str) -> str:
+    return environment().get_template("library.html.j2").render(
+        title=title,
+        articles=items,
+        total_duration=sum(i.duration for i in items),
+        feed_href=FEED_NAME,
+        version=__version__,
+    )
+
+
+def write_index(entries: Iterable[Entry], library: Path, *, title: str | None = None) -> Path:
+    """Write ``library/index.html`` atomically and return its path."""
+    html = render_index(index_items(entries, library), title=title or f"{library.resolve().name}: read aloud")
+    out = library / INDEX_NAME
+    try:
+        with atomic_output(out) as temp:
+            temp.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    return out

@@ -1,0 +1,227 @@
+"""Defaults in one place, validated early; where voice presets and lexicons live."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from reader.errors import ConfigError
+
+APP_NAME = "reader"
+
+
+def voices_dir() -> Path:
+    """The shipped ``voices/`` folder: inside the wheel as ``reader/_voices``, or beside the package in a checkout."""
+    packaged = Path(__file__).parent / "_voices"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "voices"
+
+
+def user_config_dir() -> Path:
+    """Where users put their own presets and lexicon (``READER_CONFIG_DIR`` overrides)."""
+    env = os.environ.get("READER_CONFIG_DIR")
+    return Path(env) if env else Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def user_cache_dir() -> Path:
+    """The chunk cache's default home (``READER_CACHE_DIR`` overrides)."""
+    env = os.environ.get("READER_CACHE_DIR")
+    return Path(env) if env else Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Voice presets
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named voice: which backend speaks, with which of its voices, at what rate.
+
+    ``pitch`` and ``volume`` are edge-tts prosody (``+5Hz``, ``-10%``); when a preset sets them they are part
+    of ``voice`` as the edge backend reads it (``zh-CN-YunyangNeural;pitch=+5Hz``), and so of every cache key.
+    """
+
+    name: str
+    backend: str
+    voice: str
+    rate: float = 1.0
+    description: str = ""
+    pitch: str | None = None
+    volume: str | None = None
+
+
+RATE_MIN, RATE_MAX = 0.5, 2.0
+DEFAULT_PRESET = "baker"
+
+
+def check_rate(rate: float) -> float:
+    if not (RATE_MIN <= rate <= RATE_MAX):
+        raise ConfigError(f"rate {rate} is out of range ({RATE_MIN}–{RATE_MAX})")
+    return rate
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+
+
+def load_presets() -> dict[str, Preset]:
+    """The shipped presets, then the user's (which may add or override), validated."""
+    presets: dict[str, Preset] = {}
+    for path in (voices_dir() / "presets.toml", user_config_dir() / "presets.toml"):
+        if not path.is_file():
+            continue
+        for name, table in _read_toml(path).items():
+            if not isinstance(table, dict) or not isinstance(table.get("backend"), str) or not isinstance(
+                table.get("voice"), str
+            ):
+                raise ConfigError(f"{path}: preset {name!r} needs string keys 'backend' and 'voice'")
+            rate = table.get("rate", 1.0)
+            if not isinstance(rate, int | float):
+                raise ConfigError(f"{path}: preset {name!r}: rate must be a number")
+            pitch = _prosody(path, name, table, "pitch", PITCH_FORM)
+            volume = _prosody(path, name, table, "volume", VOLUME_FORM)
+            prosody = (("pitch", pitch), ("volume", volume))
+            voice = table["voice"] + "".join(f";{k}={v}" for k, v in prosody if v)
+            presets[name] = Preset(name, table["backend"], voice, check_rate(float(rate)),
+                                   str(table.get("description", "")), pitch, volume)
+    return presets
+
+
+PITCH_FORM = re.compile(r"[+-]\d+Hz")
+VOLUME_FORM = re.compile(r"[+-]\d+%")
+
+
+def _prosody(path: Path, name: str, table: dict[str, Any], key: str, form: re.Pattern[str]) -> str | None:
+    """A preset's ``pitch`` or ``volume`` in edge-tts's form (``+5Hz``, ``-10%``), only for edge voices."""
+    value = table.get(key)
+    if value is None:
+        return None
+    if table.get("backend") != "edge":
+        raise ConfigError(f"{path}: preset {name!r}: {key} is an edge-tts setting (backend 'edge' only)")
+    if not isinstance(value, str) or not form.fullmatch(value):
+        example = "+5Hz" if key == "pitch" else "-10%"
+        raise ConfigError(f"{path}: preset {name!r}: {key} must look like {example}")
+    return value
+
+
+def preset(name: str) -> Preset:
+    presets = load_presets()
+    try:
+        return presets[name]
+    except KeyError:
+        raise ConfigError(f"unknown voice {name!r} (known: {', '.join(sorted(presets))}; see `reader voices`)") from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Narration settings
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence, in seconds, after each kind of chunk boundary."""
+
+    clause: float = 0.12
+    sentence: float = 0.35
+    paragraph: float = 0.75
+    chapter: float = 1.5
+
+    def __post_init__(self) -> None:
+        for name in ("clause", "sentence", "paragraph", "chapter"):
+            value = getattr(self, name)
+            if not (0.0 <= value <= 10.0):
+                raise ConfigError(f"pause {name}={value} is out of range (0–10 s)")
+
+    def after(self, kind: str) -> float:
+        return 0.0 if kind == "none" else float(getattr(self, kind))
+
+
+TARGET_LUFS = -16.0
+BITRATE = "64k"
+
+# The listen page (reader/page.py): the speeds its player offers and how far its skip buttons jump.
+PAGE_SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+PAGE_SKIP_SECONDS = 10
+
+
+# ---------------------------------------------------------------------------------------------------------
+# User settings: $READER_CONFIG_DIR/config.toml, one table per part ([edge], ...)
+
+
+def user_settings(section: str) -> dict[str, Any]:
+    """The ``[section]`` table of the user's ``config.toml`` (empty when there is no file or no table)."""
+    path = user_config_dir() / "config.toml"
+    if not path.is_file():
+        return {}
+    table = _read_toml(path).get(section, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{section}] must be a table")
+    return table
+
+
+EDGE_MAX_CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    """How the edge backend talks to Microsoft's service (``[edge]`` in config.toml; URLs also from the
+    environment: ``READER_EDGE_WSS_URL``, ``READER_EDGE_VOICES_URL``)."""
+
+    wss_url: str | None = None  # None: edge-tts's own (Microsoft's service); must already contain a '?'
+    voices_url: str | None = None  # likewise, for the voice list
+    concurrency: int = 4  # requests in flight (and synthesis threads), at most EDGE_MAX_CONCURRENCY
+    timeout: float = 60.0  # seconds one request may take, connect to last byte
+    attempts: int = 4  # tries per chunk for 429/5xx/connection errors, time-outs and truncated audio
+    backoff: float = 0.5  # seconds before the first retry, doubled before each next one
+    voices_ttl: float = 86400.0  # seconds the fetched voice list is kept in the cache directory
+
+    def __post_init__(self) -> None:
+        for key, schemes in (("wss_url", ("ws://", "wss://")), ("voices_url", ("http://", "https://"))):
+            url = getattr(self, key)
+            if url is not None and (not isinstance(url, str) or not url.startswith(schemes) or "?" not in url):
+                raise ConfigError(f"edge {key} must be a {schemes[0]}… or {schemes[1]}… URL containing '?' "
+                                  f"(the client appends &-parameters), not {url!r}")
+        if not isinstance(self.concurrency, int) or not 1 <= self.concurrency <= EDGE_MAX_CONCURRENCY:
+            raise ConfigError(f"edge concurrency must be 1–{EDGE_MAX_CONCURRENCY}, not {self.concurrency!r}")
+        if not isinstance(self.attempts, int) or not 1 <= self.attempts <= 10:
+            raise ConfigError(f"edge attempts must be 1–10, not {self.attempts!r}")
+        for key, low, high in (("timeout", 0.1, 600.0), ("backoff", 0.0, 60.0), ("voices_ttl", 0.0, 1e7)):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise ConfigError(f"edge {key} must be a number of seconds ({low}–{high}), not {value!r}")
+
+
+def edge_settings() -> EdgeSettings:
+    """The ``[edge]`` settings of config.toml, with the URLs overridden by the environment, validated."""
+    table = dict(user_settings("edge"))
+    known = {f.name for f in fields(EdgeSettings)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"config.toml [edge]: unknown key(s) {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(known))})")
+    for key, env in (("wss_url", "READER_EDGE_WSS_URL"), ("voices_url", "READER_EDGE_VOICES_URL")):
+        if os.environ.get(env):
+            table[key] = os.environ[env]
+    return EdgeSettings(**table)
+
+
+# The terminal player (reader/playback.py, reader/player_ui.py): seek step, speed range and step, and the
+# environment settings that send what is played to a WAV file instead of a sound device (servers, tests):
+# READER_AUDIO_SINK=out.wav, and READER_AUDIO_SINK_PACE=1 (real time; 4: four times as fast; 0: at once).
+PLAY_SEEK_SECONDS = 10.0
+PLAY_SPEED_MIN, PLAY_SPEED_MAX, PLAY_SPEED_STEP = 0.5, 2.0, 0.25
+PLAY_RESTART_SECONDS = 3.0  # "previous chapter" further than this into a chapter restarts it instead
+AUDIO_SINK_ENV = "READER_AUDIO_SINK"
+AUDIO_SINK_PACE_ENV = "READER_AUDIO_SINK_PACE"

@@ -1,0 +1,154 @@
+"""Content-addressed stores: synthesized chunks (``ChunkCache``) and finished narrations (``NarrationStore``).
+
+The key is a hash of everything that decides the audio (backend, engine version, voice, rate, spoken text),
+so re-narrating an unchanged article synthesizes nothing and editing one paragraph redoes only its chunks.
+Each entry carries a checksum of its samples: a truncated or corrupted file is detected, deleted and redone.
+Writes go to a temporary file in the same directory and are renamed into place, so a crash or Ctrl-C never
+leaves a half-written entry under a valid name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+from reader.speech.backend import Audio
+
+_MAGIC = b"RDRPCM1\n"
+_HEADER = struct.Struct("<8sIQ32s")  # magic, sample rate, payload bytes, sha256 of payload
+
+
+def chunk_key(backend: str, version: str, voice: str, rate: float, spoken: str) -> str:
+    material = json.dumps([backend, version, voice, round(rate, 4), spoken], ensure_ascii=False)
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+class ChunkCache:
+    """Audio by key under ``root``; ``root=None`` disables caching (every lookup misses, nothing is stored)."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self.hits = 0
+        self.misses = 0
+        self.corrupt = 0
+
+    def _path(self, key: str) -> Path:
+        assert self.root is not None
+        return self.root / "chunks" / key[:2] / f"{key}.pcm"
+
+    def contains(self, key: str) -> bool:
+        """Whether an entry exists (cheap: no read, no checksum; ``get`` still verifies it)."""
+        return self.root is not None and self._path(key).is_file()
+
+    def get(self, key: str) -> Audio | None:
+        if self.root is None:
+            self.misses += 1
+            return None
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        audio = _decode(data)
+        if audio is None:
+            self.corrupt += 1
+            self.misses += 1
+            path.unlink(missing_ok=True)
+            return None
+        self.hits += 1
+        return audio
+
+    def put(self, key: str, audio: Audio) -> None:
+        if self.root is None:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, _encode(audio))
+        except OSError:
+            # A cache that cannot be written (full disk, read-only) costs speed, never the narration.
+            pass
+
+
+def _encode(audio: Audio) -> bytes:
+    digest = hashlib.sha256(audio.pcm).digest()
+    return _HEADER.pack(_MAGIC, audio.sample_rate, len(audio.pcm), digest) + audio.pcm
+
+
+def _decode(data: bytes) -> Audio | None:
+    if len(data) < _HEADER.size:
+        return None
+    magic, rate, size, digest = _HEADER.unpack_from(data)
+    pcm = data[_HEADER.size :]
+    if magic != _MAGIC or size != len(pcm) or size == 0 or hashlib.sha256(pcm).digest() != digest:
+        return None
+    return Audio(pcm, rate)
+
+
+class NarrationStore:
+    """Finished narrations by key: the tagged MP3 and a JSON record from which its sidecars are rewritten.
+
+    A narration's key covers everything that decides the MP3 (the article, voice, rate, engine version,
+    lexicon, pauses, loudness, bitrate and reader's own code), so narrating an unchanged article again copies
+    the MP3 out of here instead of laying out and encoding the track anew, and ``reader play`` of an article
+    already narrated starts at once. The record holds the MP3's size and SHA-256; an entry that does not
+    match them is deleted and redone. ``root=None`` disables the store.
+    """
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        assert self.root is not None
+        folder = self.root / "narrations" / key[:2]
+        return folder / f"{key}.mp3", folder / f"{key}.json"
+
+    def get(self, key: str) -> tuple[Path, dict[str, object]] | None:
+        """The stored MP3 and its record, or None (missing, damaged or unreadable)."""
+        if self.root is None:
+            return None
+        mp3, meta = self._paths(key)
+        try:
+            record = json.loads(meta.read_text(encoding="utf-8"))
+            with mp3.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            if not isinstance(record, dict) or record.get("mp3_sha256") != digest:
+                raise ValueError("checksum mismatch")
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            mp3.unlink(missing_ok=True)
+            meta.unlink(missing_ok=True)
+            return None
+        return mp3, record
+
+    def put(self, key: str, mp3: Path, record: dict[str, object]) -> None:
+        """Copy ``mp3`` in with ``record`` (atomically; a store that cannot be written is skipped)."""
+        if self.root is None:
+            return
+        target, meta = self._paths(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with mp3.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            _write_atomic(target, mp3.read_bytes())
+            payload = json.dumps({**record, "mp3_sha256": digest}, ensure_ascii=False)
+            _write_atomic(meta, payload.encode("utf-8"))
+        except OSError:
+            pass
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

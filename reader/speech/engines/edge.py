@@ -1,0 +1,443 @@
+"""edge backend: Microsoft Edge's online neural voices (zh-CN-YunyangNeural, …) through the edge-tts client.
+
+The real ``edge-tts`` client (7.x) does the talking: the websocket, its DRM token (``Sec-MS-GEC``) and clock-skew
+correction, the SSML. Around it, this module does what the client does not:
+
+* **Chunking is ours.** edge-tts cuts text only at newlines or spaces, so Chinese without them would go out as
+  one oversized request; we send the segmenter's chunks, at most ``max_chunk_chars`` characters (≈ 600 bytes of
+  UTF-8 inside ~300 bytes of SSML: far below the service's 4096-byte limit), so edge-tts never splits one.
+* **Audio → PCM, speech only.** The service answers 24 kHz, 48 kbit/s mono MP3 that starts (and ends) with
+  some silence. It is decoded with the project's ffmpeg; ``SentenceBoundary`` events (offsets in 100-ns ticks)
+  say where the speech is, and the cut is made at the first and last loud 10 ms frame inside that window
+  (the decoded MP3 lags the service's timeline by the codec delay, ~46 ms, which the window allows for).
+  Without boundaries the level alone decides. Chunks are placed exactly by the pipeline, so this trim is what
+  makes chapter marks and subtitle cues as accurate as with the offline voice.
+* **Silent failures are caught.** The service is known to end a stream early (truncated audio, *no exception*
+  from the client) and to send no audio at all for some text. A reply is rejected when the stream ended
+  without ``turn.end``, when the boundaries promise more audio than arrived, or when the speech is too short or
+  too long for its text (3–8 characters a second at rate 1.0, scaled by the rate). A rejected reply is retried;
+  it is never returned, so never cached.
+* **Bounded concurrency, retries, a deadline.** ``max_workers`` (``[edge] concurrency``, default 4) threads
+  call ``synthesize`` at once, and never more than ``EDGE_MAX_CONCURRENCY`` requests are in flight. 429, 5xx,
+  connection errors and time-outs are retried with exponential backoff; each request has an overall
+  deadline, so a server that accepts and then stalls cannot hang a run.
+* **Failure policy.** A service that stays unreachable or refuses (403, or 429/5xx after every retry) is a
+  ``BackendUnavailable`` whose one line says what happened and suggests ``--voice baker``; the backend then
+  fails fast for ``_DOWN_SECONDS`` instead of retrying every remaining chunk (with ``--fallback offline``
+  those chunks go straight to the offline voice). A chunk the service will not speak is a ``SynthesisError``.
+* **Endpoints.** ``READER_EDGE_WSS_URL`` / ``READER_EDGE_VOICES_URL`` or ``[edge] wss_url`` / ``voices_url``
+  in config.toml (see ``reader.settings.EdgeSettings``). edge-tts 7.x imports its URL constants *by value* into
+  ``edge_tts.communicate`` (``WSS_URL``) and ``edge_tts.voices`` (``VOICE_LIST``) and reads them there on each
+  request, and offers no parameter for them, so those two module attributes are what we set (before each
+  request; one endpoint per process). The client honours the proxy environment variables.
+
+Voice ids are edge's short names, optionally with prosody: ``zh-CN-YunyangNeural;pitch=+5Hz;volume=-10%``
+(presets with ``pitch``/``volume`` produce this form, see ``reader.settings.Preset``); ``rate`` becomes
+edge-tts's ``+N%``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import os
+import random
+import re
+import tempfile
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import edge_tts
+import numpy as np
+import numpy.typing as npt
+from edge_tts import communicate as _client
+from edge_tts import constants as _constants
+from edge_tts import voices as _voice_list
+from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmentError
+
+from reader.audio.ffmpeg import run_ffmpeg
+from reader.errors import AudioError, BackendUnavailable, ConfigError, SynthesisError
+from reader.settings import (
+    EDGE_MAX_CONCURRENCY,
+    PITCH_FORM,
+    RATE_MAX,
+    RATE_MIN,
+    VOLUME_FORM,
+    EdgeSettings,
+    edge_settings,
+    user_cache_dir,
+)
+from reader.speech.backend import Audio, VoiceInfo
+
+__all__ = ["EdgeBackend", "speech_span", "edge_rate", "parse_voice", "SAMPLE_RATE", "SUGGESTION"]
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 24000
+MP3_BYTES_PER_SECOND = 48000 // 8  # the service's format is always 48 kbit/s CBR
+TICKS_PER_SECOND = 10_000_000  # boundary offsets and durations are in 100-ns ticks
+SUGGESTION = "use --voice baker for the offline voice, or add --fallback offline"
+
+# Bump when the same reply would come out different (decoding, trimming): part of ``version``, so of cache keys.
+_REVISION = 1
+
+_FRAME = SAMPLE_RATE // 100  # 10 ms: the unit of the level trim
+_SILENCE_PEAK = 328  # a frame whose peak is below -40 dBFS is silence (as the offline voice trims)
+_KEEP = SAMPLE_RATE // 50  # 20 ms kept before the first and after the last loud frame
+_EARLY = 0.10  # seconds before a boundary's onset where speech may already start
+_LATE = 0.25  # seconds after the last boundary's end where speech may still sound (codec delay, decay)
+
+# A Mandarin chunk speaks 3–8 characters a second at rate 1.0; the slack keeps one- and two-character
+# chunks (headings such as 一、) from being judged on a fraction of a second.
+CHARS_PER_SECOND = (3.0, 8.0)
+_SHORT_SLACK, _LONG_SLACK = 0.2, 1.0
+
+_DOWN_SECONDS = 30.0  # after the service was found unusable, calls fail at once for this long
+_VOICE_NAME = re.compile(r"[a-z]{2,3}-[A-Z]{2,}(?:-[a-z]+)?-[A-Za-z]+Neural")
+
+# edge-tts reads its endpoint from module globals: setting them is serialised, and nothing else sets them.
+_ENDPOINT_LOCK = threading.Lock()
+
+
+def parse_voice(voice: str) -> tuple[str, str, str]:
+    """``zh-CN-YunyangNeural;pitch=+5Hz;volume=-10%`` → (short name, pitch, volume), validated."""
+    name, *options = voice.split(";")
+    if not _VOICE_NAME.fullmatch(name):
+        raise ConfigError(f"{voice!r} is not an Edge voice name (like zh-CN-YunyangNeural; see `reader voices "
+                          f"--backend edge`)")
+    prosody = {"pitch": "+0Hz", "volume": "+0%"}
+    forms = {"pitch": PITCH_FORM, "volume": VOLUME_FORM}
+    for option in options:
+        key, _, value = option.partition("=")
+        if key not in forms or not forms[key].fullmatch(value):
+            raise ConfigError(f"{voice!r}: {option!r} is not pitch=+NHz or volume=+N%")
+        prosody[key] = value
+    return name, prosody["pitch"], prosody["volume"]
+
+
+def edge_rate(rate: float) -> str:
+    """Our rate (1.0 = normal) in edge-tts's form: 1.25 → ``+25%``, 0.8 → ``-20%``."""
+    if not isinstance(rate, int | float) or not math.isfinite(rate) or not RATE_MIN <= rate <= RATE_MAX:
+        raise ConfigError(f"rate must be between {RATE_MIN} and {RATE_MAX}, not {rate!r}")
+    return f"{round((rate - 1.0) * 100):+d}%"
+
+
+def speakable_chars(text: str) -> int:
+    """Letters and digits: what takes time to say (punctuation and spaces do not)."""
+    return sum(unicodedata.category(c)[0] in "LN" for c in text)
+
+
+def speech_span(samples: npt.NDArray[np.int16], window: tuple[float, float] | None = None) -> tuple[int, int]:
+    """[start, stop) of the speech in ``samples`` (24 kHz), with ``_KEEP`` of silence at most on each side.
+
+    ``window`` = (onset, end) in seconds, from the service's boundaries: only loud frames from ``_EARLY``
+    before the onset to ``_LATE`` after the end count, and if none is loud there the window itself is taken.
+    Without a window, the first and last loud frame of the whole reply decide. (0, 0): nothing loud.
+    """
+    frames = len(samples) // _FRAME
+    peaks = np.abs(samples[: frames * _FRAME].astype(np.int32)).reshape(frames, _FRAME).max(axis=1)
+    first, last = 0, frames
+    if window is not None:
+        first = max(0, int((window[0] - _EARLY) * SAMPLE_RATE) // _FRAME)
+        last = min(frames, math.ceil((window[1] + _LATE) * SAMPLE_RATE / _FRAME))
+    loud = np.flatnonzero(peaks[first:last] >= _SILENCE_PEAK) + first
+    if loud.size == 0:
+        if window is None:
+            return 0, 0
+        start, stop = (min(len(samples), max(0, round(t * SAMPLE_RATE))) for t in window)
+        return start, stop
+    return max(0, int(loud[0]) * _FRAME - _KEEP), min(len(samples), (int(loud[-1]) + 1) * _FRAME + _KEEP)
+
+
+def decode_mp3(mp3: bytes) -> npt.NDArray[np.int16]:
+    """The service's MP3 as mono 16-bit samples at 24 kHz (ffmpeg decodes what arrived of a cut stream)."""
+    pcm = run_ffmpeg(["-f", "mp3", "-i", "pipe:0", "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE),
+                      "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"], input=mp3)
+    return np.frombuffer(pcm, dtype="<i2")
+
+
+@dataclass
+class _Reply:
+    """What one request brought back."""
+
+    mp3: bytes = b""
+    boundaries: list[tuple[int, int]] = field(default_factory=list)  # (offset, duration) in ticks
+    complete: bool = True  # the stream ended with turn.end
+
+
+class _Retry(Exception):
+    """A failure worth another try; ``unavailable``: it says the service as a whole is not usable."""
+
+    def __init__(self, message: str, *, unavailable: bool, wait: float = 0.0) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable
+        self.wait = wait
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"
+
+
+class EdgeBackend:
+    """Microsoft Edge's neural voices (see the module docstring); a ``reader.speech.backend.Backend``."""
+
+    name = "edge"
+    sample_rate = SAMPLE_RATE
+    # Long enough for almost every sentence to be one request (better prosody, fewer round trips), short
+    # enough that a failed request costs little and a request stays far below 4096 bytes.
+    max_chunk_chars = 200
+
+    def __init__(self, settings: EdgeSettings | None = None, *, cache_dir: Path | None = None) -> None:
+        self.settings = settings if settings is not None else edge_settings()
+        self.max_workers = self.settings.concurrency
+        self.version = f"edge-tts-{edge_tts.__version__.split('.')[0]}/mp3-24k-48k/r{_REVISION}"
+        self._cache_dir = cache_dir
+        self._in_flight = threading.BoundedSemaphore(EDGE_MAX_CONCURRENCY)
+        self._lock = threading.Lock()
+        self._down: tuple[float, str] | None = None  # (until, message) once the service proved unusable
+
+    # -- endpoints -------------------------------------------------------------------------------------
+
+    @property
+    def wss_url(self) -> str:
+        return self.settings.wss_url or _constants.WSS_URL
+
+    @property
+    def voices_url(self) -> str:
+        return self.settings.voices_url or _constants.VOICE_LIST
+
+    def _point_client(self) -> None:
+        with _ENDPOINT_LOCK:
+            _client.WSS_URL = self.wss_url
+            _voice_list.VOICE_LIST = self.voices_url
+
+    def _host(self, url: str) -> str:
+        parts = urlsplit(url)
+        return parts.netloc or url
+
+    # -- voices ----------------------------------------------------------------------------------------
+
+    def voices(self) -> list[VoiceInfo]:
+        """The service's Chinese voices, from its live list (cached for ``voices_ttl``); raises
+        ``BackendUnavailable`` when the list can be neither fetched nor found in the cache."""
+        return [
+            VoiceInfo(v["ShortName"], v["Locale"], str(v.get("Gender", "")).lower() or None,
+                      str(v.get("FriendlyName", "")))
+            for v in self.voice_list()
+            if str(v["Locale"]).startswith("zh-")
+        ]
+
+    def voice_list(self) -> list[dict[str, Any]]:
+        """Every voice the service offers (its JSON objects), fetched at most once per ``voices_ttl``."""
+        path = (self._cache_dir or user_cache_dir()) / "edge-voices.json"
+        cached = _read_voice_cache(path)
+        if cached is not None and time.time() - path.stat().st_mtime < self.settings.voices_ttl:
+            return cached
+        self._point_client()
+
+        async def fetch() -> list[Any]:
+            async with asyncio.timeout(self.settings.timeout):
+                return await edge_tts.list_voices()
+
+        try:
+            voices = _valid_voice_list(asyncio.run(fetch()))
+        except (aiohttp.ClientError, OSError, TimeoutError, EdgeTTSException, ValueError) as exc:
+            reason = _describe(exc, self.settings.timeout)
+            if cached is not None:
+                log.warning("edge: cannot refresh the voice list (%s); using the one from %s", reason, path)
+                return cached
+            raise BackendUnavailable(
+                f"cannot fetch the Edge voice list from {self._host(self.voices_url)}: {reason}"
+            ) from exc
+        _write_voice_cache(path, voices)
+        return voices
+
+    # -- synthesis ---------------------------------------------------------------------------------------
+
+    def synthesize(self, text: str, voice: str, rate: float = 1.0) -> Audio:
+        name, pitch, volume = parse_voice(voice)
+        edge_speed = edge_rate(rate)
+        if speakable_chars(text) == 0:
+            raise SynthesisError(f"nothing speakable in {_quote(text)} (the Edge service would send no audio)")
+        attempts = self.settings.attempts
+        last: _Retry | None = None
+        for attempt in range(1, attempts + 1):
+            self._check_down()
+            try:
+                reply = self._request(text, name, edge_speed, pitch, volume)
+                return self._speech(reply, text, rate)
+            except _Retry as exc:
+                last = exc
+            if attempt < attempts:
+                delay = max(last.wait, self.settings.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
+                log.info("edge: the service %s for %s; retrying in %.2f s (attempt %d of %d)", last, _quote(text),
+                         delay, attempt + 1, attempts)
+                time.sleep(delay)
+        assert last is not None
+        tries = f"after {attempts} attempts" if attempts > 1 else "on the only attempt"
+        if last.unavailable:
+            message = f"the Edge voice service at {self._host(self.wss_url)} {last} ({tries}); {SUGGESTION}"
+            with self._lock:
+                self._down = (time.monotonic() + _DOWN_SECONDS, message)
+            raise BackendUnavailable(message)
+        raise SynthesisError(f"the Edge voice service failed on {_quote(text)}: {last} ({tries})")
+
+    def _check_down(self) -> None:
+        with self._lock:
+            if self._down is not None:
+                until, message = self._down
+                if time.monotonic() < until:
+                    raise BackendUnavailable(message)
+                self._down = None
+
+    def _request(self, text: str, name: str, rate: str, pitch: str, volume: str) -> _Reply:
+        """One round trip, bounded in time; failures come out as ``_Retry`` or final ``ReaderError``s."""
+        self._point_client()
+        seconds = max(1, math.ceil(self.settings.timeout))
+        communicate = edge_tts.Communicate(text, name, rate=rate, pitch=pitch, volume=volume,
+                                           boundary="SentenceBoundary", connect_timeout=seconds,
+                                           receive_timeout=seconds)
+
+        async def run() -> _Reply:
+            reply = _Reply()
+            audio = bytearray()
+            async with asyncio.timeout(self.settings.timeout):
+                async for message in communicate.stream():
+                    if message["type"] == "audio":
+                        audio += message.get("data", b"")
+                    elif message["type"] in ("SentenceBoundary", "WordBoundary"):
+                        mark = (int(message.get("offset", 0)), int(message.get("duration", 0)))
+                        reply.boundaries.append(mark)
+            reply.mp3 = bytes(audio)
+            # The client counts the audio bytes of the current request and zeroes the count at turn.end;
+            # a stream that just stops (the service's silent truncation) leaves them counted.
+            reply.complete = getattr(communicate, "state", {}).get("chunk_audio_bytes", 0) == 0
+            return reply
+
+        with self._in_flight:
+            try:
+                return asyncio.run(run())
+            except NoAudioReceived as exc:
+                raise SynthesisError(
+                    f"the Edge voice service sent no audio for {_quote(text)} (nothing speakable, or a voice "
+                    f"it does not have: {name})"
+                ) from exc
+            except SkewAdjustmentError as exc:
+                raise BackendUnavailable(
+                    f"the Edge voice service at {self._host(self.wss_url)} refused the request (HTTP 403, with "
+                    f"no date to correct the clock by); {SUGGESTION}"
+                ) from exc
+            except aiohttp.ClientResponseError as exc:
+                if exc.status == 429 or exc.status >= 500:
+                    raise _Retry(_describe(exc, self.settings.timeout), unavailable=True,
+                                 wait=_retry_after(exc)) from exc
+                why = "refused the request" if exc.status in (401, 403) else "answered"
+                raise BackendUnavailable(
+                    f"the Edge voice service at {self._host(self.wss_url)} {why} (HTTP {exc.status} "
+                    f"{exc.message or ''}".rstrip() + f"); {SUGGESTION}"
+                ) from exc
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                raise _Retry(_describe(exc, self.settings.timeout), unavailable=True) from exc
+            except EdgeTTSException as exc:  # WebSocketError, UnexpectedResponse, UnknownResponse
+                raise _Retry(f"broke the protocol ({type(exc).__name__}: {exc})", unavailable=False) from exc
+            except ValueError as exc:  # edge-tts's own validation of the voice and prosody strings
+                raise ConfigError(f"edge-tts rejects voice {name!r} with rate {rate}, pitch {pitch}, "
+                                  f"volume {volume}: {exc}") from exc
+
+    def _speech(self, reply: _Reply, text: str, rate: float) -> Audio:
+        """The speech in ``reply`` as PCM, or ``_Retry`` when the reply is truncated or implausible."""
+        received = len(reply.mp3) / MP3_BYTES_PER_SECOND
+        if not reply.complete:
+            raise _Retry(f"ended the stream early ({received:.2f} s of audio, no turn.end)", unavailable=False)
+        window = None
+        if reply.boundaries:
+            onset = min(o for o, _ in reply.boundaries) / TICKS_PER_SECOND
+            end = max(o + d for o, d in reply.boundaries) / TICKS_PER_SECOND
+            if received + 0.05 < end:
+                raise _Retry(f"sent {received:.2f} s of audio where its boundaries end at {end:.2f} s",
+                             unavailable=False)
+            window = (onset, end)
+        try:
+            samples = decode_mp3(reply.mp3)
+        except AudioError as exc:
+            raise _Retry(f"sent audio that ffmpeg cannot decode ({exc})", unavailable=False) from exc
+        start, stop = speech_span(samples, window)
+        seconds = (stop - start) / SAMPLE_RATE
+        chars = speakable_chars(text)
+        shortest = chars / (CHARS_PER_SECOND[1] * rate) - _SHORT_SLACK
+        longest = chars / (CHARS_PER_SECOND[0] * rate) + _LONG_SLACK
+        if seconds <= 0 or not shortest <= seconds <= longest:
+            raise _Retry(f"sent {seconds:.2f} s of speech for {chars} characters (expected "
+                         f"{max(shortest, 0):.1f}–{longest:.1f} s)", unavailable=False)
+        return Audio(pcm=samples[start:stop].tobytes(), sample_rate=SAMPLE_RATE)
+
+    def close(self) -> None:
+        """Nothing is held between calls (each request has its own connection)."""
+
+
+# -- helpers -----------------------------------------------------------------------------------------------
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
+    """A few words on a network failure, for a one-line message."""
+    if isinstance(exc, TimeoutError):
+        return f"did not answer within {timeout:g} s"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        what = {429: "rate-limited the requests"}.get(exc.status, "failed")
+        return f"{what} (HTTP {exc.status})"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot be reached ({exc.os_error.strerror or exc.os_error})"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "closed the connection"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot be reached ({exc.strerror})"
+    return f"cannot be reached ({type(exc).__name__}: {exc})"
+
+
+def _retry_after(exc: aiohttp.ClientResponseError) -> float:
+    """The server's Retry-After in seconds when it gives a small number, else 0."""
+    value = exc.headers.get("Retry-After", "") if exc.headers is not None else ""
+    try:
+        return min(30.0, max(0.0, float(value)))
+    except ValueError:
+        return 0.0
+
+
+def _valid_voice_list(data: Any) -> list[dict[str, Any]]:
+    if not isinstance(data, list) or not all(
+        isinstance(v, dict) and isinstance(v.get("ShortName"), str) and isinstance(v.get("Locale"), str)
+        for v in data
+    ):
+        raise ValueError("the voice list is not a JSON array of voices")
+    return data
+
+
+def _read_voice_cache(path: Path) -> list[dict[str, Any]] | None:
+    try:
+        return _valid_voice_list(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_voice_cache(path: Path, voices: list[dict[str, Any]]) -> None:
+    """Atomically, and only as a convenience: a cache directory that cannot be written is not an error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(voices, fh, ensure_ascii=False)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as exc:
+        log.warning("edge: cannot cache the voice list in %s: %s", path, exc)

