@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/edge_concurrency.py [--latency 0.3] [--workers 4] [--article FILE]
 
-The fake (tests/fake_edge.py, the service's real protocol) answers every request after ``--latency``
+The fake (tests/helpers/fake_edge.py, the service's real protocol) answers every request after ``--latency``
 seconds. Its audio for every chunk of the seed article is rendered before anything is timed (otherwise the
 offline engine inside the fake would be what is measured), so the runs measure the network pattern: latency,
 transfer, decoding and trimming. Each configuration narrates the article into a fresh cache:
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_edge import FakeEdge  # noqa: E402
+from helpers.fake_edge import FakeEdge  # noqa: E402
 
 from reader.extract.article import extract  # noqa: E402
 from reader.models import Article, Chunk  # noqa: E402

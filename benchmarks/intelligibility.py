@@ -578,14 +578,14 @@ def to_json(reports: Sequence[ArticleReport], settings: Settings) -> dict[str, A
 
 
 def start_fake_edge(stack: ExitStack) -> None:
-    """Point the edge backend at tests/fake_edge.py's local fake of the service (the network is not used).
+    """Point the edge backend at tests/helpers/fake_edge.py's local fake of the service (the network is not used).
 
     The fake speaks the service's real protocol but renders each sentence with the offline engine, so the
     edge figures measure only what is ours on that path: chunking and assembly."""
-    if not (ROOT / "reader" / "backends" / "edge.py").is_file() or not (ROOT / "tests" / "fake_edge.py").is_file():
-        raise SystemExit("intelligibility: --edge needs reader/backends/edge.py and tests/fake_edge.py")
+    if not (ROOT / "reader" / "speech" / "engines" / "edge.py").is_file() or not (ROOT / "tests" / "helpers" / "fake_edge.py").is_file():
+        raise SystemExit("intelligibility: --edge needs reader/speech/engines/edge.py and tests/helpers/fake_edge.py")
     sys.path.insert(0, str(ROOT / "tests"))
-    from fake_edge import FakeEdge
+    from helpers.fake_edge import FakeEdge
 
     fake = stack.enter_context(FakeEdge())
     os.environ["READER_EDGE_WSS_URL"] = fake.wss_url
@@ -604,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--voice", default="baker", help="the project's voice preset (default baker)")
     parser.add_argument("--extra-voice", action="append", default=[], help="another preset to score too")
     parser.add_argument("--edge", metavar="PRESET",
-                        help="also score an edge preset (e.g. yunyang), served by tests/fake_edge.py")
+                        help="also score an edge preset (e.g. yunyang), served by tests/helpers/fake_edge.py")
     parser.add_argument("--no-shipped", action="store_true", help="skip the engine-as-shipped comparison")
     parser.add_argument("--window", type=float, default=15.0, help="longest window transcribed at once (s)")
     parser.add_argument("--beam-size", type=int, default=5)

@@ -1,4 +1,4 @@
-"""Compare reader.text.normalize with cn2an and WeTextProcessing on the case table of tests/test_normalize.py.
+"""Compare reader.text.normalize with cn2an and WeTextProcessing on the case table of tests/text/test_normalize.py.
 
 Run from the repository root::
 
@@ -52,8 +52,8 @@ sys.stdout.write("\\nRESULT " + json.dumps(out, ensure_ascii=False) + "\\n")
 
 
 def load_cases() -> list[tuple[str, str]]:
-    """The module-level CASES of tests/test_normalize.py, imported by path."""
-    path = ROOT / "tests" / "test_normalize.py"
+    """The module-level CASES of tests/text/test_normalize.py, imported by path."""
+    path = ROOT / "tests" / "text" / "test_normalize.py"
     spec = importlib.util.spec_from_file_location("_normalize_cases", path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {path}")
@@ -162,7 +162,7 @@ def main() -> int:
     def speakable(outputs: list[str | None]) -> int:
         return sum(out is not None and SPEAKABLE.fullmatch(out) is not None for out in outputs)
 
-    print(f"normalize_compare: {n} cases from tests/test_normalize.py, {m} lines of {SEED_ARTICLE.name}")
+    print(f"normalize_compare: {n} cases from tests/text/test_normalize.py, {m} lines of {SEED_ARTICLE.name}")
     print(f"  WeTextProcessing: {wetext_source}")
     print()
     print(f"  {'normalizer':<20} {'cases: exact match':>22} {'cases: speakable':>20} {'article: speakable':>22}")

@@ -35,7 +35,7 @@ encode into a second temp file there, then copies that into the destination; it 
 files when ffmpeg fails or the user interrupts, and it does not return ffmpeg's stderr, which carries the
 ``ebur128`` measurement and the error message. Feeding ffmpeg the raw file directly avoids all of that.
 
-Timing (measured, see ``tests/test_assemble.py``): ``Placed`` times are positions in the PCM that a gapless
+Timing (measured, see ``tests/audio/test_assemble.py``): ``Placed`` times are positions in the PCM that a gapless
 decoder returns. ffmpeg's MP3 encoder adds 1105 samples of delay (46 ms at 24 kHz) and records it in the
 LAME/Info header; ffmpeg's decoder removes it, so a decoded track has exactly ``duration`` seconds and each
 piece starts within a sample of ``Placed.start`` (onset errors under 1 ms in the tests).

@@ -8,7 +8,7 @@ from ffmpeg's input dump, loudness from its ``ebur128`` filter, samples by decod
 Every failure (binary missing, non-zero exit, killed) becomes an ``AudioError`` whose message ends with the
 last line ffmpeg wrote to stderr, which is where ffmpeg says what went wrong.
 
-Measured facts this module's users rely on (ffmpeg n9.0 with libmp3lame, see ``tests/test_assemble.py``):
+Measured facts this module's users rely on (ffmpeg n9.0 with libmp3lame, see ``tests/audio/test_assemble.py``):
 
 * An MP3 that ffmpeg encodes starts with 1105 samples of encoder + decoder delay (576 + 529); ffmpeg writes a
   LAME/"Info" header with the delay and end padding and its decoder drops both, so decoding gives back

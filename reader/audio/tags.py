@@ -6,7 +6,7 @@ v2.3 and v2.4 chapters alike): ``TIT2`` title, ``TPE1`` artist (the source, e.g.
 ``TLAN`` language, and chapters per the ID3v2 Chapter Frame Addendum: one ``CHAP`` per chapter (element ids
 ``ch0``, ``ch1``…, times in ms, a ``TIT2`` sub-frame) listed by one top-level, ordered ``CTOC`` (``toc``).
 
-Chapter time base (decided and measured, see ``tests/test_assemble.py``): CHAP times are positions in the
+Chapter time base (decided and measured, see ``tests/audio/test_assemble.py``): CHAP times are positions in the
 *gapless* track, the PCM a gapless decoder (ffmpeg, mutagen-based tools, players honouring the LAME header)
 returns, i.e. exactly ``Placed.start`` of a heading; that is what ffmpeg's own muxer writes too. ffmpeg's
 *reader* lists them shifted back by the stream's start time, which is the encoder delay (1105 samples:

@@ -27,7 +27,7 @@ accented and compatibility letters → plain); (2) the rule pass; (3) a sweep th
 unreadable (symbols silently; letters and digits of other scripts are reported by ``unspeakable``) and turns
 pause markers into ，.
 
-Readings decided here (the case table in tests/test_normalize.py pins each of them):
+Readings decided here (the case table in tests/text/test_normalize.py pins each of them):
 
 * Years are read digit by digit before 年 (2021年 → 二零二一年, 1990年代, 2022年度), in ISO/slash/dot dates
   (2022-01-28 → 二零二二年一月二十八日) and in year ranges, which repeat 年 after both years:

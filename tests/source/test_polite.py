@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from site_server import Page, serve
+from helpers.site_server import Page, serve
 
 from reader.errors import FetchError
 from reader.source.polite import PoliteFetcher, Stopped

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import reader.text.normalize.normalizer as normalize_module
 from reader.text.normalize.normalizer import SPEAKABLE_PUNCTUATION, is_speakable, normalize, unspeakable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_ARTICLE = ROOT / "examples" / "wanzhou-2022-01-28.txt"
 
 # (written text, expected spoken form). Each row pins one decision; see the module docstring of

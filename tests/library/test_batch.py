@@ -23,8 +23,8 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
+from helpers.site_server import Page, Site, html_article, serve
 from mutagen.id3 import ID3
-from site_server import Page, Site, html_article, serve
 
 from reader.audio.ffmpeg import probe_duration
 from reader.cli.commands import cli

@@ -1,4 +1,4 @@
-"""The edge backend: the real edge-tts client against tests/fake_edge.py (the service's protocol, real MP3
+"""The edge backend: the real edge-tts client against tests/helpers/fake_edge.py (the service's protocol, real MP3
 speech from the offline engine), every fault the service is known for, the fallback, the seed end to end."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import SEED
 from edge_tts.drm import DRM
-from fake_edge import FakeEdge, Received
+from helpers.fake_edge import FakeEdge, Received
 from mutagen.id3 import ID3
 from test_narrate import SHORT  # a lead and two chapters
 

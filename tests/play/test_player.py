@@ -10,8 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from helpers.play_helpers import (
+    ARTICLE_TEXT,
+    RATE,
+    Narrated,
+    decode,
+    f0_median,
+    locate,
+    narrate_short,
+    read_wav,
+)
 from mutagen.id3 import ID3
-from play_helpers import ARTICLE_TEXT, RATE, Narrated, decode, f0_median, locate, narrate_short, read_wav
 
 from reader.cli.commands import cli
 from reader.errors import PlaybackError, UsageError

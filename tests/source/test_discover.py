@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_server import Page, serve
+from helpers.site_server import Page, serve
 
 from reader.errors import UsageError
 from reader.source.discover import article_links, discover

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from conftest import FIXTURES, ROOT, SEED
 
 from reader.cli.commands import cli
 from reader.errors import FetchError, UsageError
@@ -23,8 +24,8 @@ from reader.extract.article import extract
 from reader.models import Article
 from reader.source.fetch import MAX_BYTES, Source, fetch, fetch_url
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
-EXAMPLE = Path(__file__).parent.parent / "examples" / "wanzhou-2022-01-28.txt"
+PAGES = FIXTURES / "pages"
+EXAMPLE = SEED
 
 # A phrase of each page's article text, and its title: found only when the bytes were decoded right.
 PHRASES = {
@@ -398,7 +399,7 @@ def run_real_cli(*args: str) -> subprocess.CompletedProcess[str]:
     pytest, the logging plugin's handlers would swallow what logging's last-resort handler prints)."""
     code = "import sys; from reader.cli import main; sys.argv = ['reader', *sys.argv[1:]]; main()"
     return subprocess.run([sys.executable, "-c", code, "extract", *args], capture_output=True, text=True,
-                          cwd=Path(__file__).parent.parent,
+                          cwd=ROOT,
                           timeout=120, check=False)
 
 

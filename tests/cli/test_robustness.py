@@ -19,7 +19,7 @@ from reader.extract.article import extract
 from reader.models import Article
 from reader.source.fetch import Source
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]
 PAGES_DIR = HERE / "fixtures" / "pages"
 CORPUS = Path("/work/shared/corpus")
 EXAMPLE = HERE.parent / "examples" / "wanzhou-2022-01-28.txt"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from play_helpers import ARTICLE_TEXT, RATE, Narrated, locate, narrate_short, read_wav
+from helpers.play_helpers import ARTICLE_TEXT, RATE, Narrated, locate, narrate_short, read_wav
 
 from reader.cli.player_view import HELP, KEYS, Screen, clock, split_keys
 from reader.play.player import Player
