@@ -1,4 +1,9 @@
-"""The data that flows through the pipeline: typed dataclasses, one stage's output is the next one's input."""
+"""Every type that crosses stages: one stage's output is the next one's input.
+
+Source (fetched bytes) → Article (extracted) → Chunk (segmented, normalized) → Audio (synthesized) →
+ChapterMark and Cue (where chapters and sentences sit in the assembled track). The narration record that is
+written beside the audio is ``reader.narration.record``.
+"""
 
 from __future__ import annotations
 
@@ -107,3 +112,48 @@ class Chunk:
     paragraph: int
     kind: ChunkKind = "body"
     pause_after: Pause = "sentence"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Raw bytes of one input and what is known about them before decoding."""
+
+    data: bytes
+    name: str  # for messages: the URL, the path, or "<stdin>"
+    url: str | None = None
+    charset: str | None = None  # from the HTTP Content-Type header
+    kind: str = "auto"  # "html", "text" or "auto" (sniff)
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Mono 16-bit signed little-endian PCM at ``sample_rate`` Hz."""
+
+    pcm: bytes
+    sample_rate: int
+
+    @property
+    def frames(self) -> int:
+        return len(self.pcm) // 2
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """A chapter: ``title`` and its span of the track in seconds (``end`` is the next chapter's ``start``)."""
+
+    title: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Text shown from ``start`` to ``end`` (seconds in the track)."""
+
+    start: float
+    end: float
+    text: str

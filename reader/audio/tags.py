@@ -42,19 +42,11 @@ from mutagen.id3 import (
 )
 
 from reader.errors import AudioError, OutputError
+from reader.models import ChapterMark
 
 #: Frames that ``write_tags`` owns: removed before writing, so that writing twice gives the same tag.
 _OWNED = ("TIT2", "TPE1", "TALB", "TDRC", "WOAS", "WXXX", "USLT", "TLAN", "CHAP", "CTOC")
 _TOC_ID = "toc"
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    """A chapter: ``title`` and its span of the track in seconds (``end`` is the next chapter's ``start``)."""
-
-    title: str
-    start: float
-    end: float
 
 
 @dataclass(frozen=True)

@@ -15,20 +15,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from reader.audio.assemble import atomic_output
-from reader.errors import OutputError
-
-
-@dataclass(frozen=True)
-class Cue:
-    """Text shown from ``start`` to ``end`` (seconds in the track)."""
-
-    start: float
-    end: float
-    text: str
+from reader._files import write_atomic
+from reader.models import Cue
 
 
 def _timestamp(ms: int) -> str:
@@ -76,12 +66,7 @@ def write_webvtt(path: Path, cues: Sequence[Cue]) -> None:
 
     ``OutputError`` when the directory is missing or not writable or the disk is full.
     """
-    data = to_webvtt(cues).encode("utf-8")
-    with atomic_output(path) as temp:
-        try:
-            temp.write_bytes(data)
-        except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    write_atomic(path, to_webvtt(cues))
 
 
 _TIMING = re.compile(

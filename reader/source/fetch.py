@@ -6,7 +6,6 @@ Network errors from httpx are mapped to ``FetchError`` here, where they enter th
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ import httpx
 
 from reader import __version__
 from reader.errors import FetchError, UsageError
+from reader.models import Source
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -23,17 +23,6 @@ USER_AGENT = f"Mozilla/5.0 (compatible; reader/{__version__}; +https://pypi.org/
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 _TEXT_SUFFIXES = {".txt", ".text"}
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
-
-
-@dataclass(frozen=True)
-class Source:
-    """Raw bytes of one input and what is known about them before decoding."""
-
-    data: bytes
-    name: str  # for messages: the URL, the path, or "<stdin>"
-    url: str | None = None
-    charset: str | None = None  # from the HTTP Content-Type header
-    kind: str = "auto"  # "html", "text" or "auto" (sniff)
 
 
 def is_url(spec: str) -> bool:

@@ -5,21 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-
-@dataclass(frozen=True)
-class Audio:
-    """Mono 16-bit signed little-endian PCM at ``sample_rate`` Hz."""
-
-    pcm: bytes
-    sample_rate: int
-
-    @property
-    def frames(self) -> int:
-        return len(self.pcm) // 2
-
-    @property
-    def duration(self) -> float:
-        return self.frames / self.sample_rate
+from reader.models import Audio
 
 
 @dataclass(frozen=True)
