@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from reader._files import read_toml
 from reader.errors import ConfigError
 
 APP_NAME = "reader"
@@ -67,23 +67,13 @@ def check_rate(rate: float) -> float:
     return rate
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-
-
 def load_presets() -> dict[str, Preset]:
     """The shipped presets, then the user's (which may add or override), validated."""
     presets: dict[str, Preset] = {}
     for path in (voices_dir() / "presets.toml", user_config_dir() / "presets.toml"):
         if not path.is_file():
             continue
-        for name, table in _read_toml(path).items():
+        for name, table in read_toml(path).items():
             if not isinstance(table, dict) or not isinstance(table.get("backend"), str) or not isinstance(
                 table.get("voice"), str
             ):
@@ -165,7 +155,7 @@ def user_settings(section: str) -> dict[str, Any]:
     path = user_config_dir() / "config.toml"
     if not path.is_file():
         return {}
-    table = _read_toml(path).get(section, {})
+    table = read_toml(path).get(section, {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{section}] must be a table")
     return table

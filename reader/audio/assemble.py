@@ -46,13 +46,13 @@ from __future__ import annotations
 import errno
 import math
 import os
-import secrets
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from reader._files import atomic_output, create_sibling_temp, output_error
 from reader.audio.ffmpeg import (
     EBUR128_TAP,
     EBUR128_TAP_NO_PEAK,
@@ -67,7 +67,7 @@ from reader.audio.ffmpeg import (
     run_ffmpeg_capture,
 )
 from reader.errors import AudioError, OutputError
-from reader.speech.backend import Audio
+from reader.models import Audio
 
 _BYTES_PER_SAMPLE = 2  # mono s16le
 #: ebur128 reports this for silence and for audio too short to gate: nothing to normalize.
@@ -141,56 +141,6 @@ class Assembled:
     true_peak_dbtp_after: float
 
 
-def _output_error(path: Path, exc: OSError) -> OutputError:
-    reason = exc.strerror or str(exc)
-    return OutputError(f"cannot write {path}: {reason}")
-
-
-def create_sibling_temp(path: Path, suffix: str = ".part") -> Path:
-    """Create an empty, new file next to ``path`` (same directory, so ``os.replace`` onto it is atomic).
-
-    The name is ``<path.name>.<random><suffix>``: visible, so that a file left by a killed process is easy
-    to recognise. It is created with mode 0666 minus the umask, like any new file, so the published file
-    gets ordinary permissions (``tempfile`` would make it 0600). Raises ``OutputError`` with a one-line
-    message naming the directory when it is missing, not a directory or not writable.
-    """
-    directory = path.parent
-    if not directory.exists():
-        raise OutputError(f"output directory does not exist: {directory}")
-    if not directory.is_dir():
-        raise OutputError(f"output directory is not a directory: {directory}")
-    for _ in range(100):
-        candidate = directory / f"{path.name}.{secrets.token_hex(4)}{suffix}"
-        try:
-            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise OutputError(f"cannot write to {directory}: {exc.strerror or exc}") from exc
-        os.close(fd)
-        return candidate
-    raise OutputError(f"cannot create a temporary file in {directory}")
-
-
-@contextmanager
-def atomic_output(path: Path, suffix: str = ".part") -> Iterator[Path]:
-    """Yield a fresh temporary path next to ``path``; when the block ends normally, move it onto ``path``.
-
-    If the block raises (anything, KeyboardInterrupt included) the temporary file is deleted and the
-    exception propagates unchanged; ``path`` is untouched. A failing rename becomes ``OutputError``.
-    """
-    temp = create_sibling_temp(path, suffix)
-    try:
-        yield temp
-        try:
-            os.replace(temp, path)
-        except OSError as exc:
-            raise _output_error(path, exc) from exc
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 def _resample(audio: Audio, sample_rate: int) -> bytes:
     """Convert a piece to the track's rate with pydub (audioop.ratecv: linear interpolation, no filter).
 
@@ -221,7 +171,7 @@ class _Layout:
         try:
             self.sink.write(data)
         except OSError as exc:
-            raise _output_error(self.path, exc) from exc
+            raise output_error(self.path, exc) from exc
         for tap in self.taps:
             tap(data)
 
@@ -230,7 +180,7 @@ class _Layout:
         try:
             self.sink.flush()
         except OSError as exc:
-            raise _output_error(self.path, exc) from exc
+            raise output_error(self.path, exc) from exc
 
     def silence(self, seconds: float) -> None:
         count = round(seconds * self.sample_rate) * _BYTES_PER_SAMPLE

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from reader.errors import AudioError
-from reader.speech.backend import Audio
+from reader.models import Audio
 
 #: Options put before every ffmpeg command: no banner, no progress lines, no questions asked.
 _QUIET = ("-hide_banner", "-nostats")

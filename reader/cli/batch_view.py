@@ -24,6 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from reader._format import clock
 from reader.library.batch import BatchEvent, BatchResult
 
 #: At most this many narrated articles are listed one by one in the summary.
@@ -94,16 +95,11 @@ class BatchProgress:
                 p.update(self.overall, advance=1, note=self._note())
 
 
-def _clock(seconds: float | None) -> str:
-    minutes, secs = divmod(round(seconds or 0), 60)
-    return f"{minutes}:{secs:02d}"
-
-
 def print_summary(result: BatchResult, file: TextIO | None = None) -> None:
     """What the batch did: narrated and failed articles (with reasons), then the totals. A table on a
     terminal; one tab-separated line per article when piped (nothing is wrapped or cut there)."""
     console = Console(file=file, highlight=False)
-    rows = [("done", o.title or _name(o.source), _clock(o.duration)) for o in result.done[:LISTED]]
+    rows = [("done", o.title or _name(o.source), clock(o.duration, rounded=True)) for o in result.done[:LISTED]]
     if len(result.done) > LISTED:
         rows.append(("done", f"… and {len(result.done) - LISTED} more", ""))
     rows += [("failed", o.source, o.error or "") for o in result.failed]

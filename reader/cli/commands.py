@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from reader import __version__
+from reader._format import clock
 from reader.errors import ReaderError
 from reader.settings import DEFAULT_PRESET, TARGET_LUFS, Pauses
 
@@ -149,9 +150,8 @@ def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate
 
         page = write_page(result.mp3, manifest=result.manifest or manifest_dict(result), vtt=result.vtt)
     if not quiet:
-        minutes, seconds = divmod(round(result.duration), 60)
         click.echo(
-            f"{result.mp3}  {minutes}:{seconds:02d}, {len(result.chapters)} chapters, "
+            f"{result.mp3}  {clock(result.duration, rounded=True)}, {len(result.chapters)} chapters, "
             f"{len(result.timings)} chunks ({result.cached} cached), "
             f"{result.assembled.loudness_lufs_after:.1f} LUFS, in {result.seconds:.1f} s"
         )

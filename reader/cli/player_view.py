@@ -28,6 +28,7 @@ from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.text import Text
 
+from reader._format import clock
 from reader.errors import PlaybackError, ReaderError
 from reader.narration.pipeline import NarrateOptions
 from reader.play.live import ArticleStream, is_mp3_file, open_article
@@ -56,12 +57,6 @@ KEYS: dict[bytes, Callable[[Player], object]] = {
     b"q": Player.stop,
     b"Q": Player.stop,
 }
-
-
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def split_keys(data: bytes) -> list[bytes]:

@@ -23,15 +23,14 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from reader.errors import ExtractError
-from reader.models import Article, Chapter
+from reader.models import Article, Chapter, Source
 from reader.source.decode import decode
-from reader.source.fetch import Source
 
 # readability logs a traceback whenever it gives up on a page; here that is one candidate failing, which
 # the extractor handles, not something to print above the user's one-line error.
@@ -663,9 +662,3 @@ def extract(source: Source) -> Article:
         raise ExtractError(f"{source.name}: {exc}") from None
     except RecursionError as exc:
         raise ExtractError(f"{source.name}: the page is nested too deeply to read") from exc
-
-
-def iter_paragraphs(article: Article) -> Iterator[tuple[int, int, str]]:
-    for ci, chapter in enumerate(article.chapters):
-        for pi, paragraph in enumerate(chapter.paragraphs):
-            yield ci, pi, paragraph

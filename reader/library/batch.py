@@ -41,14 +41,14 @@ from typing import Literal
 from reader.errors import BatchInterrupted, OutputError, ReaderError, UsageError
 from reader.extract.article import extract
 from reader.library.catalog import Catalog, Entry, LibraryLock, Published
-from reader.models import Article
+from reader.models import Article, Source
 from reader.narration.pipeline import NarrateOptions, Narration, default_name, narrate_article
 from reader.publish.feed import SUMMARY_CHARS, check_base_url, write_feed
 from reader.publish.index import write_index
 from reader.publish.page import write_page
 from reader.settings import DEFAULT_PRESET, preset
 from reader.source.discover import Discovery, discover
-from reader.source.fetch import Source, is_url, read_file
+from reader.source.fetch import is_url, read_file
 from reader.source.polite import PoliteFetcher, Stopped
 from reader.speech import registry as backends
 from reader.speech.synthesize import Progress

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from reader import __version__
-from reader.audio.assemble import Assembled, Piece, Placed, assemble, atomic_output
-from reader.audio.tags import ChapterMark, TrackInfo, chapter_marks, write_tags
+from reader._files import atomic_output, write_atomic
+from reader.audio.assemble import Assembled, Piece, Placed, assemble
+from reader.audio.tags import TrackInfo, chapter_marks, write_tags
 from reader.errors import OutputError, SegmentError, UsageError
 from reader.extract.article import extract
-from reader.models import Article, Chunk
-from reader.narration.vtt import Cue, write_webvtt
+from reader.models import Article, Audio, ChapterMark, Chunk, Cue
+from reader.narration.vtt import write_webvtt
 from reader.settings import (
     BITRATE,
     DEFAULT_PRESET,
@@ -38,7 +39,6 @@ from reader.settings import (
 )
 from reader.source.fetch import fetch
 from reader.speech import registry as backends
-from reader.speech.backend import Audio
 from reader.speech.cache import ChunkCache, NarrationStore
 from reader.speech.synthesize import ProgressCallback, Synthesized, synthesize_iter
 from reader.text.lexicon import Lexicon, default_lexicon
@@ -333,10 +333,7 @@ def _from_store(article: Article, out: Path, mp3: Path, record: dict[str, Any], 
     except (KeyError, TypeError, ValueError) as exc:
         raise OutputError(f"the narration store holds a damaged record ({exc}); delete {mp3.parent}") from exc
     with atomic_output(out) as tmp:
-        try:
-            shutil.copyfile(mp3, tmp)
-        except OSError as exc:
-            raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        shutil.copyfile(mp3, tmp)
     return Narration(article, out, None, None, assembled.duration, marks, timings, chosen, rate, engine_version,
                      assembled, 0.0)
 
@@ -413,8 +410,4 @@ def manifest_dict(n: Narration) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    with atomic_output(path) as tmp:
-        try:
-            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))

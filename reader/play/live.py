@@ -24,12 +24,11 @@ import numpy as np
 from reader.audio.ffmpeg import LoudnessMeter
 from reader.errors import OutputError
 from reader.extract.article import extract
-from reader.models import Article, Chunk
+from reader.models import Article, Audio, Chunk
 from reader.narration.pipeline import NarrateOptions, Narration, default_name, narrate_article
 from reader.play.tracks import FileTrack, LiveTrack, Track
 from reader.settings import user_cache_dir
 from reader.source.fetch import fetch
-from reader.speech.backend import Audio
 from reader.speech.synthesize import Progress
 
 log = logging.getLogger(__name__)

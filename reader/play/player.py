@@ -26,9 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from reader.audio.tags import ChapterMark
 from reader.errors import UsageError
-from reader.narration.vtt import Cue
+from reader.models import ChapterMark, Cue
 from reader.play.tracks import PCM, LiveTrack, Track, chapter_at, cue_at, empty_pcm
 from reader.settings import (
     PLAY_RESTART_SECONDS,

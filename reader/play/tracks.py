@@ -29,11 +29,10 @@ import miniaudio
 import numpy as np
 import numpy.typing as npt
 
-from reader.audio.tags import ChapterMark, read_chapters
+from reader.audio.tags import read_chapters
 from reader.errors import PlaybackError, ReaderError, UsageError
-from reader.models import Chunk
-from reader.narration.vtt import Cue, parse_webvtt
-from reader.speech.backend import Audio
+from reader.models import Audio, ChapterMark, Chunk, Cue
+from reader.narration.vtt import parse_webvtt
 
 log = logging.getLogger(__name__)
 

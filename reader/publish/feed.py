@@ -26,8 +26,9 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from reader import __version__
-from reader.audio.assemble import atomic_output
-from reader.errors import OutputError, UsageError
+from reader._files import write_atomic
+from reader._format import clock
+from reader.errors import UsageError
 from reader.library.catalog import Entry
 
 FEED_NAME = "feed.xml"
@@ -117,7 +118,7 @@ def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
         if link:
             item.link(href=link)
         if entry.duration is not None:
-            item.podcast.itunes_duration(_clock(entry.duration))
+            item.podcast.itunes_duration(clock(entry.duration, always_hours=True, rounded=True))
         if entry.vtt and (library / entry.vtt).is_file():
             item.podcastindex.transcript(base + quote(entry.vtt), "text/vtt", "zh-cn")
     data: bytes = fg.rss_str(pretty=True)
@@ -129,12 +130,7 @@ def write_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
     """Write ``library/feed.xml`` atomically and return its path."""
     data = build_feed(entries, library, base_url=base_url, title=title)
     out = library / FEED_NAME
-    try:
-        with atomic_output(out) as temp:
-            temp.write_bytes(data)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    return out
+    return write_atomic(out, data)
 
 
 def _description(entry: Entry) -> str:
@@ -143,10 +139,3 @@ def _description(entry: Entry) -> str:
     if origin:
         parts.append(f"({origin})")
     return " ".join(p for p in parts if p)
-
-
-def _clock(seconds: float) -> str:
-    total = max(0, round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"

@@ -14,8 +14,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from reader import __version__
-from reader.audio.assemble import atomic_output
-from reader.errors import OutputError
+from reader._files import write_atomic
 from reader.library.catalog import Entry
 from reader.publish.feed import FEED_NAME
 from reader.publish.page import environment
@@ -68,9 +67,4 @@ def write_index(entries: Iterable[Entry], library: Path, *, title: str | None = 
     """Write ``library/index.html`` atomically and return its path."""
     html = render_index(index_items(entries, library), title=title or f"{library.resolve().name}: read aloud")
     out = library / INDEX_NAME
-    try:
-        with atomic_output(out) as temp:
-            temp.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    return out
+    return write_atomic(out, html)

@@ -35,8 +35,9 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from reader.audio.assemble import atomic_output
-from reader.errors import OutputError, PageError
+from reader._files import write_atomic
+from reader._format import clock
+from reader.errors import PageError
 from reader.settings import PAGE_SKIP_SECONDS, PAGE_SPEEDS
 
 log = logging.getLogger(__name__)
@@ -122,12 +123,7 @@ def write_page(
     page = parse_manifest(data, where)
     html = render_page(page, audio_href=_href(mp3, out), vtt_href=_href(vtt, out) if vtt else None,
                        storage_key=f"reader-position:{mp3.name}:{page.duration:.3f}")
-    try:
-        with atomic_output(out) as temp:
-            temp.write_text(html, encoding="utf-8")
-    except OSError as exc:  # writing the temporary file; atomic_output maps its own errors
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    return out
+    return write_atomic(out, html)
 
 
 def render_page(page: PageData, *, audio_href: str, vtt_href: str | None, storage_key: str) -> str:
@@ -144,13 +140,6 @@ def render_page(page: PageData, *, audio_href: str, vtt_href: str | None, storag
         script=Markup(script),  # our own static file, checked in _script()
         script_hash=f"sha256-{digest}",
     )
-
-
-def clock(seconds: float) -> str:
-    """``m:ss`` (or ``h:mm:ss``) for a time in the track."""
-    minutes, secs = divmod(max(0, int(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @cache

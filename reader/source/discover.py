@@ -24,8 +24,9 @@ import lxml.html
 from lxml import etree
 
 from reader.errors import DecodeError, ExtractError, UsageError
+from reader.models import Source
 from reader.source.decode import decode
-from reader.source.fetch import Source, is_url, read_file
+from reader.source.fetch import is_url, read_file
 
 ARTICLE_SUFFIXES = frozenset({".html", ".htm", ".txt"})
 #: Links to these are files, not articles.

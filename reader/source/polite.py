@@ -24,7 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from reader.errors import FetchError
-from reader.source.fetch import MAX_REDIRECTS, TIMEOUT, USER_AGENT, Source, fetch_url
+from reader.models import Source
+from reader.source.fetch import MAX_REDIRECTS, TIMEOUT, USER_AGENT, fetch_url
 
 #: The product token robots.txt rules are matched against (our User-Agent starts with "reader/").
 ROBOTS_AGENT = "reader"

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import struct
-import tempfile
 from pathlib import Path
 
-from reader.speech.backend import Audio
+from reader._files import write_atomic
+from reader.errors import OutputError
+from reader.models import Audio
 
 _MAGIC = b"RDRPCM1\n"
 _HEADER = struct.Struct("<8sIQ32s")  # magic, sample rate, payload bytes, sha256 of payload
@@ -69,8 +69,8 @@ class ChunkCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, _encode(audio))
-        except OSError:
+            write_atomic(path, _encode(audio))
+        except (OSError, OutputError):
             # A cache that cannot be written (full disk, read-only) costs speed, never the narration.
             pass
 
@@ -136,19 +136,7 @@ class NarrationStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             with mp3.open("rb") as fh:
                 digest = hashlib.file_digest(fh, "sha256").hexdigest()
-            _write_atomic(target, mp3.read_bytes())
-            payload = json.dumps({**record, "mp3_sha256": digest}, ensure_ascii=False)
-            _write_atomic(meta, payload.encode("utf-8"))
-        except OSError:
+            write_atomic(target, mp3.read_bytes())
+            write_atomic(meta, json.dumps({**record, "mp3_sha256": digest}, ensure_ascii=False))
+        except (OSError, OutputError):
             pass
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from threading import Lock
 
 from reader.errors import BackendUnavailable, UsageError
-from reader.speech.backend import Audio, Backend, VoiceInfo
+from reader.models import Audio
+from reader.speech.backend import Backend, VoiceInfo
 
 __all__ = ["Audio", "Backend", "VoiceInfo", "names", "get", "availability", "register"]
 
@@ -94,10 +95,3 @@ def availability(name: str) -> tuple[bool, str]:
 
 def description(name: str) -> str:
     return _REGISTRY[name].description
-
-
-def close_all() -> None:
-    with _LOCK:
-        for backend in _INSTANCES.values():
-            backend.close()
-        _INSTANCES.clear()

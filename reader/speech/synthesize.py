@@ -14,8 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from reader.errors import BackendUnavailable, ReaderError, SynthesisError
-from reader.models import Chunk
-from reader.speech.backend import Audio, Backend
+from reader.models import Audio, Chunk
+from reader.speech.backend import Backend
 from reader.speech.cache import ChunkCache, chunk_key
 
 log = logging.getLogger(__name__)

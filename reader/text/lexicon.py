@@ -25,7 +25,6 @@ import hashlib
 import json
 import re
 import threading
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,6 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from reader._files import read_toml
 from reader.errors import ConfigError
 from reader.settings import user_config_dir, voices_dir
 
@@ -260,19 +260,6 @@ def _pypinyin() -> _PypinyinEngine:
 # -- loading ----------------------------------------------------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read lexicon {path}: {exc.strerror or exc}") from exc
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"lexicon {path} is not UTF-8 text: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"lexicon {path} is not valid TOML: {exc}") from exc
-
-
 def _parse_pinyin_entry(path: Path, word: object, value: object) -> tuple[str, tuple[str, ...]]:
     def fail(reason: str) -> ConfigError:
         return ConfigError(f"lexicon {path}: [pinyin] {word!r}: {reason}")
@@ -315,7 +302,7 @@ def load_lexicon(*paths: Path) -> Lexicon:
     pinyin: dict[str, tuple[str, ...]] = {}
     replace: dict[str, str] = {}
     for path in paths:
-        data = _read_toml(Path(path))
+        data = read_toml(Path(path), "lexicon")
         unknown = sorted(set(data) - {"pinyin", "replace"})
         if unknown:
             raise ConfigError(

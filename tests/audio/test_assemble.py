@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3, CTOCFlags
 
+from reader._files import atomic_output
 from reader.audio import assemble as assemble_module
-from reader.audio.assemble import Assembled, Piece, assemble, atomic_output
+from reader.audio.assemble import Assembled, Piece, assemble
 from reader.audio.ffmpeg import (
     decode_to_pcm,
     measure_loudness,
@@ -29,9 +30,9 @@ from reader.audio.ffmpeg import (
     run_ffmpeg,
     run_ffmpeg_capture,
 )
-from reader.audio.tags import ChapterMark, TrackInfo, chapter_marks, read_chapters, write_tags
+from reader.audio.tags import TrackInfo, chapter_marks, read_chapters, write_tags
 from reader.errors import AudioError, OutputError, SynthesisError
-from reader.speech.backend import Audio
+from reader.models import Audio, ChapterMark
 
 RATE = 24_000
 TARGET = -16.0

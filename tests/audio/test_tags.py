@@ -8,8 +8,9 @@ import pytest
 from mutagen.id3 import CHAP, CTOC, ID3, TIT2, CTOCFlags, Encoding
 
 from reader.audio.ffmpeg import run_ffmpeg
-from reader.audio.tags import ChapterMark, TrackInfo, chapter_marks, read_chapters, write_tags
+from reader.audio.tags import TrackInfo, chapter_marks, read_chapters, write_tags
 from reader.errors import AudioError
+from reader.models import ChapterMark
 
 INFO = TrackInfo(title="万州：奋力推进示范区建设", artist="万州时报", album="万州区人民政府", date="2022-01-28",
                  url="http://www.wz.gov.cn/a.html", lyrics="第一段。\n第二段。")

@@ -14,7 +14,8 @@ import pexpect
 import pytest
 from helpers.play_helpers import ARTICLE_TEXT, RATE, Narrated, locate, narrate_short, read_wav
 
-from reader.cli.player_view import HELP, KEYS, Screen, clock, split_keys
+from reader._format import clock
+from reader.cli.player_view import HELP, KEYS, Screen, split_keys
 from reader.play.player import Player
 from reader.play.tracks import FileTrack
 

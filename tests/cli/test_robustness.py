@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from reader.errors import ReaderError
 from reader.extract.article import extract
-from reader.models import Article
-from reader.source.fetch import Source
+from reader.models import Article, Source
 
 HERE = Path(__file__).resolve().parents[1]
 PAGES_DIR = HERE / "fixtures" / "pages"

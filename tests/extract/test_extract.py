@@ -11,8 +11,9 @@ from extract_quality import best_score
 from reader.cli.commands import cli
 from reader.errors import ExtractError
 from reader.extract.article import extract, extract_html, extract_text
+from reader.models import Source
 from reader.source.decode import decode
-from reader.source.fetch import Source, read_file
+from reader.source.fetch import read_file
 
 SEED_CHAPTERS = [
     None,

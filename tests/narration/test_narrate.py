@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import SEED
+from helpers.articles import SHORT
 from mutagen.id3 import ID3
 
 from reader.audio.ffmpeg import ffmpeg_path, probe_duration
@@ -22,17 +23,6 @@ from reader.errors import ConfigError, OutputError, SegmentError
 from reader.models import Article, Chapter
 from reader.narration.pipeline import NarrateOptions, Narration, narrate, narrate_article
 from reader.narration.vtt import parse_webvtt
-
-SHORT = Article(
-    title="测试标题",
-    date="2023-10-01",
-    source="某某日报",
-    chapters=[
-        Chapter(None, ["这是导语，用来测试朗读。"]),
-        Chapter("第一部分", ["第一部分的正文有两句话。这是第二句话。"]),
-        Chapter("第二部分", ["第二部分的正文，到此结束。"]),
-    ],
-)
 
 
 @pytest.fixture(scope="module")

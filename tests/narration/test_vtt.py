@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from reader.audio.ffmpeg import run_ffmpeg
 from reader.errors import OutputError
-from reader.narration.vtt import Cue, parse_webvtt, to_webvtt, write_webvtt
+from reader.models import Cue
+from reader.narration.vtt import parse_webvtt, to_webvtt, write_webvtt
 
 
 def test_exact_output() -> None:

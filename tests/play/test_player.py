@@ -24,8 +24,9 @@ from mutagen.id3 import ID3
 
 from reader.cli.commands import cli
 from reader.errors import PlaybackError, UsageError
+from reader.models import Cue
 from reader.narration.pipeline import NarrateOptions
-from reader.narration.vtt import Cue, parse_webvtt
+from reader.narration.vtt import parse_webvtt
 from reader.play.live import is_mp3_file, open_article, plays_dir
 from reader.play.outputs import DeviceOutput, WavSink, open_output
 from reader.play.player import Player, PlayerEvent, PlayerState

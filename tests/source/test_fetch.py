@@ -21,8 +21,8 @@ from conftest import FIXTURES, ROOT, SEED
 from reader.cli.commands import cli
 from reader.errors import FetchError, UsageError
 from reader.extract.article import extract
-from reader.models import Article
-from reader.source.fetch import MAX_BYTES, Source, fetch, fetch_url
+from reader.models import Article, Source
+from reader.source.fetch import MAX_BYTES, fetch, fetch_url
 
 PAGES = FIXTURES / "pages"
 EXAMPLE = SEED

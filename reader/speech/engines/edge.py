@@ -42,10 +42,8 @@ import asyncio
 import json
 import logging
 import math
-import os
 import random
 import re
-import tempfile
 import threading
 import time
 import unicodedata
@@ -63,8 +61,10 @@ from edge_tts import constants as _constants
 from edge_tts import voices as _voice_list
 from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmentError
 
+from reader._files import write_atomic
 from reader.audio.ffmpeg import run_ffmpeg
-from reader.errors import AudioError, BackendUnavailable, ConfigError, SynthesisError
+from reader.errors import AudioError, BackendUnavailable, ConfigError, OutputError, SynthesisError
+from reader.models import Audio
 from reader.settings import (
     EDGE_MAX_CONCURRENCY,
     PITCH_FORM,
@@ -75,7 +75,9 @@ from reader.settings import (
     edge_settings,
     user_cache_dir,
 )
-from reader.speech.backend import Audio, VoiceInfo
+from reader.speech.backend import VoiceInfo
+from reader.speech.dsp import FRAME_SECONDS
+from reader.speech.dsp import speech_span as dsp_speech_span
 
 __all__ = ["EdgeBackend", "speech_span", "edge_rate", "parse_voice", "SAMPLE_RATE", "SUGGESTION"]
 
@@ -89,9 +91,7 @@ SUGGESTION = "use --voice baker for the offline voice, or add --fallback offline
 # Bump when the same reply would come out different (decoding, trimming): part of ``version``, so of cache keys.
 _REVISION = 1
 
-_FRAME = SAMPLE_RATE // 100  # 10 ms: the unit of the level trim
-_SILENCE_PEAK = 328  # a frame whose peak is below -40 dBFS is silence (as the offline voice trims)
-_KEEP = SAMPLE_RATE // 50  # 20 ms kept before the first and after the last loud frame
+_KEEP = 0.02  # seconds kept before the first and after the last loud frame (10 ms frames below -40 dBFS are silence)
 _EARLY = 0.10  # seconds before a boundary's onset where speech may already start
 _LATE = 0.25  # seconds after the last boundary's end where speech may still sound (codec delay, decay)
 
@@ -136,25 +136,23 @@ def speakable_chars(text: str) -> int:
 
 
 def speech_span(samples: npt.NDArray[np.int16], window: tuple[float, float] | None = None) -> tuple[int, int]:
-    """[start, stop) of the speech in ``samples`` (24 kHz), with ``_KEEP`` of silence at most on each side.
+    """[start, stop) of the speech in ``samples`` (24 kHz), with ``_KEEP`` seconds of silence at most on each side.
 
     ``window`` = (onset, end) in seconds, from the service's boundaries: only loud frames from ``_EARLY``
     before the onset to ``_LATE`` after the end count, and if none is loud there the window itself is taken.
     Without a window, the first and last loud frame of the whole reply decide. (0, 0): nothing loud.
     """
-    frames = len(samples) // _FRAME
-    peaks = np.abs(samples[: frames * _FRAME].astype(np.int32)).reshape(frames, _FRAME).max(axis=1)
-    first, last = 0, frames
+    search = None
     if window is not None:
-        first = max(0, int((window[0] - _EARLY) * SAMPLE_RATE) // _FRAME)
-        last = min(frames, math.ceil((window[1] + _LATE) * SAMPLE_RATE / _FRAME))
-    loud = np.flatnonzero(peaks[first:last] >= _SILENCE_PEAK) + first
-    if loud.size == 0:
-        if window is None:
-            return 0, 0
-        start, stop = (min(len(samples), max(0, round(t * SAMPLE_RATE))) for t in window)
-        return start, stop
-    return max(0, int(loud[0]) * _FRAME - _KEEP), min(len(samples), (int(loud[-1]) + 1) * _FRAME + _KEEP)
+        frame = round(FRAME_SECONDS * SAMPLE_RATE)
+        search = (int((window[0] - _EARLY) * SAMPLE_RATE) // frame, math.ceil((window[1] + _LATE) * SAMPLE_RATE / frame))
+    span = dsp_speech_span(samples, SAMPLE_RATE, keep=_KEEP, search=search)
+    if span is not None:
+        return span
+    if window is None:
+        return 0, 0
+    start, stop = (min(len(samples), max(0, round(t * SAMPLE_RATE))) for t in window)
+    return start, stop
 
 
 def decode_mp3(mp3: bytes) -> npt.NDArray[np.int16]:
@@ -431,13 +429,6 @@ def _write_voice_cache(path: Path, voices: list[dict[str, Any]]) -> None:
     """Atomically, and only as a convenience: a cache directory that cannot be written is not an error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(voices, fh, ensure_ascii=False)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as exc:
+        write_atomic(path, json.dumps(voices, ensure_ascii=False))
+    except (OSError, OutputError) as exc:
         log.warning("edge: cannot cache the voice list in %s: %s", path, exc)

@@ -25,13 +25,17 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import math
 import threading
 from collections.abc import Iterator
 
 import numpy as np
+import numpy.typing as npt
 
-from reader.errors import BackendUnavailable, SynthesisError, UsageError
-from reader.speech.backend import Audio, VoiceInfo
+from reader.errors import BackendUnavailable, ConfigError, SynthesisError
+from reader.models import Audio
+from reader.speech.backend import VoiceInfo
+from reader.speech.dsp import trim_silence
 
 __all__ = ["EspeakBackend", "VOICE", "NORMAL_WPM", "MIN_RATE", "MAX_RATE", "EDGE_SILENCE", "INSTALL_HINT"]
 
@@ -52,7 +56,8 @@ EDGE_SILENCE = 0.05
 """Seconds of leading or trailing near-silence kept at most."""
 
 SILENCE_THRESHOLD = 100
-"""|sample| at or below this (about -50 dBFS) counts as silence when trimming."""
+"""|sample| at or below this counts as silence when trimming (measured per sample, not per frame)."""
+SILENCE_DBFS = 20 * math.log10((SILENCE_THRESHOLD + 0.5) / 32768)  # the same, as reader.speech.dsp takes it
 
 INSTALL_HINT = "install with: pip install espeakng-loader  (or apt-get install espeak-ng)"
 
@@ -222,15 +227,10 @@ def _excerpt(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _trim(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+def _trim(samples: npt.NDArray[np.int16], sample_rate: int) -> npt.NDArray[np.int16]:
     """``samples`` with edge silence cut to at most ``EDGE_SILENCE`` seconds; empty if all silent."""
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_THRESHOLD)
-    if loud.size == 0:
-        return samples[:0]
-    keep = round(EDGE_SILENCE * sample_rate)
-    start = max(0, int(loud[0]) - keep)
-    end = min(len(samples), int(loud[-1]) + 1 + keep)
-    return samples[start:end]
+    trimmed = trim_silence(samples, sample_rate, threshold_dbfs=SILENCE_DBFS, keep=EDGE_SILENCE, frame_seconds=0)
+    return np.asarray(trimmed, dtype=np.int16)
 
 
 class EspeakBackend:
@@ -260,11 +260,11 @@ class EspeakBackend:
         if self._closed:
             raise BackendUnavailable("the espeak backend has been closed")
         if voice != VOICE:
-            raise UsageError(f"unknown espeak voice {voice!r} (known: {VOICE})")
+            raise ConfigError(f"unknown espeak voice {voice!r} (known: {VOICE})")
         if not MIN_RATE <= rate <= MAX_RATE:  # also rejects NaN
-            raise UsageError(f"rate must be between {MIN_RATE} and {MAX_RATE}, not {rate}")
+            raise ConfigError(f"rate must be between {MIN_RATE} and {MAX_RATE}, not {rate}")
         if not text.strip():
-            raise UsageError("nothing to synthesize: the text is empty")
+            raise SynthesisError("nothing to synthesize: the text is empty")
         raw = self._engine.synthesize(text, round(NORMAL_WPM * rate))
         samples = _trim(np.frombuffer(raw, dtype=np.int16), self.sample_rate)
         if samples.size == 0:

@@ -45,9 +45,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reader.errors import BackendUnavailable, ConfigError, SynthesisError
+from reader._files import write_atomic
+from reader.errors import BackendUnavailable, ConfigError, OutputError, SynthesisError
+from reader.models import Audio
 from reader.settings import user_cache_dir
-from reader.speech.backend import Audio, VoiceInfo
+from reader.speech.backend import VoiceInfo
+from reader.speech.dsp import speech_span
 from reader.text.lexicon import Lexicon, default_lexicon, is_han
 
 __all__ = ["OfflineBackend", "INSTALL_HINT", "patch_acoustic_model"]
@@ -73,11 +76,6 @@ VOICE = VoiceInfo(
 _BREAK_MARKS = frozenset("，,、；;：:。．.！!？?…—")
 # Syllables pypinyin gives to interjections that the Baker inventory lacks; BakerProcessor maps n → en too.
 _INTERJECTIONS = {"n": "en", "m": "mu", "hm": "hen", "hng": "heng", "ê": "ei"}
-
-# Trimming: audio quieter than this (peak per 10 ms frame) at either end is silence; keep this much of it.
-_SILENCE_PEAK = 10 ** (-40 / 20)
-_FRAME = SAMPLE_RATE // 100
-_KEEP_SILENCE = SAMPLE_RATE * 50 // 1000
 
 _FLEX_RANDOM = b"FlexRandomUniform"
 
@@ -423,18 +421,11 @@ def _trim(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Cut leading and trailing silence (10 ms frames peaking below -40 dBFS) down to 50 ms each side.
 
     The model renders the ``sil`` at both ends of every chunk as ~0.1-0.3 s of near silence; the pipeline
-    adds its own pauses between chunks, and the Backend contract asks for none added here.
+    adds its own pauses between chunks, and the Backend contract asks for none added here. Audio with nothing
+    loud in it is left whole (it is still the engine's answer for a non-empty text).
     """
-    frames = len(audio) // _FRAME
-    if frames == 0:
-        return audio
-    peaks = np.abs(audio[: frames * _FRAME]).reshape(frames, _FRAME).max(axis=1)
-    loud = np.flatnonzero(peaks >= _SILENCE_PEAK)
-    if loud.size == 0:
-        return audio
-    start = max(0, int(loud[0]) * _FRAME - _KEEP_SILENCE)
-    stop = min(len(audio), (int(loud[-1]) + 1) * _FRAME + _KEEP_SILENCE)
-    return audio[start:stop]
+    span = speech_span(audio, SAMPLE_RATE, keep=0.05)
+    return audio if span is None else audio[span[0] : span[1]]
 
 
 def _to_pcm16(audio: npt.NDArray[np.float32]) -> bytes:
@@ -616,15 +607,8 @@ class OfflineBackend:
         data = patch_acoustic_model(self._assets.acoustic.read_bytes())
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, folder / f"{name}-{hashlib.sha256(data).hexdigest()[:16]}.tflite")
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:  # a cache that cannot be written costs time, never the narration
+            write_atomic(folder / f"{name}-{hashlib.sha256(data).hexdigest()[:16]}.tflite", data)
+        except (OSError, OutputError):  # a cache that cannot be written costs time, never the narration
             pass
         return data
 

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import SEED
 from edge_tts.drm import DRM
+from helpers.articles import SHORT  # a lead and two chapters
 from helpers.fake_edge import FakeEdge, Received
 from mutagen.id3 import ID3
-from test_narrate import SHORT  # a lead and two chapters
 
 from reader.audio.ffmpeg import decode_to_pcm
 from reader.cli.commands import cli

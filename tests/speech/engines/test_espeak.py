@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 import reader.speech.registry
-from reader.errors import BackendUnavailable, SynthesisError, UsageError
+from reader.errors import BackendUnavailable, ConfigError, SynthesisError
+from reader.models import Audio
 from reader.speech.engines.espeak import EDGE_SILENCE, SILENCE_THRESHOLD, VOICE, EspeakBackend
-from reader.speech.registry import Audio, Backend
+from reader.speech.registry import Backend
 
 HELLO = "你好，世界。"
 LONG = "今天上午，国务院新闻办公室举行新闻发布会，介绍二零二一年国民经济运行情况。"
@@ -86,17 +87,17 @@ def test_rate(backend: EspeakBackend) -> None:
 
 @pytest.mark.parametrize("rate", [0.49, 2.01, 0.0, -1.0, math.nan, math.inf])
 def test_rate_out_of_range(backend: EspeakBackend, rate: float) -> None:
-    with pytest.raises(UsageError, match="rate"):
+    with pytest.raises(ConfigError, match="rate"):
         backend.synthesize(HELLO, VOICE, rate)
 
 
 def test_unknown_voice(backend: EspeakBackend) -> None:
-    with pytest.raises(UsageError, match="voice"):
+    with pytest.raises(ConfigError, match="voice"):
         backend.synthesize(HELLO, "en-us")
 
 
 def test_empty_text(backend: EspeakBackend) -> None:
-    with pytest.raises(UsageError):
+    with pytest.raises(SynthesisError):
         backend.synthesize("  ", VOICE)
 
 

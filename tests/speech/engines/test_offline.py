@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from reader.errors import BackendUnavailable, ConfigError, SynthesisError
-from reader.speech.registry import Audio, Backend
+from reader.models import Audio
+from reader.speech.registry import Backend
 from reader.text.lexicon import Lexicon
 
 pytest.importorskip("ai_edge_litert")

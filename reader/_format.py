@@ -1,0 +1,16 @@
+"""The one time formatter: seconds as a clock (``m:ss``, ``h:mm:ss``), for screens, pages, summaries and feeds."""
+
+from __future__ import annotations
+
+
+def clock(seconds: float | None, *, always_hours: bool = False, rounded: bool = False) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour on, or always with ``always_hours``, as RSS ``itunes:duration``
+    wants). A running position is truncated (a player shows 0:59 until the minute is full); a length
+    (``rounded``) is rounded to the nearest second. ``None`` and negative times count as 0."""
+    value = max(0.0, seconds or 0.0)
+    total = round(value) if rounded else int(value)
+    minutes, secs = divmod(total, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours or always_hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
