@@ -55,6 +55,10 @@ class OutputError(ReaderError):
     """The output cannot be written (directory missing or read-only, disk full)."""
 
 
+class RecordError(ReaderError):
+    """A narration record (the JSON beside the audio, or a store entry) is missing, damaged or too new."""
+
+
 class PageError(ReaderError):
     """A listen page cannot be made: the narration's manifest is missing or is not a reader manifest."""
 

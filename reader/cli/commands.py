@@ -49,7 +49,7 @@ def cli() -> None:
               help="text: the article as it will be read; json: the stable machine-readable schema.")
 def extract(source: str, fmt: str) -> None:
     """Print the article of SOURCE (a URL, an .html/.txt file, or - for stdin)."""
-    from reader.extract.article import extract as extract_article
+    from reader.extract import extract as extract_article
     from reader.source.fetch import fetch
 
     article = extract_article(fetch(source))
@@ -63,7 +63,7 @@ def extract(source: str, fmt: str) -> None:
 @click.argument("text", required=False)
 def normalize(text: str | None) -> None:
     """Print the spoken form of TEXT (or of each line of stdin)."""
-    from reader.text.normalize.normalizer import normalize as to_spoken
+    from reader.text.normalize import normalize as to_spoken
 
     if text is not None:
         click.echo(to_spoken(text))
@@ -144,16 +144,15 @@ def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate
 
             result = run(source, options, progress=update, stage=stage)
     page = None
-    if html:  # with --no-sidecars there is no manifest file: the page is made from the narration itself
-        from reader.narration.pipeline import manifest_dict
+    if html:  # with --no-sidecars there is no record file: the page is made from the narration's record
         from reader.publish.page import write_page
 
-        page = write_page(result.mp3, manifest=result.manifest or manifest_dict(result), vtt=result.vtt)
+        page = write_page(result.audio, manifest=result.manifest or result.record, vtt=result.vtt)
     if not quiet:
         click.echo(
-            f"{result.mp3}  {clock(result.duration, rounded=True)}, {len(result.chapters)} chapters, "
-            f"{len(result.timings)} chunks ({result.cached} cached), "
-            f"{result.assembled.loudness_lufs_after:.1f} LUFS, in {result.seconds:.1f} s"
+            f"{result.audio}  {clock(result.duration, rounded=True)}, {len(result.chapters)} chapters, "
+            f"{len(result.chunks)} chunks ({result.cached} cached), "
+            f"{result.record.audio.loudness_lufs:.1f} LUFS, in {result.seconds:.1f} s"
         )
         if page is not None:
             click.echo(f"{page}  listen page")

@@ -26,7 +26,6 @@ worker, with no callback in between, so the library never holds half an article;
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -39,18 +38,19 @@ from pathlib import Path
 from typing import Literal
 
 from reader.errors import BatchInterrupted, OutputError, ReaderError, UsageError
-from reader.extract.article import extract
+from reader.extract import extract
 from reader.library.catalog import Catalog, Entry, LibraryLock, Published
 from reader.models import Article, Source
-from reader.narration.pipeline import NarrateOptions, Narration, default_name, narrate_article
+from reader.narration.fingerprint import content_hash
+from reader.narration.naming import default_name
+from reader.narration.pipeline import NarrateOptions, Narration, Narrator
 from reader.publish.feed import SUMMARY_CHARS, check_base_url, write_feed
 from reader.publish.index import write_index
 from reader.publish.page import write_page
-from reader.settings import DEFAULT_PRESET, preset
+from reader.settings import DEFAULT_PRESET
 from reader.source.discover import Discovery, discover
 from reader.source.fetch import is_url, read_file
 from reader.source.polite import PoliteFetcher, Stopped
-from reader.speech import registry as backends
 from reader.speech.synthesize import Progress
 
 log = logging.getLogger(__name__)
@@ -145,29 +145,6 @@ class _Stop(BaseException):
     """Raised inside a worker when the batch is stopping (a BaseException, so that no handler swallows it)."""
 
 
-def settings_hash(options: BatchOptions) -> str:
-    """Everything besides the article that decides the audio: voice, rate, engine version, narration defaults.
-    Resolving it also checks the voice and the engine, before any article is touched."""
-    chosen = preset(options.voice)
-    backend = backends.get(chosen.backend)
-    narrate = NarrateOptions(voice=options.voice, rate=options.rate)
-    material = {
-        "preset": [chosen.name, chosen.backend, chosen.voice],
-        "rate": narrate.rate if narrate.rate is not None else chosen.rate,
-        "engine": backend.version,
-        "pauses": asdict(narrate.pauses),
-        "loudness": narrate.target_lufs,
-        "bitrate": narrate.bitrate,
-        "header": narrate.header,
-    }
-    return _sha256(json.dumps(material, sort_keys=True).encode("utf-8"))
-
-
-def content_hash(article: Article) -> str:
-    data = {k: v for k, v in article.to_dict().items() if k != "encoding"}
-    return _sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -191,7 +168,10 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     library = options.library
     if library.exists() and not library.is_dir():
         raise OutputError(f"{library}: is a file, not a library folder")
-    settings = settings_hash(options)
+    # The voice, the engine and the lexicon are resolved once, before any article is touched; their
+    # fingerprint decides, with each article's hashes, whether the library's narration of it is current.
+    narrator = Narrator(NarrateOptions(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir,
+                                       fallback=options.fallback))
     stop = threading.Event()
     with PoliteFetcher(delay=options.delay, stop=stop) as fetcher:
         found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,
@@ -200,7 +180,7 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
         with LibraryLock(library), Catalog(library) as catalog:
             catalog.recover()
             shutil.rmtree(library / STAGING, ignore_errors=True)
-            runner = _Runner(options, catalog, fetcher, settings, stop, progress)
+            runner = _Runner(options, catalog, fetcher, narrator, stop, progress)
             result = runner.run(found)
             result.feed = write_feed(catalog.published(), library, base_url=options.base_url, title=options.title)
             result.index = write_index(catalog.published(), library, title=options.title)
@@ -216,13 +196,14 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
 
 
 class _Runner:
-    def __init__(self, options: BatchOptions, catalog: Catalog, fetcher: PoliteFetcher, settings: str,
+    def __init__(self, options: BatchOptions, catalog: Catalog, fetcher: PoliteFetcher, narrator: Narrator,
                  stop: threading.Event, progress: BatchCallback | None) -> None:
         self.options = options
         self.library = options.library
         self.catalog = catalog
         self.fetcher = fetcher
-        self.settings = settings
+        self.narrator = narrator
+        self.settings = narrator.settings_fingerprint
         self.stop = stop
         self.progress = progress
         self.pages = options.pages
@@ -360,16 +341,15 @@ class _Runner:
             raise OutputError(f"{staging}: cannot create ({exc.strerror or exc})") from exc
         try:
             t = time.perf_counter()
-            narration = narrate_article(
+            narration = self.narrator.narrate_article(
                 article,
-                NarrateOptions(voice=self.options.voice, rate=self.options.rate, output=staging / mp3_name,
-                               cache_dir=self.options.cache_dir, fallback=self.options.fallback),
+                output=staging / mp3_name,
                 progress=lambda p: self._on_chunks(spec, article.title, p),
                 stage=lambda s: self._on_stage(spec, article.title, s),
             )
             timings["narrate"] = round(time.perf_counter() - t, 3)
             self._check()
-            page = self._page(narration.mp3) if self.pages else None
+            page = self._page(narration.audio) if self.pages else None
             self._check()
             files = [p for p in (narration.vtt, narration.manifest) if p is not None]
             if page is not None:
@@ -381,7 +361,7 @@ class _Runner:
     def _publish(self, narration: Narration, sidecars: list[Path], raw: str, content: str,
                  page: str | None) -> Published:
         """Move the narration's files into the library: sidecars first, the MP3 last (renames, no callbacks)."""
-        for path in [*sidecars, narration.mp3]:
+        for path in [*sidecars, narration.audio]:
             try:
                 os.replace(path, self.library / path.name)
             except OSError as exc:
@@ -389,7 +369,7 @@ class _Runner:
         article = narration.article
         # An article a fallback engine helped with is recorded under other settings, so the next run (when
         # the voice's own service may answer again) makes it anew rather than skipping it.
-        helped = any(t.backend != narration.preset.backend for t in narration.timings)
+        helped = narration.record.helped()
         return Published(
             raw_hash=raw,
             content_hash=content,
@@ -401,7 +381,7 @@ class _Runner:
             summary=_summary(article),
             duration=round(narration.duration, 3),
             chapters=len(narration.chapters),
-            mp3=narration.mp3.name,
+            mp3=narration.audio.name,
             vtt=narration.vtt.name if narration.vtt else None,
             manifest=narration.manifest.name if narration.manifest else None,
             page=page,

@@ -61,12 +61,12 @@ def to_webvtt(cues: Sequence[Cue]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def write_webvtt(path: Path, cues: Sequence[Cue]) -> None:
+def write_webvtt(path: Path, cues: Sequence[Cue]) -> Path:
     """Write ``to_webvtt(cues)`` to ``path`` (UTF-8) atomically: a temporary file next to it, then a rename.
 
     ``OutputError`` when the directory is missing or not writable or the disk is full.
     """
-    write_atomic(path, to_webvtt(cues))
+    return write_atomic(path, to_webvtt(cues))
 
 
 _TIMING = re.compile(
@@ -76,7 +76,8 @@ _TAG = re.compile(r"<[^>]*>")
 
 
 def _seconds(hours: str | None, minutes: str, seconds: str, millis: str) -> float:
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
+    # Whole milliseconds first, one division last: 16 + 0.923 would give 16.923000000000002.
+    return ((int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)) * 1000 + int(millis)) / 1000
 
 
 def parse_webvtt(text: str) -> list[Cue]:

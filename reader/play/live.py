@@ -23,9 +23,10 @@ import numpy as np
 
 from reader.audio.ffmpeg import LoudnessMeter
 from reader.errors import OutputError
-from reader.extract.article import extract
+from reader.extract import extract
 from reader.models import Article, Audio, Chunk
-from reader.narration.pipeline import NarrateOptions, Narration, default_name, narrate_article
+from reader.narration.naming import default_name
+from reader.narration.pipeline import NarrateOptions, Narration, narrate_article
 from reader.play.tracks import FileTrack, LiveTrack, Track
 from reader.settings import user_cache_dir
 from reader.source.fetch import fetch
@@ -146,7 +147,7 @@ class ArticleStream:
             error, self.error = self.error, None
             raise error
         assert self.narration is not None
-        return FileTrack(self.narration.mp3)
+        return FileTrack(self.narration.audio)
 
     @property
     def done(self) -> bool:

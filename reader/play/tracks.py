@@ -18,7 +18,6 @@ Reads happen on the audio thread; a ``LiveTrack`` is fed from the narration thre
 from __future__ import annotations
 
 import bisect
-import json
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -30,8 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from reader.audio.tags import read_chapters
-from reader.errors import PlaybackError, ReaderError, UsageError
+from reader.errors import PlaybackError, ReaderError, RecordError, UsageError
 from reader.models import Audio, ChapterMark, Chunk, Cue
+from reader.narration.record import ChunkRecord, NarrationRecord, SentenceJoiner
 from reader.narration.vtt import parse_webvtt
 
 log = logging.getLogger(__name__)
@@ -203,34 +203,21 @@ def _fit_chapters(chapters: Sequence[ChapterMark], duration: float) -> list[Chap
     return fitted
 
 
-def sidecar_cues(mp3: Path) -> list[Cue]:
-    """The sentences of ``mp3`` from ``NAME.vtt``, else from the ``NAME.json`` manifest; [] if neither is
+def sidecar_cues(audio: Path) -> list[Cue]:
+    """The sentences of ``audio`` from ``NAME.vtt``, else from its ``NAME.json`` record; [] if neither is
     there or readable (a damaged sidecar only costs the sentence display, with a warning)."""
-    vtt, manifest = mp3.with_suffix(".vtt"), mp3.with_suffix(".json")
+    vtt, record = audio.with_suffix(".vtt"), audio.with_suffix(".json")
     if vtt.is_file():
         try:
             return parse_webvtt(vtt.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             log.warning("%s: unreadable subtitles (%s)", vtt, exc)
-    if manifest.is_file():
+    if record.is_file():
         try:
-            return manifest_cues(json.loads(manifest.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-            log.warning("%s: unreadable manifest (%s)", manifest, exc)
+            return NarrationRecord.read(record).cues()
+        except RecordError as exc:
+            log.warning("%s", exc)
     return []
-
-
-def manifest_cues(manifest: dict[str, Any]) -> list[Cue]:
-    """One cue per sentence from a reader manifest's chunks (clauses joined back, as in the VTT)."""
-    from reader.narration.pipeline import ChunkTiming, sentence_cues
-
-    timings = [
-        ChunkTiming(Chunk(c["text"], c.get("spoken", c["text"]), c.get("chapter", 0), c.get("paragraph", 0),
-                          c.get("kind", "body"), c.get("pause_after", "sentence")),
-                    float(c["start"]), float(c["end"]), "", False, "")
-        for c in manifest["chunks"]
-    ]
-    return sentence_cues(timings)
 
 
 class LiveTrack(Track):
@@ -252,7 +239,7 @@ class LiveTrack(Track):
         self._chapters: list[ChapterMark] = []
         self._chapter_ids: list[int] = []
         self._cues: list[Cue] = []
-        self._clause: list[tuple[Chunk, float, float]] = []  # a sentence cut into clauses, until it ends
+        self._sentences = SentenceJoiner()
         self._complete = False
         self.error: BaseException | None = None
         self._lock = threading.Lock()
@@ -278,20 +265,14 @@ class LiveTrack(Track):
                 title = self._titles[chunk.chapter] if 0 <= chunk.chapter < len(self._titles) else ""
                 self._chapter_ids.append(chunk.chapter)
                 self._chapters.append(ChapterMark(title, 0.0 if not self._chapters else start, end))
-            self._clause.append((chunk, start, end))
-            if chunk.pause_after != "clause":
-                self._close_sentence()
+            placed = ChunkRecord(chunk.text, chunk.spoken, chunk.chapter, chunk.paragraph, chunk.kind,
+                                 chunk.pause_after, start, end, "", "", "")
+            self._cues.extend(s.cue for s in self._sentences.add(placed))
             self._grown.notify_all()
-
-    def _close_sentence(self) -> None:
-        if self._clause:
-            text = "".join(c.text for c, _, _ in self._clause)
-            self._cues.append(Cue(self._clause[0][1], self._clause[-1][2], text))
-            self._clause = []
 
     def finish(self, error: BaseException | None = None) -> None:
         with self._lock:
-            self._close_sentence()
+            self._cues.extend(s.cue for s in self._sentences.finish())
             self._complete = True
             self.error = error
             self._grown.notify_all()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 import urllib.robotparser
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -55,13 +56,19 @@ class PoliteFetcher:
         robots: bool = True,
         stop: threading.Event | None = None,
         client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], bool] | None = None,
     ) -> None:
+        """``clock`` and ``sleep`` are injected by tests: ``sleep(seconds)`` waits and returns True if the
+        fetcher was stopped meanwhile (default: ``stop.wait``, which returns at once when ``stop`` is set)."""
         if delay < 0:
             raise ValueError("delay must be >= 0")
         self.delay = delay
         self.per_host = per_host
         self.robots = robots
         self.stop = stop or threading.Event()
+        self._clock = clock
+        self._sleep = sleep if sleep is not None else self.stop.wait
         self._own_client = client is None
         self.client = client or httpx.Client(
             timeout=TIMEOUT,
@@ -105,10 +112,10 @@ class PoliteFetcher:
             if crawl_delay is not None:
                 delay = max(delay, float(crawl_delay))
         with host.lock:
-            now = time.monotonic()
+            now = self._clock()
             start = max(now, host.next_start)
             host.next_start = start + delay
-        if start > now and self.stop.wait(start - now):
+        if start > now and self._sleep(start - now):
             raise Stopped
 
     def _check_robots(self, host: _Host, key: str, url: str) -> None:

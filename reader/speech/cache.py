@@ -1,4 +1,4 @@
-"""Content-addressed stores: synthesized chunks (``ChunkCache``) and finished narrations (``NarrationStore``).
+"""The chunk cache: synthesized chunks by content (finished narrations are ``reader.narration.store``).
 
 The key is a hash of everything that decides the audio (backend, engine version, voice, rate, spoken text),
 so re-narrating an unchanged article synthesizes nothing and editing one paragraph redoes only its chunks.
@@ -88,55 +88,3 @@ def _decode(data: bytes) -> Audio | None:
     if magic != _MAGIC or size != len(pcm) or size == 0 or hashlib.sha256(pcm).digest() != digest:
         return None
     return Audio(pcm, rate)
-
-
-class NarrationStore:
-    """Finished narrations by key: the tagged MP3 and a JSON record from which its sidecars are rewritten.
-
-    A narration's key covers everything that decides the MP3 (the article, voice, rate, engine version,
-    lexicon, pauses, loudness, bitrate and reader's own code), so narrating an unchanged article again copies
-    the MP3 out of here instead of laying out and encoding the track anew, and ``reader play`` of an article
-    already narrated starts at once. The record holds the MP3's size and SHA-256; an entry that does not
-    match them is deleted and redone. ``root=None`` disables the store.
-    """
-
-    def __init__(self, root: Path | None) -> None:
-        self.root = root
-
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        assert self.root is not None
-        folder = self.root / "narrations" / key[:2]
-        return folder / f"{key}.mp3", folder / f"{key}.json"
-
-    def get(self, key: str) -> tuple[Path, dict[str, object]] | None:
-        """The stored MP3 and its record, or None (missing, damaged or unreadable)."""
-        if self.root is None:
-            return None
-        mp3, meta = self._paths(key)
-        try:
-            record = json.loads(meta.read_text(encoding="utf-8"))
-            with mp3.open("rb") as fh:
-                digest = hashlib.file_digest(fh, "sha256").hexdigest()
-            if not isinstance(record, dict) or record.get("mp3_sha256") != digest:
-                raise ValueError("checksum mismatch")
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            mp3.unlink(missing_ok=True)
-            meta.unlink(missing_ok=True)
-            return None
-        return mp3, record
-
-    def put(self, key: str, mp3: Path, record: dict[str, object]) -> None:
-        """Copy ``mp3`` in with ``record`` (atomically; a store that cannot be written is skipped)."""
-        if self.root is None:
-            return
-        target, meta = self._paths(key)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with mp3.open("rb") as fh:
-                digest = hashlib.file_digest(fh, "sha256").hexdigest()
-            write_atomic(target, mp3.read_bytes())
-            write_atomic(meta, json.dumps({**record, "mp3_sha256": digest}, ensure_ascii=False))
-        except (OSError, OutputError):
-            pass

@@ -7,6 +7,8 @@ it is chosen, and then fails with ``BackendUnavailable`` naming the install comm
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from threading import Lock
 
@@ -95,3 +97,23 @@ def availability(name: str) -> tuple[bool, str]:
 
 def description(name: str) -> str:
     return _REGISTRY[name].description
+
+
+@contextmanager
+def using(name: str, backend: Backend) -> Iterator[Backend]:
+    """Within the block, ``get(name)`` returns ``backend`` (an engine configured by the caller: a test's
+    engine pointed at a local service, an embedding program's own); the process's own instance, if any,
+    comes back afterwards. ``backend`` is not closed here: it is the caller's."""
+    if name not in _REGISTRY:
+        raise UsageError(f"unknown backend {name!r} (known: {', '.join(_REGISTRY)})")
+    with _LOCK:
+        previous = _INSTANCES.get(name)
+        _INSTANCES[name] = backend
+    try:
+        yield backend
+    finally:
+        with _LOCK:
+            if previous is None:
+                _INSTANCES.pop(name, None)
+            else:
+                _INSTANCES[name] = previous

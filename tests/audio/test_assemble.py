@@ -11,7 +11,6 @@ import os
 import re
 import resource
 import stat
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -417,7 +416,7 @@ def test_atomic_output_replaces_only_on_success(tmp_path: Path) -> None:
 
 
 def test_thirty_minutes_streams_in_bounded_memory(tmp_path: Path) -> None:
-    """900 two-second pieces: memory stays at one piece (the track goes to disk), time stays linear."""
+    """900 two-second pieces: memory stays at one piece (the track goes to disk) (its speed is benchmarks/narrate.py's business)."""
     piece = Piece(voiced(1.6, 160), 0.4)
 
     def pieces() -> Iterator[Piece]:
@@ -426,17 +425,14 @@ def test_thirty_minutes_streams_in_bounded_memory(tmp_path: Path) -> None:
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         result = assemble(pieces(), tmp_path / "long.mp3")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    seconds = time.perf_counter() - started
     rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
     assert result.duration == pytest.approx(1800.0)
     assert probe_duration(tmp_path / "long.mp3") == pytest.approx(1800.0, abs=0.011)
     assert peak < 20 * 2**20, f"Python allocations peaked at {peak / 2**20:.1f} MiB"
     assert rss_growth < 400 * 1024, f"RSS grew by {rss_growth / 1024:.0f} MiB"
-    assert seconds < 90, f"took {seconds:.1f} s"
     assert leftovers(tmp_path) == []

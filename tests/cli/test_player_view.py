@@ -102,7 +102,7 @@ def test_keys_chapters_pause_speed_seek_quit(short: Narrated, tmp_path: Path) ->
     assert term.exit_status() == 0
 
     played = read_wav(sink)
-    assert 1.0 < len(played) / RATE < 6.0
+    assert 1.0 < len(played) / RATE < short.narration.duration  # it played, in real time, and stopped at q
     # It played the start of chapter 1, then, after "n", chapter 2 from its first sample.
     found, score = locate(played[: RATE // 2], short.reference)
     assert score > 0.99 and found < 0.001

@@ -54,7 +54,7 @@ class Narrated:
 def narrate_short(directory: Path) -> Narrated:
     """ARTICLE narrated into ``directory`` (the session's cache: a second call is a copy from the store)."""
     narration = narrate_article(ARTICLE, NarrateOptions(output=directory / "short.mp3"))
-    return Narrated(narration, narration.mp3, decode(narration.mp3))
+    return Narrated(narration, narration.audio, decode(narration.audio))
 
 
 def decode(mp3: Path) -> np.ndarray:

@@ -22,8 +22,9 @@ from reader.cli.commands import cli
 from reader.errors import OutputError, PageError
 from reader.models import Article, Chapter
 from reader.narration.pipeline import NarrateOptions, Narration, narrate_article
+from reader.narration.record import NarrationRecord
 from reader.narration.vtt import parse_webvtt
-from reader.publish.page import page_name, parse_manifest, write_page
+from reader.publish.page import page_data, page_name, write_page
 
 TITLE = "测试<script>pwned=1</script>“标题”"
 LONG = "第二部分的正文比较长，需要在逗号处切开，才能交给引擎朗读，然后在字幕里重新拼成一整句话，到此结束。"
@@ -50,7 +51,7 @@ def narration(tmp_path_factory: pytest.TempPathFactory) -> Narration:
 
 @pytest.fixture(scope="module")
 def page(narration: Narration) -> Path:
-    return write_page(narration.mp3)
+    return write_page(narration.audio)
 
 
 def _manifest(narration: Narration) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def _sentences(html: str) -> list[tuple[str, float, float]]:
 
 
 def test_page_is_written_beside_the_mp3_with_relative_links(narration: Narration, page: Path) -> None:
-    assert page == narration.mp3.with_suffix(".html") and page.name == page_name(narration.mp3)
+    assert page == narration.audio.with_suffix(".html") and page.name == page_name(narration.audio)
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
     assert _attr(soup, "audio", "src") == "%E6%B5%8B%E8%AF%95%20%E9%A1%B5%E9%9D%A2.mp3"  # 测试 页面.mp3
     assert _attr(soup, "track", "src") == "%E6%B5%8B%E8%AF%95%20%E9%A1%B5%E9%9D%A2.vtt"
@@ -113,14 +114,14 @@ def test_article_text_is_escaped(page: Path) -> None:
 
 
 def test_missing_vtt_gives_a_working_page_without_captions(narration: Narration, tmp_path: Path) -> None:
-    mp3 = shutil.copy(narration.mp3, tmp_path / "a.mp3")
+    mp3 = shutil.copy(narration.audio, tmp_path / "a.mp3")
     assert narration.manifest is not None
     shutil.copy(narration.manifest, tmp_path / "a.json")
     out = write_page(Path(mp3))
     soup = BeautifulSoup(out.read_text(encoding="utf-8"), "lxml")
     assert _attr(soup, "audio", "src") == "a.mp3"
     assert not soup.select("track") and "WebVTT" not in soup.get_text()
-    assert len(soup.select(".s")) == len(_sentences(narration.mp3.with_suffix(".html").read_text("utf-8")))
+    assert len(soup.select(".s")) == len(_sentences(narration.audio.with_suffix(".html").read_text("utf-8")))
     # An explicit VTT that is not there is the same.
     assert not BeautifulSoup(write_page(Path(mp3), vtt=tmp_path / "gone.vtt").read_text("utf-8"),
                              "lxml").select("track")
@@ -128,22 +129,22 @@ def test_missing_vtt_gives_a_working_page_without_captions(narration: Narration,
 
 def test_page_elsewhere_links_back(narration: Narration, tmp_path: Path) -> None:
     (tmp_path / "pages").mkdir()
-    out = write_page(narration.mp3, out=tmp_path / "pages" / "p.html")
+    out = write_page(narration.audio, out=tmp_path / "pages" / "p.html")
     soup = BeautifulSoup(out.read_text(encoding="utf-8"), "lxml")
     src = _attr(soup, "audio", "src")
     assert src.startswith("../") and " " not in src
-    assert (out.parent / unquote(src)).resolve() == narration.mp3.resolve()
+    assert (out.parent / unquote(src)).resolve() == narration.audio.resolve()
 
 
 def test_manifest_mapping_and_unsafe_url(narration: Narration, tmp_path: Path) -> None:
     data = _manifest(narration)
     data["article"]["url"] = "javascript:alert(1)"
-    out = write_page(narration.mp3, manifest=data, out=tmp_path / "a.html")
+    out = write_page(narration.audio, manifest=data, out=tmp_path / "a.html")
     html = out.read_text(encoding="utf-8")
     assert "javascript:" not in html
     assert not BeautifulSoup(html, "lxml").select("track")  # a mapping: no VTT looked for unless given
     data["article"]["url"] = "https://example.gov.cn/a&b.html"
-    html = write_page(narration.mp3, manifest=data, out=tmp_path / "a.html").read_text(encoding="utf-8")
+    html = write_page(narration.audio, manifest=data, out=tmp_path / "a.html").read_text(encoding="utf-8")
     assert 'href="https://example.gov.cn/a&amp;b.html"' in html
 
 
@@ -167,7 +168,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "no manifest"),
+        (None, "no narration record"),
         ("{not json", "invalid JSON"),
         ("[1, 2]", "not a JSON object"),
         ('{"article": {"title": "t"}, "audio": {"duration": 1}, "chapters": []}', "chunks is missing"),
@@ -182,7 +183,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 def test_bad_manifest_is_a_one_line_page_error(narration: Narration, tmp_path: Path,
                                                 content: str | Callable[[dict[str, Any]], None] | None,
                                                 message: str) -> None:
-    mp3 = Path(shutil.copy(narration.mp3, tmp_path / "a.mp3"))
+    mp3 = Path(shutil.copy(narration.audio, tmp_path / "a.mp3"))
     if callable(content):
         data = _manifest(narration)
         content(data)
@@ -196,16 +197,16 @@ def test_bad_manifest_is_a_one_line_page_error(narration: Narration, tmp_path: P
 
 
 def test_missing_mp3_and_unwritable_output(narration: Narration, tmp_path: Path) -> None:
-    with pytest.raises(PageError, match="no such MP3"):
+    with pytest.raises(PageError, match="no such audio file"):
         write_page(tmp_path / "gone.mp3")
     with pytest.raises(OutputError, match="does not exist"):
-        write_page(narration.mp3, out=tmp_path / "no" / "such" / "page.html")
+        write_page(narration.audio, out=tmp_path / "no" / "such" / "page.html")
 
 
 def test_header_less_narration_shows_title_and_credits_as_text(narration: Narration) -> None:
     data = _manifest(narration)
     data["chunks"] = [c for c in data["chunks"] if c["kind"] != "header"]
-    page = parse_manifest(data)
+    page = page_data(NarrationRecord.from_dict(data))
     assert page.title_sentence is None and page.credits == [] and page.title == TITLE
     assert [len(s.heading) for s in page.sections] == [0, 1, 1]
 
@@ -425,7 +426,7 @@ def test_browser_keyboard_speed_large_text_and_position(browser: Any, page: Path
 
 
 def test_browser_phone_sized_screen_and_no_vtt(browser: Any, narration: Narration, tmp_path: Path) -> None:
-    mp3 = Path(shutil.copy(narration.mp3, tmp_path / "a.mp3"))
+    mp3 = Path(shutil.copy(narration.audio, tmp_path / "a.mp3"))
     assert narration.manifest is not None
     shutil.copy(narration.manifest, tmp_path / "a.json")
     tab = _open(browser, write_page(mp3), width=360, height=740)

@@ -27,13 +27,30 @@ def test_at_most_two_requests_per_host_in_flight() -> None:
         assert site.requested("/robots.txt") == 1  # read once per host
 
 
+class FrozenClock:
+    """A clock that stands still: each request's wait is then exactly what the fetcher planned for it."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return 1000.0
+
+    def sleep(self, seconds: float) -> bool:
+        with self._lock:
+            self.waits.append(round(seconds, 6))
+        return False  # not stopped
+
+
 def test_delay_spaces_requests_to_one_host() -> None:
     pages = {f"/b{i}.html": Page(b"<p>x</p>") for i in range(4)}
-    with serve(pages) as site, PoliteFetcher(delay=0.2) as fetcher, ThreadPoolExecutor(4) as pool:
+    clock = FrozenClock()
+    with serve(pages) as site, PoliteFetcher(delay=0.2, clock=clock.now, sleep=clock.sleep) as fetcher, \
+            ThreadPoolExecutor(4) as pool:
         list(pool.map(fetcher.fetch, [site.url(p) for p in pages]))
-        starts = sorted(t for path, t in site.log if path != "/robots.txt")
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    assert len(gaps) == 3 and min(gaps) >= 0.18, gaps
+        assert site.requested("/b0.html") == 1
+    assert sorted(clock.waits) == [0.2, 0.4, 0.6]  # the first goes at once, each next one 0.2 s later
 
 
 def test_robots_txt_is_honoured_with_its_crawl_delay() -> None:
@@ -45,15 +62,15 @@ def test_robots_txt_is_honoured_with_its_crawl_delay() -> None:
         "/open/a.html": Page(b"<p>ok</p>"),
         "/open/b.html": Page(b"<p>ok</p>"),
     }
-    with serve(pages) as site, PoliteFetcher() as fetcher:
+    clock = FrozenClock()
+    with serve(pages) as site, PoliteFetcher(clock=clock.now, sleep=clock.sleep) as fetcher:
         with pytest.raises(FetchError, match="disallowed by the site's robots.txt"):
             fetcher.fetch(site.url("/no-reader/a.html"))  # the group naming us applies, not '*'
         assert fetcher.fetch(site.url("/private/a.html")).data == b"<p>secret</p>"  # '*' is not for us
         fetcher.fetch(site.url("/open/a.html"))
         fetcher.fetch(site.url("/open/b.html"))
         assert site.requested("/no-reader/a.html") == 0
-    starts = [t for path, t in site.log if path.startswith("/open/")]
-    assert starts[1] - starts[0] < 1  # the reader group has no Crawl-delay (the '*' group's is 5 s)
+    assert clock.waits == []  # the reader group has no Crawl-delay (the '*' group's is 5 s)
 
 
 def test_robots_crawl_delay_for_everyone() -> None:
@@ -63,14 +80,14 @@ def test_robots_crawl_delay_for_everyone() -> None:
         "/a.html": Page(b"<p>ok</p>"),
         "/b.html": Page(b"<p>ok</p>"),
     }
-    with serve(pages) as site, PoliteFetcher() as fetcher:
+    clock = FrozenClock()
+    with serve(pages) as site, PoliteFetcher(clock=clock.now, sleep=clock.sleep) as fetcher:
         with pytest.raises(FetchError, match="robots.txt"):
             fetcher.fetch(site.url("/private/a.html"))
         fetcher.fetch(site.url("/a.html"))
         fetcher.fetch(site.url("/b.html"))
         assert site.requested("/private/a.html") == 0
-    starts = [t for path, t in site.log if path in ("/a.html", "/b.html")]
-    assert starts[1] - starts[0] >= 0.95  # robotparser reads whole seconds only
+    assert clock.waits == [1.0]  # robotparser reads whole seconds only
 
 
 def test_robots_server_error_stops_the_site_but_a_missing_one_allows_all() -> None:

@@ -24,7 +24,7 @@ from reader.audio.ffmpeg import decode_to_pcm
 from reader.cli.commands import cli
 from reader.errors import BackendUnavailable, ConfigError, SynthesisError
 from reader.models import Chunk
-from reader.narration.pipeline import NarrateOptions, narrate_article
+from reader.narration.pipeline import NarrateOptions, Narrator, narrate_article
 from reader.narration.vtt import parse_webvtt
 from reader.settings import EdgeSettings, edge_settings, load_presets, preset
 from reader.speech import registry as backends
@@ -59,11 +59,11 @@ def settings(fake: FakeEdge, **kw: float) -> EdgeSettings:
 
 
 @pytest.fixture
-def edge(fake: FakeEdge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EdgeBackend:
+def edge(fake: FakeEdge, tmp_path: Path) -> Iterator[EdgeBackend]:
     """A backend on the fake, also what ``backends.get('edge')`` returns during the test."""
     backend = EdgeBackend(settings(fake), cache_dir=tmp_path / "voices-cache")
-    monkeypatch.setitem(backends._INSTANCES, "edge", backend)
-    return backend
+    with backends.using("edge", backend):
+        yield backend
 
 
 def samples(audio_pcm: bytes) -> np.ndarray:
@@ -182,12 +182,11 @@ def test_429_that_persists_is_unavailable_and_then_fails_fast(fake: FakeEdge, ed
     assert fake.handshakes == 3  # the service was found down: no new request
 
 
+@pytest.mark.timeout(60)  # a hang guard (no assertion on how fast)
 def test_refused_connection_is_unavailable(fake: FakeEdge, edge: EdgeBackend) -> None:
     fake.refuse()
-    started = time.monotonic()
     with pytest.raises(BackendUnavailable, match=r"cannot be reached .*after 3 attempts.*--voice baker"):
         edge.synthesize(TEXT, YUNYANG)
-    assert time.monotonic() - started < 3
 
 
 def test_stream_closed_midway_is_retried(fake: FakeEdge, edge: EdgeBackend) -> None:
@@ -228,15 +227,14 @@ def test_punctuation_only_is_never_sent(fake: FakeEdge, edge: EdgeBackend) -> No
     assert fake.handshakes == 0
 
 
+@pytest.mark.timeout(60)  # a hang guard: the 0.5 s timeout must fire (no assertion on how fast)
 def test_stall_after_handshake_times_out(fake: FakeEdge, edge: EdgeBackend, tmp_path: Path) -> None:
     quick = EdgeBackend(settings(fake, timeout=0.5, attempts=2), cache_dir=tmp_path)
     fake.misbehave("stall", times=1)
     assert quick.synthesize(TEXT, YUNYANG).duration > 1.0  # the retry is answered
     fake.misbehave("stall")
-    started = time.monotonic()
     with pytest.raises(BackendUnavailable, match=r"did not answer within 0\.5 s \(after 2 attempts\)"):
         quick.synthesize(TEXT, YUNYANG)
-    assert time.monotonic() - started < 2.5
 
 
 def test_slow_answers(fake: FakeEdge, tmp_path: Path) -> None:
@@ -298,14 +296,14 @@ def test_narration_with_fallback_records_it_and_is_not_stored(fake: FakeEdge, ed
     assert len(first.chapters) == 3
 
     fake.accept()
-    # a new backend: the refused one fails fast for a while
-    backends._INSTANCES["edge"] = EdgeBackend(settings(fake))
+    # a new backend, passed in: the refused one fails fast for a while
+    narrator = Narrator(options, backend=EdgeBackend(settings(fake)))
     stages: list[str] = []
-    second = narrate_article(SHORT, options, stage=stages.append)
+    second = narrator.narrate_article(SHORT, stage=stages.append)
     assert "copy" not in stages  # not served from the narration store: the service was asked again
-    assert {t.backend for t in second.timings} == {"edge"}
+    assert {t.backend for t in second.chunks} == {"edge"}
     third_stages: list[str] = []
-    narrate_article(SHORT, options, stage=third_stages.append)
+    narrator.narrate_article(SHORT, stage=third_stages.append)
     assert "copy" in third_stages  # all spoken by the service: now it is stored
 
 
@@ -404,12 +402,12 @@ def seed_through_fake(fake: FakeEdge, tmp_path_factory: pytest.TempPathFactory) 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("READER_EDGE_WSS_URL", fake.wss_url)
         mp.setenv("READER_EDGE_VOICES_URL", fake.voices_url)
-        mp.delitem(backends._INSTANCES, "edge", raising=False)
         fake.reset()
-        result = CliRunner().invoke(cli, ["narrate", str(SEED), "--voice", "yunyang", "-o",
-                                          str(base / "seed.mp3"), "--cache-dir", str(base / "cache"), "-q"])
+        # The engine made from the environment (as the CLI would make it), used only for this narration.
+        with backends.using("edge", EdgeBackend()):
+            result = CliRunner().invoke(cli, ["narrate", str(SEED), "--voice", "yunyang", "-o",
+                                              str(base / "seed.mp3"), "--cache-dir", str(base / "cache"), "-q"])
         assert result.exit_code == 0, result.output
-        backends._INSTANCES.pop("edge", None)  # it points at this fake: never let it outlive the test
     return base / "seed.mp3", list(fake.requests)
 
 
@@ -486,10 +484,11 @@ def test_batch_with_fallback_redoes_helped_articles_when_the_service_is_back(
     assert {c["backend"] for c in manifest["chunks"]} == {"offline"}
 
     fake.accept()
-    backends._INSTANCES["edge"] = EdgeBackend(settings(fake))  # the refused one fails fast for a while
-    second = run_batch(str(folder), options)
+    with backends.using("edge", EdgeBackend(settings(fake))):  # the refused one fails fast for a while
+        second = run_batch(str(folder), options)
     assert len(second.done) == 1 and not second.skipped  # made anew by the service, not skipped
     manifest = json.loads(next((tmp_path / "lib").glob("*.json")).read_text(encoding="utf-8"))
     assert {c["backend"] for c in manifest["chunks"]} == {"edge"}
-    third = run_batch(str(folder), options)
+    with backends.using("edge", EdgeBackend(settings(fake))):
+        third = run_batch(str(folder), options)
     assert len(third.skipped) == 1
