@@ -39,7 +39,8 @@ from typing import Literal
 
 from reader.errors import BatchInterrupted, OutputError, ReaderError, UsageError
 from reader.extract import extract
-from reader.library.catalog import Catalog, Entry, LibraryLock, Published
+from reader.library.catalog import Catalog, Entry, Published, SQLiteCatalog
+from reader.library.lock import LibraryLock
 from reader.models import Article, Source
 from reader.narration.fingerprint import content_hash
 from reader.narration.naming import default_name
@@ -177,7 +178,7 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
         found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,
                          fetch_page=fetcher.fetch)
         prepare_library(library)
-        with LibraryLock(library), Catalog(library) as catalog:
+        with LibraryLock(library), SQLiteCatalog(library) as catalog:
             catalog.recover()
             shutil.rmtree(library / STAGING, ignore_errors=True)
             runner = _Runner(options, catalog, fetcher, narrator, stop, progress)

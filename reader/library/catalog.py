@@ -1,4 +1,4 @@
-"""The catalog of a batch library: one SQLite row per article, and the lock that keeps one batch per library.
+"""The catalog of a batch library: one row per article, in SQLite.
 
 ``library/catalog.sqlite`` (the standard library's sqlite3, WAL journal) remembers, per source (an absolute
 path or a URL): the hashes that decide whether it must be narrated again (raw bytes, extracted article,
@@ -13,17 +13,14 @@ that articles in flight never pick the same name.
 Schema versions are kept in ``PRAGMA user_version``; a catalog written by a newer reader is refused rather
 than misread. Writes are single short transactions, so the file is consistent whenever the process stops.
 
-One batch at a time per library: ``LibraryLock`` holds an exclusive ``fcntl.flock`` on ``library/.lock`` for
-the whole run and writes its pid there; a second batch is refused with that pid. The kernel drops the lock
-when the process dies, so a crash never leaves the library locked. (SQLite's own locking would keep the file
-intact, but two batches would still race for the same output names and redo each other's work.)
+``Catalog`` is the protocol the batch needs (its docstring is the contract); ``SQLiteCatalog`` is the one
+implementation. Another database (a server shared by many batch owners, say) is another class with the same
+methods. One batch at a time per library is ``reader.library.lock``'s job.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -31,13 +28,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from reader.errors import LibraryError
 
 SCHEMA_VERSION = 1
 CATALOG_NAME = "catalog.sqlite"
-LOCK_NAME = ".lock"
 #: File stems the library itself uses: an article called "index" must not overwrite index.html.
 RESERVED_STEMS = frozenset({"index", "feed", "catalog"})
 #: The files one narration publishes, by the column that names each.
@@ -123,49 +119,33 @@ class Published:
     timings: dict[str, float]
 
 
-class LibraryLock:
-    """An exclusive, non-blocking lock on a library for the life of a batch (a context manager)."""
+class Catalog(Protocol):
+    """What ``reader batch`` keeps per article of a library. Implementations are thread-safe (articles finish
+    on worker threads) and every write is durable when the call returns.
 
-    def __init__(self, library: Path) -> None:
-        self.path = library / LOCK_NAME
-        self._fd: int | None = None
+    - ``get(source)``: the row, or None. ``published()``: rows with files, newest first. ``counts()``.
+    - ``recover()``: mark attempts a killed batch left running as interrupted (under the library lock).
+    - ``claim(source, wanted, title=)``: reserve an audio file name for an attempt, ``wanted`` or with " (2)"…
+      appended, never one another row publishes or claims or a file of the library already has.
+    - ``done(source, published)``, ``unchanged(source, raw_hash, page=)``, ``failed(source, error, timings)``,
+      ``interrupted(source)``: record how an attempt ended. ``close()``.
+    """
 
-    def acquire(self) -> None:
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as exc:
-            raise LibraryError(f"{self.path.parent}: cannot lock the library ({exc.strerror or exc})") from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-            os.close(fd)
-            raise LibraryError(
-                f"{self.path.parent}: library is in use by another batch (pid {holder})"
-            ) from None
-        except OSError as exc:
-            os.close(fd)
-            raise LibraryError(f"{self.path.parent}: cannot lock the library ({exc.strerror or exc})") from exc
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.ftruncate(self._fd, 0)
-            os.close(self._fd)  # closing drops the flock
-            self._fd = None
-
-    def __enter__(self) -> LibraryLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
+    def get(self, source: str) -> Entry | None: ...
+    def published(self) -> Iterator[Entry]: ...
+    def counts(self) -> dict[str, int]: ...
+    def recover(self) -> int: ...
+    def claim(self, source: str, wanted: str, *, title: str | None = None) -> str: ...
+    def done(self, source: str, result: Published) -> None: ...
+    def unchanged(self, source: str, raw_hash: str, *, page: str | None) -> None: ...
+    def failed(self, source: str, error: str, timings: dict[str, float] | None = None) -> None: ...
+    def interrupted(self, source: str) -> None: ...
+    def close(self) -> None: ...
 
 
-class Catalog:
-    """The catalog of one library. Thread-safe: every call holds one lock around one short transaction."""
+class SQLiteCatalog:
+    """The catalog in ``library/catalog.sqlite``. Thread-safe: every call holds one lock around one short
+    transaction."""
 
     def __init__(self, library: Path) -> None:
         self.library = library
@@ -216,7 +196,7 @@ class Catalog:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> Catalog:
+    def __enter__(self) -> SQLiteCatalog:
         return self
 
     def __exit__(self, *exc: object) -> None:

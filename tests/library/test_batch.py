@@ -30,7 +30,7 @@ from reader.audio.ffmpeg import probe_duration
 from reader.cli.commands import cli
 from reader.errors import BatchInterrupted
 from reader.library.batch import BatchEvent, BatchOptions, BatchResult, run_batch
-from reader.library.catalog import Catalog
+from reader.library.catalog import SQLiteCatalog
 
 PAGES = importlib.util.find_spec("reader.publish.page") is not None
 EVIL = '危险标题<script>alert(1)</script>&"引号"'
@@ -428,10 +428,10 @@ def test_bad_inputs_give_one_line_errors(site: Site, tmp_path: Path) -> None:
 def test_library_api_result(first_run: tuple[Path, Path, str, int]) -> None:
     """The library call a program would make: a result object, the same catalog."""
     inputs, library, _, _ = first_run
-    with Catalog(library) as catalog:
+    with SQLiteCatalog(library) as catalog:
         before = catalog.counts()
     result: BatchResult = run_batch(str(inputs), BatchOptions(library=library))
     assert result.total == 6 and len(result.skipped) == 4 and len(result.failed) == 2
     assert result.feed == library / "feed.xml" and result.index == library / "index.html"
-    with Catalog(library) as catalog:
+    with SQLiteCatalog(library) as catalog:
         assert catalog.counts() == before

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from reader.errors import LibraryError
-from reader.library.catalog import SCHEMA_VERSION, Catalog, LibraryLock, Published
+from reader.library.catalog import SCHEMA_VERSION, Published, SQLiteCatalog
+from reader.library.lock import LibraryLock
 
 
 def published(mp3: str, *, title: str = "标题", date: str | None = "2024-01-02", content: str = "c") -> Published:
@@ -26,7 +27,7 @@ def published(mp3: str, *, title: str = "标题", date: str | None = "2024-01-02
 
 
 def test_new_catalog_is_wal_with_a_schema_version(tmp_path: Path) -> None:
-    with Catalog(tmp_path):
+    with SQLiteCatalog(tmp_path):
         pass
     db = sqlite3.connect(tmp_path / "catalog.sqlite")
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -35,13 +36,13 @@ def test_new_catalog_is_wal_with_a_schema_version(tmp_path: Path) -> None:
 
 
 def test_newer_catalog_is_refused_and_left_alone(tmp_path: Path) -> None:
-    with Catalog(tmp_path) as cat:
+    with SQLiteCatalog(tmp_path) as cat:
         cat.claim("a", "x.mp3")
     db = sqlite3.connect(tmp_path / "catalog.sqlite")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     db.close()
     with pytest.raises(LibraryError, match="newer version of reader"):
-        Catalog(tmp_path)
+        SQLiteCatalog(tmp_path)
     db = sqlite3.connect(tmp_path / "catalog.sqlite")
     assert db.execute("SELECT source FROM articles").fetchall() == [("a",)]
 
@@ -49,7 +50,7 @@ def test_newer_catalog_is_refused_and_left_alone(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_catalog_is_refused(tmp_path: Path) -> None:
     (tmp_path / "catalog.sqlite").write_bytes(b"this is not a database, just text" * 100)
     with pytest.raises(LibraryError, match="not a reader catalog"):
-        Catalog(tmp_path)
+        SQLiteCatalog(tmp_path)
     other = tmp_path / "other"
     other.mkdir()
     db = sqlite3.connect(other / "catalog.sqlite")
@@ -57,11 +58,11 @@ def test_a_file_that_is_not_a_catalog_is_refused(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with pytest.raises(LibraryError, match="other tables"):
-        Catalog(other)
+        SQLiteCatalog(other)
 
 
 def test_claims_keep_names_unique(tmp_path: Path) -> None:
-    with Catalog(tmp_path) as cat:
+    with SQLiteCatalog(tmp_path) as cat:
         assert cat.claim("a", "2024-01-02-标题.mp3") == "2024-01-02-标题.mp3"
         assert cat.claim("b", "2024-01-02-标题.mp3") == "2024-01-02-标题 (2).mp3"  # a's claim holds it
         cat.done("a", published("2024-01-02-标题.mp3"))
@@ -78,7 +79,7 @@ def test_claims_keep_names_unique(tmp_path: Path) -> None:
 
 
 def test_row_life_done_failed_unchanged_and_recover(tmp_path: Path) -> None:
-    with Catalog(tmp_path) as cat:
+    with SQLiteCatalog(tmp_path) as cat:
         name = cat.claim("a", "x.mp3", title="标题")
         entry = cat.get("a")
         assert entry is not None and entry.status == "running" and entry.claim == name and entry.mp3 is None
@@ -123,7 +124,7 @@ def test_row_life_done_failed_unchanged_and_recover(tmp_path: Path) -> None:
 
 
 def test_published_newest_first(tmp_path: Path) -> None:
-    with Catalog(tmp_path) as cat:
+    with SQLiteCatalog(tmp_path) as cat:
         for source, date in (("old", "2020-05-01"), ("none", None), ("new", "2024-03-01"), ("mid", "2022-01-01")):
             cat.done(source, published(f"{source}.mp3", date=date))
         assert [e.source for e in cat.published()] == ["new", "mid", "old", "none"]
@@ -132,7 +133,7 @@ def test_published_newest_first(tmp_path: Path) -> None:
 def test_threads_share_one_catalog(tmp_path: Path) -> None:
     """-j N workers claim and record through one connection: every row ends consistent, names unique."""
     errors: list[BaseException] = []
-    with Catalog(tmp_path) as cat:
+    with SQLiteCatalog(tmp_path) as cat:
         def work(n: int) -> None:
             try:
                 for i in range(20):
@@ -155,7 +156,7 @@ def test_threads_share_one_catalog(tmp_path: Path) -> None:
 _HOLDER = """
 import sys, time
 from pathlib import Path
-from reader.library.catalog import LibraryLock
+from reader.library.lock import LibraryLock
 with LibraryLock(Path(sys.argv[1])):
     print("locked", flush=True)
     sys.stdin.readline()

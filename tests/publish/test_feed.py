@@ -13,7 +13,7 @@ from lxml import etree
 
 from reader.audio.ffmpeg import ffmpeg_path
 from reader.errors import UsageError
-from reader.library.catalog import Catalog, Entry, Published
+from reader.library.catalog import Entry, Published, SQLiteCatalog
 from reader.publish.feed import PODCAST_NS, build_feed, check_base_url, write_feed
 
 
@@ -25,7 +25,7 @@ def make_mp3(path: Path, seconds: float) -> None:
     )
 
 
-def add(cat: Catalog, library: Path, source: str, stem: str, *, title: str, date: str | None, seconds: float,
+def add(cat: SQLiteCatalog, library: Path, source: str, stem: str, *, title: str, date: str | None, seconds: float,
         page: bool = False) -> None:
     make_mp3(library / f"{stem}.mp3", seconds)
     (library / f"{stem}.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\n一句话\n", encoding="utf-8")
@@ -40,7 +40,7 @@ def add(cat: Catalog, library: Path, source: str, stem: str, *, title: str, date
 
 @pytest.fixture
 def library(tmp_path: Path) -> tuple[Path, list[Entry]]:
-    with Catalog(tmp_path) as cat:
+    with SQLiteCatalog(tmp_path) as cat:
         add(cat, tmp_path, "/in/old.txt", "2021-06-01-旧闻", title="旧闻", date="2021-06-01", seconds=1.0)
         add(cat, tmp_path, "/in/new.txt", "2024-02-03-新闻 速递", title="新闻 速递", date="2024-02-03",
             seconds=2.5, page=True)

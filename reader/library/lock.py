@@ -1,0 +1,58 @@
+"""One batch at a time per library.
+
+``LibraryLock`` holds an exclusive ``fcntl.flock`` on ``library/.lock`` for the whole run and writes its pid
+there; a second batch is refused with that pid. The kernel drops the lock when the process dies, so a crash
+never leaves the library locked. (SQLite's own locking would keep the catalog intact, but two batches would
+still race for the same output names and redo each other's work.)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from reader.errors import LibraryError
+
+LOCK_NAME = ".lock"
+
+
+class LibraryLock:
+    """An exclusive, non-blocking lock on a library for the life of a batch (a context manager)."""
+
+    def __init__(self, library: Path) -> None:
+        self.path = library / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise LibraryError(f"{self.path.parent}: cannot lock the library ({exc.strerror or exc})") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise LibraryError(
+                f"{self.path.parent}: library is in use by another batch (pid {holder})"
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise LibraryError(f"{self.path.parent}: cannot lock the library ({exc.strerror or exc})") from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+    def __enter__(self) -> LibraryLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
