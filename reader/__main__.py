@@ -1,3 +1,3 @@
-from reader.cli.commands import main
+from reader.cli import main
 
 main()

@@ -10,6 +10,7 @@ VTT and JSON sidecars are written the same way, after the audio.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import time
@@ -156,18 +157,41 @@ class Narrator:
         self.options = options = options or NarrateOptions()
         self.preset = preset(options.voice)
         self.rate = options.rate if options.rate is not None else self.preset.rate
-        self.backend = backend if backend is not None else registry.get(self.preset.backend)
-        if fallback is None and options.fallback not in (None, self.preset.backend):
-            fallback = registry.get(options.fallback)
-        self.fallback = fallback
-        self.lexicon = default_lexicon()
+        self._backend = backend
+        self._fallback = fallback
         self.cache_root = (options.cache_dir or user_cache_dir()) if options.use_cache else None
-        self.audio_settings = AudioSettings(
+
+    # The engines and the lexicon are loaded on first use, so that a missing file or a bad URL is reported
+    # before seconds of model loading; a batch asks for ``settings_fingerprint`` before its first article.
+
+    @functools.cached_property
+    def backend(self) -> Backend:
+        return self._backend if self._backend is not None else registry.get(self.preset.backend)
+
+    @functools.cached_property
+    def fallback(self) -> Backend | None:
+        if self._fallback is None and self.options.fallback not in (None, self.preset.backend):
+            return registry.get(self.options.fallback)
+        return self._fallback
+
+    @functools.cached_property
+    def lexicon(self) -> Lexicon:
+        return default_lexicon()
+
+    @functools.cached_property
+    def audio_settings(self) -> AudioSettings:
+        options = self.options
+        return AudioSettings(
             backend=self.backend.name, voice=self.preset.voice, rate=self.rate, engine_version=self.backend.version,
             lexicon=self.lexicon.digest(), pauses=options.pauses, target_lufs=options.target_lufs,
             bitrate=options.bitrate, header=options.header,
         )
-        self.settings_fingerprint = settings_fingerprint(self.audio_settings)
+
+    @functools.cached_property
+    def settings_fingerprint(self) -> str:
+        """Everything but the article that decides the audio (resolving it loads the engine)."""
+        self.fallback  # noqa: B018  (a missing fallback engine fails here too, before any article)
+        return settings_fingerprint(self.audio_settings)
 
     def fingerprint(self, article: Article) -> str:
         """The key of ``article``'s narration with these settings."""

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from conftest import CORPUS, FIXTURES, SEED
 from extract_quality import best_score
 
-from reader.cli.commands import cli
+from reader.cli import cli
 from reader.errors import ExtractError
 from reader.extract.article import extract, extract_html, extract_text
 from reader.models import Source

@@ -27,7 +27,7 @@ from helpers.site_server import Page, Site, html_article, serve
 from mutagen.id3 import ID3
 
 from reader.audio.ffmpeg import probe_duration
-from reader.cli.commands import cli
+from reader.cli import cli
 from reader.errors import BatchInterrupted
 from reader.library.batch import BatchEvent, BatchOptions, BatchResult, run_batch
 from reader.library.catalog import SQLiteCatalog

@@ -18,7 +18,7 @@ from helpers.articles import SHORT
 from mutagen.id3 import ID3
 
 from reader.audio.ffmpeg import ffmpeg_path, probe_duration
-from reader.cli.commands import cli
+from reader.cli import cli
 from reader.errors import ConfigError, OutputError, SegmentError
 from reader.models import Article, Chapter
 from reader.narration.pipeline import NarrateOptions, Narration, narrate, narrate_article

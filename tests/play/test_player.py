@@ -22,7 +22,7 @@ from helpers.play_helpers import (
 )
 from mutagen.id3 import ID3
 
-from reader.cli.commands import cli
+from reader.cli import cli
 from reader.errors import PlaybackError, UsageError
 from reader.models import Cue
 from reader.narration.pipeline import NarrateOptions

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import ROOT
 
-from reader.cli.commands import cli
+from reader.cli import cli
 from reader.errors import OutputError, PageError
 from reader.models import Article, Chapter
 from reader.narration.pipeline import NarrateOptions, Narration, narrate_article

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import FIXTURES, ROOT, SEED
 
-from reader.cli.commands import cli
+from reader.cli import cli
 from reader.errors import FetchError, UsageError
 from reader.extract.article import extract
 from reader.models import Article, Source

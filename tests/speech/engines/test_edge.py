@@ -21,7 +21,7 @@ from helpers.fake_edge import FakeEdge, Received
 from mutagen.id3 import ID3
 
 from reader.audio.ffmpeg import decode_to_pcm
-from reader.cli.commands import cli
+from reader.cli import cli
 from reader.errors import BackendUnavailable, ConfigError, SynthesisError
 from reader.models import Chunk
 from reader.narration.pipeline import NarrateOptions, Narrator, narrate_article

@@ -1,0 +1,57 @@
+"""``reader batch``: many articles into a library with a catalog, a podcast feed and an index page."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reader.cli.app import cli
+from reader.cli.options import cache_dir_option, fallback_option, quiet_option, rate_option, voice_option
+from reader.errors import ReaderError
+
+
+@cli.command()
+@click.argument("input_spec", metavar="INPUT")
+@click.option("-o", "--output", "library", type=click.Path(path_type=Path), required=True,
+              help="The library folder (created if missing): MP3s, catalog, feed.xml, index.html.")
+@voice_option()
+@rate_option
+@click.option("-j", "--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Articles narrated at once (they share the engine and the chunk cache).")
+@click.option("--follow", is_flag=True, help="INPUT is a list page: narrate the same-site articles it links to.")
+@click.option("--limit", type=click.IntRange(1), help="At most this many articles.")
+@click.option("--delay", type=click.FloatRange(0, 3600), default=0.0, show_default=True,
+              help="Seconds between two requests to the same site (robots.txt Crawl-delay if longer).")
+@click.option("--base-url", help="Where the library will be served, for the feed's links (default: file://).")
+@fallback_option()
+@cache_dir_option()
+@quiet_option("No progress bars and no summary (failures are still listed).")
+def batch(input_spec: str, library: Path, voice: str, rate: float | None, jobs: int, follow: bool,
+          limit: int | None, delay: float, base_url: str | None, fallback: str | None, cache_dir: Path | None,
+          quiet: bool) -> None:
+    """Narrate every article of INPUT into a library with a catalog, a podcast feed and an index page.
+
+    INPUT is a folder (every .html/.htm/.txt under it), a file of URLs (one per line), a list page with
+    --follow (a URL or a saved HTML file), or one article. Run it again: only new or changed articles are done.
+    """
+    from reader.cli.batch_view import BatchProgress, print_summary
+    from reader.library.batch import BatchOptions, run_batch
+
+    options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
+                           follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback)
+    if quiet or not sys.stderr.isatty():
+        result = run_batch(input_spec, options)
+    else:
+        with BatchProgress() as view:
+            result = run_batch(input_spec, options, progress=view.update)
+    for line in result.ignored:
+        click.echo(f"reader: ignored {line}", err=True)
+    if not quiet:
+        print_summary(result)
+    elif result.failed:
+        for o in result.failed:
+            click.echo(f"reader: failed: {o.source}: {o.error}", err=True)
+    if result.failed:
+        raise ReaderError(f"{len(result.failed)} of {result.total} articles failed")

@@ -1,0 +1,67 @@
+"""``reader narrate``: one article to a chaptered audio file with subtitles, its record and a listen page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reader._format import clock
+from reader.cli.app import cli
+from reader.cli.options import cache_dir_option, fallback_option, quiet_option, rate_option, voice_option
+from reader.settings import TARGET_LUFS, Pauses
+
+
+@cli.command()
+@click.argument("source")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The MP3 to write (default: DATE-TITLE.mp3 in --output-dir).")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Where the default-named MP3 and sidecars go.")
+@voice_option()
+@rate_option
+@cache_dir_option()
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the chunk cache.")
+@click.option("--sentence-pause", type=click.FloatRange(0, 10), default=Pauses.sentence, show_default=True)
+@click.option("--paragraph-pause", type=click.FloatRange(0, 10), default=Pauses.paragraph, show_default=True)
+@click.option("--chapter-pause", type=click.FloatRange(0, 10), default=Pauses.chapter, show_default=True)
+@click.option("--loudness", type=click.FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
+              help="Target integrated loudness in LUFS.")
+@click.option("--no-header", is_flag=True, help="Do not read title, source and date before the text.")
+@click.option("--no-sidecars", is_flag=True, help="Write only the MP3 (no .vtt subtitles or .json manifest).")
+@click.option("--html", is_flag=True,
+              help="Also write a listen page (DATE-TITLE.html): the article with a player that follows it.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Chunks synthesized at once (default: the backend's).")
+@fallback_option("Speak the chunks the voice's backend fails on with this one (e.g. offline); the manifest says "
+                 "which.")
+@quiet_option("No progress bar and no summary.")
+def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate: float | None,
+            cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
+            chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, html: bool,
+            jobs: int | None, fallback: str | None, quiet: bool) -> None:
+    """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 with .vtt and .json."""
+    from reader.cli.progress import narrate_progress
+    from reader.narration.pipeline import NarrateOptions, Narrator
+
+    options = NarrateOptions(
+        voice=voice, rate=rate, output=output, output_dir=output_dir, cache_dir=cache_dir,
+        use_cache=not no_cache, target_lufs=loudness, header=not no_header, sidecars=not no_sidecars,
+        workers=jobs, fallback=fallback,
+        pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),
+    )
+    narrator = Narrator(options)
+    with narrate_progress(quiet) as report:
+        result = narrator.narrate(source, progress=report.progress, stage=report.stage)
+    page = None
+    if html:  # with --no-sidecars there is no record file: the page is made from the narration's record
+        from reader.publish.page import write_page
+
+        page = write_page(result.audio, manifest=result.manifest or result.record, vtt=result.vtt)
+    if not quiet:
+        click.echo(
+            f"{result.audio}  {clock(result.duration, rounded=True)}, {len(result.chapters)} chapters, "
+            f"{len(result.chunks)} chunks ({result.cached} cached), "
+            f"{result.record.audio.loudness_lufs:.1f} LUFS, in {result.seconds:.1f} s"
+        )
+        if page is not None:
+            click.echo(f"{page}  listen page")

@@ -1,0 +1,35 @@
+"""Options that several commands share, as decorators: each is spelled and documented once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reader.settings import DEFAULT_PRESET, RATE_MAX, RATE_MIN
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def voice_option(help: str = "A voice preset (see `reader voices`).") -> Callable[[F], F]:
+    return click.option("--voice", default=DEFAULT_PRESET, show_default=True, help=help)
+
+
+def rate_option(f: F) -> F:
+    return click.option("--rate", type=click.FloatRange(RATE_MIN, RATE_MAX),
+                        help=f"Speaking rate, {RATE_MIN}–{RATE_MAX} (default: the preset's).")(f)
+
+
+def cache_dir_option(help: str = "Chunk cache directory (default: the user cache directory).") -> Callable[[F], F]:
+    return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help=help)
+
+
+def fallback_option(help: str = "Speak the chunks the voice's backend fails on with this one (e.g. offline).",
+                    ) -> Callable[[F], F]:
+    return click.option("--fallback", metavar="BACKEND", help=help)
+
+
+def quiet_option(help: str) -> Callable[[F], F]:
+    return click.option("-q", "--quiet", is_flag=True, help=help)
