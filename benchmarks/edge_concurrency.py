@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers.fake_edge import FakeEdge  # noqa: E402
 
-from reader.extract.article import extract  # noqa: E402
+from reader.extraction.article import extract  # noqa: E402
 from reader.models import Article, Chunk  # noqa: E402
 from reader.narration.pipeline import NarrateOptions, narrate_article, spoken_form  # noqa: E402
 from reader.settings import EdgeSettings, preset  # noqa: E402

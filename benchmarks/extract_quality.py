@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader.extract.article import extract_html  # noqa: E402
+from reader.extraction.article import extract_html  # noqa: E402
 from reader.source.decode import decode  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"

@@ -423,7 +423,7 @@ def transcribe_all(windows: list[list[npt.NDArray[np.float32]]], asr: Transcribe
 
 def run_article(source: Source, args: argparse.Namespace, asr: Transcriber, shipped: Shipped | None,
                 progress: Progress) -> ArticleReport:
-    from reader.extract.article import extract
+    from reader.extraction.article import extract
     from reader.source.fetch import read_file
     from reader.text.lexicon import default_lexicon
     from reader.text.normalize.normalizer import unspeakable

@@ -33,7 +33,7 @@ _STARTED = time.perf_counter()  # before any of reader is imported: the child's 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader.extract.article import extract  # noqa: E402
+from reader.extraction.article import extract  # noqa: E402
 from reader.narration.pipeline import NarrateOptions, spoken_form  # noqa: E402
 from reader.play.live import open_article  # noqa: E402
 from reader.play.player import Player  # noqa: E402

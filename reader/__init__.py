@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 _API = {
     # stages
     "fetch": "reader.source.fetch",
-    "extract": "reader.extract",
+    "extract": "reader.extraction",
     "normalize": "reader.text.normalize",
     "segment": "reader.text.segment",
     "narrate": "reader.narration.pipeline",
@@ -89,7 +89,7 @@ if TYPE_CHECKING:
         SynthesisError,
         UsageError,
     )
-    from reader.extract import extract
+    from reader.extraction import extract
     from reader.library.batch import BatchOptions, run_batch
     from reader.models import Article, Audio, Chapter, ChapterMark, Chunk, Cue, Source
     from reader.narration.pipeline import NarrateOptions, Narration, Narrator, narrate, narrate_article

@@ -16,7 +16,7 @@ from reader.cli.app import cli
               help="text: the article as it will be read; json: the stable machine-readable schema.")
 def extract(source: str, fmt: str) -> None:
     """Print the article of SOURCE (a URL, an .html/.txt file, or - for stdin)."""
-    from reader.extract import extract as extract_article
+    from reader.extraction import extract as extract_article
     from reader.source.fetch import fetch
 
     article = extract_article(fetch(source))

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Literal
 
 from reader.errors import BatchInterrupted, OutputError, ReaderError, UsageError
-from reader.extract import extract
+from reader.extraction import extract
 from reader.library.catalog import Catalog, Entry, Published, SQLiteCatalog
 from reader.library.lock import LibraryLock
 from reader.models import Article, Source

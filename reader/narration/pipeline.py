@@ -22,7 +22,7 @@ from reader._files import atomic_output
 from reader.audio.assemble import Assembled, Piece, assemble
 from reader.audio.tags import TrackInfo, chapter_marks, write_tags
 from reader.errors import OutputError, SegmentError, UsageError
-from reader.extract import extract
+from reader.extraction import extract
 from reader.models import Article, Audio, ChapterMark, Chunk
 from reader.narration.fingerprint import (
     AudioSettings,

@@ -23,7 +23,7 @@ import numpy as np
 
 from reader.audio.ffmpeg import LoudnessMeter
 from reader.errors import OutputError
-from reader.extract import extract
+from reader.extraction import extract
 from reader.models import Article, Audio, Chunk
 from reader.narration.naming import default_name
 from reader.narration.pipeline import NarrateOptions, Narration, narrate_article

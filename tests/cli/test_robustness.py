@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, currently_in_test_context, event, given, set
 from hypothesis import strategies as st
 
 from reader.errors import ReaderError
-from reader.extract.article import extract
+from reader.extraction.article import extract
 from reader.models import Article, Source
 
 HERE = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from conftest import FIXTURES, ROOT, SEED
 
 from reader.cli import cli
 from reader.errors import FetchError, UsageError
-from reader.extract.article import extract
+from reader.extraction.article import extract
 from reader.models import Article, Source
 from reader.source.fetch import MAX_BYTES, fetch, fetch_url
 

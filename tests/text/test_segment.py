@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reader.errors import SegmentError
-from reader.extract.article import extract
+from reader.extraction.article import extract
 from reader.models import Article, Chapter
 from reader.source.fetch import read_file
 from reader.text.segment import segment, split_long, split_sentences

@@ -4,6 +4,6 @@
 decoded text. How: ``article`` (candidates, scoring, article building).
 """
 
-from reader.extract.article import extract, extract_html, extract_text
+from reader.extraction.article import extract, extract_html, extract_text
 
 __all__ = ["extract", "extract_html", "extract_text"]

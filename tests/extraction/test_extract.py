@@ -10,7 +10,7 @@ from extract_quality import best_score
 
 from reader.cli import cli
 from reader.errors import ExtractError
-from reader.extract.article import extract, extract_html, extract_text
+from reader.extraction.article import extract, extract_html, extract_text
 from reader.models import Source
 from reader.source.decode import decode
 from reader.source.fetch import read_file
