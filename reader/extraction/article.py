@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from reader.errors import ExtractError
+from reader.extraction import rules
 from reader.models import Article, Chapter, Source
 from reader.source.decode import decode
 
@@ -37,76 +38,9 @@ from reader.source.decode import decode
 logging.getLogger("readability").addHandler(logging.NullHandler())
 logging.getLogger("readability").setLevel(logging.CRITICAL)
 
-# ---------------------------------------------------------------------------------------------------------
-# Patterns
-
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_WORDCHAR = re.compile(r"[\w]")
-_END_PUNCT = "。！？!?…；;”」』\"）)"
-_SENTENCE_END = re.compile(r"[。！？!?…][”’」』\"）)]*$")
-
-_DATE = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
-)
-_SOURCE = re.compile(r"(?:来源|来自|稿源|出处|信息来源)\s*[:：]\s*([^\s|｜/丨【】\[\]（）()]{2,30})")
-_BYLINE_LEAD = re.compile(
-    r"^(?:[【\[（(]\s*)?(?:\S{0,8}记者|通讯员|作者|撰稿|撰文|文/|文／|实习生|特约记者|本报记者|本报讯|见习记者)"
-)
-_BYLINE_ANY = re.compile(r"(记者|通讯员|作者[:：]|撰稿|/文|／文|/图|／图|摄影|报道$)")
-_META_LABEL = re.compile(
-    r"(发布时间|发布日期|发表时间|成文日期|日期|时间|来源|作者|编辑|浏览次数|阅读次数|点击数|点击量|字号|阅读量|访问量|信息来源)\s*[:：]"
-)
-_CAPTION = re.compile(
-    r"^(?:[①-⑳]|图为|图片为|图：|图:|（图|\(图|▲|△|图片来源|图片由|摄影[:：]|视频[:：]|[（(]?\S{0,12}摄[）)]?$)"
-)
-# A photo's caption that ends with its credit: "…在献血浆时拍照留念。新华社记者 才扬 摄"
-_CAPTION_CREDIT = re.compile(r"(?:记者|摄影|通讯员)?\s*[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})*\s+摄[）)]?$")
-_EDITOR = re.compile(r"^[【\[（(]?\s*(?:责任编辑|责编|编辑|校对|审核|终审|审校|值班编辑|主编|编审)\s*[:：]")
-_LIST_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|第[一二三四五六七八九十]+[章节部分])")
-
-# Whole lines that are the site's furniture, never the article.
-_FURNITURE = re.compile(
-    r"""^(?:
-        语音播报|播报|朗读|暂停|继续|停止|听新闻|
-        扫一扫.*|.*扫一扫在手机.*|在手机打开当前页面|手机扫一扫|手机看|用手机看|微信扫一扫.*|
-        我要找政策|我要咨询|我要纠错|我要留言|政策咨询|
-        打印(?:本页|此页|文章|页面)?|关闭(?:窗口|本页|页面)?|【\s*打印\s*】.*|【\s*关闭\s*】.*|
-        \[\s*打印\s*\].*|\[\s*关闭\s*\].*|
-        分享(?:到|至)?[:：]?.*|收藏(?:本页)?|返回(?:顶部|首页|列表|搜狐.*)?|顶部|
-        字号[:：]?.*|字体[:：]?.*|[【\[]?\s*[大中小]\s*[】\]]?(?:\s*[【\[]?\s*[大中小]\s*[】\]]?)+|
-        上一篇.*|下一篇.*|上一页|下一页|相关(?:新闻|阅读|链接|文章|推荐).*|延伸阅读.*|推荐阅读.*|热点推荐.*|
-        您(?:当前|现在)?的?(?:位置|所在位置).*|当前位置.*|首页\s*[>›»／/].*|
-        网站地图|联系我们|关于我们|网站声明|隐私政策|版权(?:所有|声明).*|Copyright.*|©.*|
-        .*ICP[备证].*|.*公网安备.*|主办(?:单位)?[:：].*|承办(?:单位)?[:：].*|技术支持[:：].*|
-        (?:【|\[)?\s*(?:纠错|打印|关闭|收藏|分享|评论|举报)\s*(?:】|\])?|
-        (?:【|\[)\s*详细\s*(?:】|\])|点击进入.*|点击查看.*|展开全文|阅读全文|查看原文|
-        \(?（?完）?\)?|【完】|
-        .*责任编辑[:：].*|【编辑[:：].*】.*
-    )$""",
-    re.VERBOSE | re.IGNORECASE,
-)
-
-_JUNK_CLASSES = re.compile(
-    r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumb|crumb|footer|foot|header|sidebar|side|share|bshare|"
-    r"comment|comments|related|recommend|copyright|toolbar|tools|print|login|search|advert|ads?|"
-    r"banner|topbar|weixin|qrcode|ewm|pagination|pager)(?:$|[\s_-])",
-    re.IGNORECASE,
-)
-_DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "select", "button", "input", "textarea",
-              "nav", "footer", "aside", "svg", "canvas", "video", "audio", "object", "embed", "template")
-_BLOCK_TAGS = {"p", "div", "section", "article", "main", "td", "th", "li", "ul", "ol", "table", "tr",
-               "tbody", "thead", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "dl",
-               "figure", "figcaption", "center", "pre", "header", "form", "hr", "br", "address"}
-_HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}
-_NOT_TEXT = {"script", "style", "noscript", "template", "textarea", "select", "option"}
-
 
 def cjk_count(text: str) -> int:
-    return len(_CJK.findall(text))
-
-
-_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
-_HALF_PUNCT_NEAR_CJK = re.compile(r"(?<=[\u3400-\u9fff”“])\s*([,;:?!])\s*|\s*([,;:?!])\s*(?=[\u3400-\u9fff“”])")
+    return len(rules.CJK.findall(text))
 
 
 def _clean(text: str) -> str:
@@ -114,19 +48,19 @@ def _clean(text: str) -> str:
     Chinese characters made full-width (``发展,是`` → ``发展，是``), as many dumps and CMSs lose it."""
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
     text = re.sub(r"[ \t\r\n\f\v\u3000]+", " ", text).strip()
-    return _HALF_PUNCT_NEAR_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
+    return rules.HALF_PUNCT_NEAR_CJK.sub(lambda m: rules.HALF_TO_FULL[m.group(1) or m.group(2)], text)
 
 
 def is_furniture(line: str) -> bool:
-    if _FURNITURE.match(line):
+    if rules.FURNITURE.match(line):
         return True
     if line.count("|") + line.count("｜") >= 2 and all(len(p.strip()) <= 16 for p in re.split(r"[|｜]", line)):
         return True  # a bar of site links: 中国政府网 | 重庆市人民政府网 | …
-    return not _WORDCHAR.search(line)  # only punctuation or symbols
+    return not rules.WORDCHAR.search(line)  # only punctuation or symbols
 
 
 def parse_date(text: str) -> str | None:
-    for m in _DATE.finditer(text):
+    for m in rules.DATE.finditer(text):
         y, mo, d = (int(g) for g in m.groups())
         if 1 <= mo <= 12 and 1 <= d <= 31:
             return f"{y:04d}-{mo:02d}-{d:02d}"
@@ -165,7 +99,7 @@ def _is_junk_container(tag: Tag) -> bool:
     attrs = " ".join([str(tag.get("id") or "")] + [str(c) for c in tag.get_attribute_list("class") if c])
     if not attrs.strip():
         return False
-    if not _JUNK_CLASSES.search(attrs):
+    if not rules.JUNK_CLASSES.search(attrs):
         return False
     # A container that holds real sentences is not furniture, whatever its class says.
     return sum(cjk_count(s) for s in tag.find_all(string=True)) < 200 or _link_density(tag) > 0.5
@@ -190,7 +124,7 @@ def parse_html(html: str) -> BeautifulSoup:
 
 
 def _strip_furniture(root: Tag) -> None:
-    for tag in root.find_all(_DROP_TAGS):
+    for tag in root.find_all(rules.DROP_TAGS):
         tag.decompose()
     for tag in list(root.find_all(True)):
         # Not ``tag.decomposed``: on a live tag that property falls through bs4's __getattr__ into a search
@@ -225,15 +159,15 @@ def blocks_of(root: Tag) -> list[Block]:
             if not isinstance(child, Tag):
                 continue
             name = child.name
-            if name in _NOT_TEXT:
+            if name in rules.NOT_TEXT:
                 continue
             if name == "img":
                 alt = str(child.get("alt") or "").strip()
                 del alt  # alt texts are file names as often as captions: not read
                 continue
-            if name in _BLOCK_TAGS:
+            if name in rules.BLOCK_TAGS:
                 flush()
-                is_heading = heading or name in _HEADING_TAGS or (name == "p" and _all_bold(child))
+                is_heading = heading or name in rules.HEADING_TAGS or (name == "p" and _all_bold(child))
                 is_caption = caption or name == "figcaption"
                 flags["heading"], flags["caption"] = is_heading, is_caption
                 walk(child, is_heading, is_caption)
@@ -318,9 +252,9 @@ def html_meta(soup: BeautifulSoup) -> _Meta:
         if key in metas and (d := parse_date(metas[key])):
             meta.date = d
             break
-    meta.subtitle = _marked_text(soup, _SUBTITLE_ATTR, meta.title)
+    meta.subtitle = _marked_text(soup, rules.SUBTITLE_ATTR, meta.title)
     if not meta.date:
-        dated = _marked_text(soup, _DATE_ATTR, None, parse=parse_date)
+        dated = _marked_text(soup, rules.DATE_ATTR, None, parse=parse_date)
         meta.date = parse_date(dated) if dated else None
     for key in ("contentsource", "source", "article:source", "og:article:source"):
         value = re.sub(r"^(?:来源|稿源|信息来源|出处)\s*[:：]\s*|\s*原创稿$", "", metas.get(key, "")).strip()
@@ -333,12 +267,6 @@ def html_meta(soup: BeautifulSoup) -> _Meta:
             meta.byline = value
             break
     return meta
-
-
-# Elements whose id or class say what they hold: a subtitle (副标题) or a publication date. Used only for
-# what the article container misses, since both often sit in the page header above it.
-_SUBTITLE_ATTR = re.compile(r"(?:^|[\s_-])(?:sub-?title|subtitle|vice-?title|fbt|futitle)(?:$|[\s_-])", re.IGNORECASE)
-_DATE_ATTR = re.compile(r"(?:date|pubtime|publish|time)", re.IGNORECASE)
 
 
 def _marked_text(soup: BeautifulSoup, marker: re.Pattern[str], title: str | None,
@@ -360,29 +288,19 @@ def _marked_text(soup: BeautifulSoup, marker: re.Pattern[str], title: str | None
     return None
 
 
-_TITLE_PARTS = re.compile(r"(\s*(?:[_|｜]|--|—-|::|\s[-–—@]\s|-(?=[^-]{2,12}$))\s*)")
-# A part of a page title that names the site or the channel rather than the article.
-_SITE_PART = re.compile(
-    r"(?:网|网站|门户|频道|官网|官方网站|新闻|日报|晚报|时报|报社|政府|中心|秘书处|公报|PIXNET|News|Times)$|^.{1,2}$"
-    r"|^(?:搜狐|新浪|网易|腾讯|凤凰|人民|新华|央视)\S{0,4}$"
-    r"|^(?:CN|首页)$",
-    re.IGNORECASE,
-)
-
-
 def strip_site(title: str) -> str:
     """A page title without the site and channel names around it:
     ``千龙网--汽车--广汽回应现代合资内幕`` → ``广汽回应现代合资内幕``, ``土豆不“土” 松花江网`` → ``土豆不“土”``,
     but ``书记市长这一周 | 奋马扬鞭争春色，“虎”力全开向未来`` stays whole (neither part names a site)."""
-    parts = [p for p in _TITLE_PARTS.split(title.strip()) if p]
-    while parts and _TITLE_PARTS.fullmatch(parts[-1]):
+    parts = [p for p in rules.TITLE_PARTS.split(title.strip()) if p]
+    while parts and rules.TITLE_PARTS.fullmatch(parts[-1]):
         parts.pop()
-    while parts and _TITLE_PARTS.fullmatch(parts[0]):
+    while parts and rules.TITLE_PARTS.fullmatch(parts[0]):
         parts.pop(0)
     # parts alternate text, separator, text …; drop site-like texts (and their separators) at either end.
-    while len(parts) >= 3 and _SITE_PART.search(parts[-1].strip(" :")):
+    while len(parts) >= 3 and rules.SITE_PART.search(parts[-1].strip(" :")):
         parts = parts[:-2]
-    while len(parts) >= 3 and _SITE_PART.search(parts[0].strip(" :")):
+    while len(parts) >= 3 and rules.SITE_PART.search(parts[0].strip(" :")):
         parts = parts[2:]
     core = "".join(parts).strip(" :")
     # "标题 松花江网": a site name after a plain space.
@@ -420,16 +338,16 @@ def _same(a: str, b: str) -> bool:
 
 def _meta_line(line: str, meta: _Meta) -> bool:
     """Read date/source/byline off a metadata line; true when the line is nothing but metadata."""
-    if len(line) > 80 or _SENTENCE_END.search(line) and len(line) > 30:
+    if len(line) > 80 or rules.SENTENCE_END.search(line) and len(line) > 30:
         return False
-    labelled = bool(_META_LABEL.search(line))
+    labelled = bool(rules.META_LABEL.search(line))
     date = parse_date(line)
-    bare_date = date is not None and cjk_count(_DATE.sub("", line)) <= 6
+    bare_date = date is not None and cjk_count(rules.DATE.sub("", line)) <= 6
     if not (labelled or bare_date):
         return False
     if date and not meta.date:
         meta.date = date
-    if (m := _SOURCE.search(line)) and not meta.source:
+    if (m := rules.SOURCE.search(line)) and not meta.source:
         meta.source = m.group(1).strip()
     if (m := re.search(r"作者\s*[:：]\s*([^\s|｜]{2,20})", line)) and not meta.byline:
         meta.byline = m.group(1)
@@ -437,20 +355,20 @@ def _meta_line(line: str, meta: _Meta) -> bool:
 
 
 def _byline(line: str) -> bool:
-    if len(line) > 50 or _SENTENCE_END.search(line) or "，" in line:
+    if len(line) > 50 or rules.SENTENCE_END.search(line) or "，" in line:
         return False
-    return bool(_BYLINE_LEAD.search(line) or (_BYLINE_ANY.search(line) and cjk_count(line) <= 24))
+    return bool(rules.BYLINE_LEAD.search(line) or (rules.BYLINE_ANY.search(line) and cjk_count(line) <= 24))
 
 
 def _heading(block: Block, prev_is_text: bool, next_block: Block | None) -> bool:
     text = block.text
-    if _SENTENCE_END.search(text) or text.endswith(("：", ":", "，", ",")) or not cjk_count(text):
+    if rules.SENTENCE_END.search(text) or text.endswith(("：", ":", "，", ",")) or not cjk_count(text):
         return False
     if next_block is None or next_block.heading:
         return False
-    marked = block.heading or bool(_LIST_HEADING.match(text))
+    marked = block.heading or bool(rules.LIST_HEADING.match(text))
     # Text follows a heading; when the markup says "heading", a short sentence will do (企业并不好干。).
-    if not (_sentence_like(next_block.text) or (marked and _SENTENCE_END.search(next_block.text))):
+    if not (_sentence_like(next_block.text) or (marked and rules.SENTENCE_END.search(next_block.text))):
         return False
     if marked:
         return len(text) <= 50
@@ -458,13 +376,10 @@ def _heading(block: Block, prev_is_text: bool, next_block: Block | None) -> bool
     return prev_is_text and 4 <= len(text) <= 26 and not re.match(r"^[^:：]{1,5}[:：]", text)
 
 
-_CONTACT = re.compile(r"^(?:联系人|联系电话|电话|传真|手机|邮箱|电子邮件|电子邮箱|E-?mail|地址|邮编)\s*[:：]", re.IGNORECASE)
-
-
 def _contact_block(paragraphs: list[str]) -> bool:
     """The text ends with contact details introduced by the article itself (…联系方式：, then 电话：…)."""
     tail = paragraphs[-6:]
-    if not any(_CONTACT.match(p) for p in tail):
+    if not any(rules.CONTACT.match(p) for p in tail):
         return False
     return any(re.search(r"(?:联系方式|联系人|联系电话|咨询电话)[^。]*[:：]$", p) for p in paragraphs[-8:])
 
@@ -472,7 +387,7 @@ def _contact_block(paragraphs: list[str]) -> bool:
 def _repeatable_label(line: str) -> bool:
     """A short "label：value" line that an article may well repeat (地 点：经济学院201, in each session of an
     agenda); metadata labels (来源：…) are not among them."""
-    return len(line) <= 30 and bool(re.match(r"^[^:：]{1,8}[:：]", line)) and not _META_LABEL.search(line)
+    return len(line) <= 30 and bool(re.match(r"^[^:：]{1,8}[:：]", line)) and not rules.META_LABEL.search(line)
 
 
 def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding: str, text_dump: bool) -> Article:
@@ -499,7 +414,7 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
                 continue
             seen.add(line)
         nxt = next((b for b in blocks[i + 1 :] if not is_furniture(b.text)), None)
-        if is_furniture(line) or _EDITOR.match(line):
+        if is_furniture(line) or rules.EDITOR.match(line):
             continue
         if _same(line, title) or (not body_seen and title.replace(" ", "") == line.replace(" ", "")):
             continue
@@ -510,8 +425,8 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
         if subtitle is None and not body_seen and re.match(r"^(?:——|—|--|－－)", line):
             subtitle = line
             continue
-        if block.caption or (_CAPTION.match(line) and (len(line) < 120 or line.startswith(("①", "图")))) or (
-            len(line) < 160 and _CAPTION_CREDIT.search(line)
+        if block.caption or (rules.CAPTION.match(line) and (len(line) < 120 or line.startswith(("①", "图")))) or (
+            len(line) < 160 and rules.CAPTION_CREDIT.search(line)
         ):
             captions.append(line)
             continue
@@ -526,7 +441,7 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
             prev_is_text = False
             continue
         if not body_seen and not _sentence_like(line) and (nxt is None or _heading(Block(line), True, nxt)):
-            if block.heading or _LIST_HEADING.match(line):
+            if block.heading or rules.LIST_HEADING.match(line):
                 chapters.append(Chapter(line, []))
                 prev_is_text = False
                 continue
@@ -542,7 +457,7 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
         while (
             chapter.paragraphs
             and trimmed < 6
-            and not _SENTENCE_END.search(chapter.paragraphs[-1])
+            and not rules.SENTENCE_END.search(chapter.paragraphs[-1])
             and cjk_count(chapter.paragraphs[-1]) < 20
             and not _sentence_like(chapter.paragraphs[-1])
             and not _contact_block(chapter.paragraphs)
@@ -576,7 +491,7 @@ def _text_title(blocks: list[Block]) -> tuple[str | None, int]:
     lines = [b.text for b in blocks]
     keys = [re.sub(r"\W", "", line) for line in lines]
     for i, line in enumerate(lines[:60]):
-        if is_furniture(line) or _sentence_like(line) and _SENTENCE_END.search(line):
+        if is_furniture(line) or _sentence_like(line) and rules.SENTENCE_END.search(line):
             continue
         if len(keys[i]) >= 4 and keys[i] in keys[i + 1 : i + 30]:
             return line, i
