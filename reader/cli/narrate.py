@@ -13,7 +13,8 @@ from reader.settings import TARGET_LUFS, Pauses
 
 
 @cli.command()
-@click.argument("source")
+@click.argument("source", required=False)
+@click.option("--text", "text", metavar="TEXT", help="Narrate this text (a notice, a paragraph) instead of SOURCE.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="The MP3 to write (default: DATE-TITLE.mp3 in --output-dir).")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -35,13 +36,17 @@ from reader.settings import TARGET_LUFS, Pauses
 @fallback_option("Speak the chunks the voice's backend fails on with this one (e.g. offline); the manifest says "
                  "which.")
 @quiet_option("No progress bar and no summary.")
-def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate: float | None,
+def narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path, voice: str, rate: float | None,
             cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
             chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, html: bool,
             jobs: int | None, fallback: str | None, quiet: bool) -> None:
     """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 with .vtt and .json."""
     from reader.cli.progress import narrate_progress
     from reader.narration.pipeline import NarrateOptions, Narrator
+    from reader.source.fetch import fetch, from_text
+
+    if (source is None) == (text is None):
+        raise click.UsageError("give SOURCE or --text TEXT (one of them)")
 
     options = NarrateOptions(
         voice=voice, rate=rate, output=output, output_dir=output_dir, cache_dir=cache_dir,
@@ -51,7 +56,10 @@ def narrate(source: str, output: Path | None, output_dir: Path, voice: str, rate
     )
     narrator = Narrator(options)
     with narrate_progress(quiet) as report:
-        result = narrator.narrate(source, progress=report.progress, stage=report.stage)
+        if report.stage:
+            report.stage("fetch")
+        fetched = from_text(text) if text is not None else fetch(source or "-")
+        result = narrator.narrate_source(fetched, progress=report.progress, stage=report.stage)
     page = None
     if html:  # with --no-sidecars there is no record file: the page is made from the narration's record
         from reader.publish.page import write_page

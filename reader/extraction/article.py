@@ -393,11 +393,12 @@ def _repeatable_label(line: str) -> bool:
 def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding: str, text_dump: bool) -> Article:
     """Classify blocks and group the body into chapters."""
     blocks = [b for b in blocks if b.text]
-    title = meta.title
+    title = clean_title(meta.title or "")
     start = 0
     if text_dump:
-        title, start = _text_title(blocks)
-    if not title:
+        found, start = _text_title(blocks)
+        title = clean_title(found or "")  # none: an untitled text (a notice pasted on stdin), named below
+    elif not title:
         raise ExtractError("no article title found")
     subtitle: str | None = meta.subtitle
     captions: list[str] = []
@@ -407,7 +408,9 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
     seen: set[str] = set()
     for i in range(start, len(blocks)):
         block = blocks[i]
-        line = block.text
+        line = rules.POINTER_TAIL.sub("", block.text).rstrip()  # "…冲锋号。（详情请点击链接：" (link text dropped)
+        if not line or rules.POINTER_LINE.match(line):
+            continue  # a line that only points elsewhere: 点击链接, 详见附件, 扫码关注, 原标题：…, 附件：x.doc
         if len(line) >= 10 and not _repeatable_label(line):
             # Pages often carry the text twice (a print or mobile copy); a repeated paragraph is never news.
             if line in seen:
@@ -416,10 +419,12 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
         nxt = next((b for b in blocks[i + 1 :] if not is_furniture(b.text)), None)
         if is_furniture(line) or rules.EDITOR.match(line):
             continue
-        if _same(line, title) or (not body_seen and title.replace(" ", "") == line.replace(" ", "")):
+        if title and (_same(line, title) or (not body_seen and title.replace(" ", "") == line.replace(" ", ""))):
             continue
         if not body_seen and _meta_line(line, meta):
             continue
+        if body_seen and _source_line(line, meta):
+            continue  # 来源：… after the text: metadata, already in the header
         if subtitle is not None and not body_seen and _same(line, subtitle):
             continue
         if subtitle is None and not body_seen and re.match(r"^(?:——|—|--|－－)", line):
@@ -469,6 +474,8 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
     chapters = [c for c in chapters if c.paragraphs]
     if not chapters or sum(cjk_count(p) + len(p.split()) for c in chapters for p in c.paragraphs) < 10:
         raise ExtractError("no article text found")
+    if not title:
+        title = untitled_title(chapters[0].paragraphs[0])
     return Article(
         title=title,
         subtitle=subtitle,
@@ -480,6 +487,32 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
         captions=captions,
         chapters=chapters,
     )
+
+
+def clean_title(title: str) -> str:
+    """A title never starts or ends with a separator left by the site's ``<title>`` ("…的决议_")."""
+    return rules.TITLE_LEADING_SEPARATORS.sub("", rules.TITLE_TRAILING_SEPARATORS.sub("", title))
+
+
+def untitled_title(text: str) -> str:
+    """A name for an untitled text: its opening clause, at most ``UNTITLED_TITLE_CHARS`` characters."""
+    limit = rules.UNTITLED_TITLE_CHARS
+    head = rules.CLAUSE_END.split(text, maxsplit=1)[0].strip()
+    if head and len(head) <= limit:
+        return head
+    return (head or text)[: limit - 1].rstrip() + "…"
+
+
+def _source_line(line: str, meta: _Meta) -> bool:
+    """A short line that is nothing but the source (来源：新华社), wherever it stands."""
+    m = rules.SOURCE.search(line)
+    if m is None or len(line) > 40 or rules.SENTENCE_END.search(line) or "，" in line:
+        return False
+    if cjk_count(rules.SOURCE.sub("", line)) > 4:
+        return False
+    if not meta.source:
+        meta.source = m.group(1).strip()
+    return True
 
 
 def _text_title(blocks: list[Block]) -> tuple[str | None, int]:
@@ -498,6 +531,8 @@ def _text_title(blocks: list[Block]) -> tuple[str | None, int]:
         if i + 1 < len(lines) and _meta_line(lines[i + 1], _Meta()) and cjk_count(line) >= 4:
             return line, i
     for i, line in enumerate(lines):
+        if _sentence_like(line) and rules.SENTENCE_END.search(line):
+            break  # the text starts with a sentence: it has no title
         if not is_furniture(line) and cjk_count(line) >= 4 or len(line.split()) >= 3:
             return line, i
     return None, 0

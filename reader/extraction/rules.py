@@ -104,3 +104,31 @@ SITE_PART = re.compile(
 )
 
 CONTACT = re.compile(r"^(?:联系人|联系电话|电话|传真|手机|邮箱|电子邮件|电子邮箱|E-?mail|地址|邮编)\s*[:：]", re.IGNORECASE)
+
+# Lines that only point elsewhere: to a link whose text the page dropped, an attachment, a QR code, the
+# original headline. Never read (issue 13: "（详情请点击链接：" was read seven times in one article).
+POINTER_LINE = re.compile(
+    r"""^[（(【\[]?\s*(?:
+        (?:详情|更多详情|更多信息|更多内容|详细内容|详细信息|全文|原文)?\s*请?\s*(?:点击|点此|戳)\s*(?:链接|这里|此处|下方|阅读原文|查看原文|查看|进入|下载).{0,30}|
+        (?:详情|更多)?\s*(?:请)?\s*详见(?:附件|链接|原文|下文|附表|网站).{0,30}|
+        (?:请)?(?:扫码|扫描二维码|长按识别二维码|长按二维码|识别二维码)(?:关注|下载|阅读|查看|观看|收听|了解).{0,30}|
+        原标题\s*[:：].*|
+        附件\s*\d*\s*[:：]?\s*[^。！？]{0,60}\.(?:docx?|xlsx?|pdf|wps|zip|rar|et|ofd|txt|jpg|png)|
+        附件\s*\d*\s*[:：]?
+    )\s*[）)】\]]?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+# The same pointer as the tail of a paragraph: "…吹响全年工作冲锋号。（详情请点击链接：" (the link itself dropped).
+POINTER_TAIL = re.compile(
+    r"[（(]\s*(?:详情|更多详情|更多|全文|原文)?\s*请?\s*(?:点击|点此|详见|戳)\s*(?:链接|原文|这里|此处|查看)?\s*[:：]?\s*"
+    r"(?:[A-Za-z]+://\S*)?\s*[）)]?\s*$"
+)
+
+# What a page title ends with when the site's separator was left behind: "…的决议_".
+TITLE_TRAILING_SEPARATORS = re.compile(r"[\s_|｜\-–—:：·•/\\]+$")
+TITLE_LEADING_SEPARATORS = re.compile(r"^[\s_|｜\-–—:：·•/\\]+")
+
+# An untitled text (one pasted line) is named by its opening, cut at a clause, at most this many characters.
+UNTITLED_TITLE_CHARS = 24
+CLAUSE_END = re.compile(r"[，。！？；：、,!?;:]")

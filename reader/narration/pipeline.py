@@ -23,7 +23,7 @@ from reader.audio.assemble import Assembled, Piece, assemble
 from reader.audio.tags import TrackInfo, chapter_marks, write_tags
 from reader.errors import OutputError, SegmentError, UsageError
 from reader.extraction import extract
-from reader.models import Article, Audio, ChapterMark, Chunk
+from reader.models import Article, Audio, ChapterMark, Chunk, Source
 from reader.narration.fingerprint import (
     AudioSettings,
     content_hash,
@@ -214,8 +214,12 @@ class Narrator:
         """Narrate the article at ``spec`` (a URL, a file, or ``-`` for stdin)."""
         if stage:
             stage("fetch")
-        article = extract(fetch(spec))
-        return self.narrate_article(article, progress=progress, stage=stage, listen=listen)
+        return self.narrate_source(fetch(spec), progress=progress, stage=stage, listen=listen)
+
+    def narrate_source(self, source: Source, *, progress: ProgressCallback | None = None,
+                       stage: StageCallback | None = None, listen: ListenCallback | None = None) -> Narration:
+        """Narrate the article in ``source`` (fetched bytes, or text from ``reader.source.fetch.from_text``)."""
+        return self.narrate_article(extract(source), progress=progress, stage=stage, listen=listen)
 
     def narrate_article(
         self,

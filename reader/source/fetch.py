@@ -38,6 +38,14 @@ def fetch(spec: str, stdin: BinaryIO | None = None, client: httpx.Client | None 
     return read_file(Path(spec))
 
 
+def from_text(text: str, name: str = "<text>") -> Source:
+    """Text the user gave directly (``reader narrate --text …``), read like a plain-text file."""
+    data = text.encode("utf-8")
+    if len(data) > MAX_BYTES:
+        raise UsageError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return Source(data=data, name=name, charset="utf-8", kind="text")
+
+
 def read_stdin(stream: BinaryIO | None = None) -> Source:
     stream = stream if stream is not None else sys.stdin.buffer
     data = stream.read(MAX_BYTES + 1)

@@ -142,8 +142,12 @@ def speakable(text: str) -> bool:
 
 
 def header_lines(article: Article) -> list[str]:
-    """What a broadcaster reads before the text: title, subtitle, source and date."""
-    lines = [article.title]
+    """What a broadcaster reads before the text: title, subtitle, source and date. A title that is only the
+    opening of the text (an untitled notice, named by its first clause) is not read twice."""
+    paragraphs = article.paragraphs()
+    opening = paragraphs[0].replace(" ", "") if paragraphs else ""
+    title = article.title.rstrip("…")
+    lines = [] if title and opening.startswith(title.replace(" ", "")) else [article.title]
     if article.subtitle:
         lines.append(article.subtitle.lstrip("—－- "))
     credit = []
