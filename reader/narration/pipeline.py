@@ -33,6 +33,7 @@ from reader.narration.fingerprint import (
 from reader.narration.naming import default_name
 from reader.narration.record import AudioInfo, ChunkRecord, NarrationRecord, VoiceRecord, ms
 from reader.narration.store import NarrationStore
+from reader.narration.subtitles import subtitle_cues
 from reader.narration.vtt import write_webvtt
 from reader.settings import (
     BITRATE,
@@ -256,7 +257,7 @@ class Narrator:
                 store.put(key, out, record)
         vtt = manifest = None
         if self.options.sidecars:
-            vtt = write_webvtt(out.with_suffix(".vtt"), record.cues())
+            vtt = write_webvtt(out.with_suffix(".vtt"), subtitle_cues(record))
             manifest = record.write(out.with_suffix(".json"))
         return Narration(article, record, out, vtt, manifest, self.preset, time.perf_counter() - started,
                          from_store=stored is not None)

@@ -28,9 +28,10 @@ def _timestamp(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def _one_line(text: str) -> str:
-    """Collapse every run of whitespace (newlines included) to one space: a blank line would end the cue."""
-    return " ".join(text.split())
+def _lines(text: str) -> str:
+    """Each line's runs of whitespace collapsed to one space, blank lines dropped (a blank line would end
+    the cue); the cue's own line breaks (two-line subtitles) are kept."""
+    return "\n".join(line for line in (" ".join(part.split()) for part in text.splitlines()) if line)
 
 
 def _escape(text: str) -> str:
@@ -48,7 +49,7 @@ def to_webvtt(cues: Sequence[Cue]) -> str:
     """
     spans: list[tuple[int, int, str]] = []
     for cue in cues:
-        start, end, text = max(0, round(cue.start * 1000)), round(cue.end * 1000), _one_line(cue.text)
+        start, end, text = max(0, round(cue.start * 1000)), round(cue.end * 1000), _lines(cue.text)
         if text and end > start:
             spans.append((start, end, text))
     spans.sort(key=lambda span: span[0])

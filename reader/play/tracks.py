@@ -204,19 +204,20 @@ def _fit_chapters(chapters: Sequence[ChapterMark], duration: float) -> list[Chap
 
 
 def sidecar_cues(audio: Path) -> list[Cue]:
-    """The sentences of ``audio`` from ``NAME.vtt``, else from its ``NAME.json`` record; [] if neither is
-    there or readable (a damaged sidecar only costs the sentence display, with a warning)."""
+    """The sentences of ``audio`` from its ``NAME.json`` record (whole sentences), else the cues of
+    ``NAME.vtt`` (subtitle-sized, maybe another tool's); [] if neither is there or readable (a damaged sidecar
+    only costs the sentence display, with a warning)."""
     vtt, record = audio.with_suffix(".vtt"), audio.with_suffix(".json")
-    if vtt.is_file():
-        try:
-            return parse_webvtt(vtt.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            log.warning("%s: unreadable subtitles (%s)", vtt, exc)
     if record.is_file():
         try:
             return NarrationRecord.read(record).cues()
         except RecordError as exc:
             log.warning("%s", exc)
+    if vtt.is_file():
+        try:
+            return [Cue(c.start, c.end, " ".join(c.text.split())) for c in parse_webvtt(vtt.read_text("utf-8"))]
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            log.warning("%s: unreadable subtitles (%s)", vtt, exc)
     return []
 
 

@@ -26,10 +26,10 @@ def test_exact_output() -> None:
     assert to_webvtt([]) == "WEBVTT\n"
 
 
-def test_escaping_and_one_line() -> None:
-    vtt = to_webvtt([Cue(0, 1, "A & B <b>粗</b> --> x\n第二行\r\n  第三行")])
-    assert vtt.splitlines()[4] == "A &amp; B &lt;b&gt;粗&lt;/b&gt; --&gt; x 第二行 第三行"
-    assert parse_webvtt(vtt)[0].text == "A & B <b>粗</b> --> x 第二行 第三行"
+def test_escaping_and_lines() -> None:
+    vtt = to_webvtt([Cue(0, 1, "A & B <b>粗</b> --> x\n\n第二行\r\n  第三  行")])
+    assert vtt.splitlines()[3:] == ["A &amp; B &lt;b&gt;粗&lt;/b&gt; --&gt; x", "第二行", "第三 行"]  # no blank line
+    assert parse_webvtt(vtt)[0].text == "A & B <b>粗</b> --> x\n第二行\n第三 行"
 
 
 def test_order_and_overlaps_are_repaired() -> None:
@@ -75,11 +75,14 @@ def test_round_trip_properties(raw: list[tuple[float, float, str]]) -> None:
     cues = [Cue(start, start + length, text) for start, length, text in raw]
     parsed = parse_webvtt(to_webvtt(cues))
     for cue in parsed:
-        assert cue.end > cue.start and cue.text == " ".join(cue.text.split()) and cue.text
+        assert cue.end > cue.start and cue.text and "\n\n" not in cue.text
     for a, b in zip(parsed, parsed[1:], strict=False):
         assert a.end <= b.start
     # the model: valid cues sorted by start; of several starting in the same millisecond the last one stays
-    valid = sorted(((round(c.start * 1000), " ".join(c.text.split())) for c in cues
+    def lines(text: str) -> str:
+        return "\n".join(x for x in (" ".join(part.split()) for part in text.splitlines()) if x)
+
+    valid = sorted(((round(c.start * 1000), lines(c.text)) for c in cues
                     if c.text.split() and round(c.end * 1000) > round(c.start * 1000)), key=lambda v: v[0])
     kept = [(start / 1000, text) for i, (start, text) in enumerate(valid)
             if i + 1 == len(valid) or valid[i + 1][0] > start]

@@ -440,7 +440,7 @@ def test_seed_subtitles_come_from_the_service_boundaries(
     manifest = json.loads(mp3.with_suffix(".json").read_text(encoding="utf-8"))
     cues = parse_webvtt(mp3.with_suffix(".vtt").read_text(encoding="utf-8"))
     chunks = manifest["chunks"]
-    assert len(cues) == sum(c["pause_after"] != "clause" for c in chunks)
+    assert len(cues) >= sum(c["pause_after"] != "clause" for c in chunks)  # a sentence is one cue or more
     assert all(a.end <= b.start for a, b in zip(cues, cues[1:], strict=False))
     # Every chunk lasts what the fake's SentenceBoundary events said its speech lasts (+20 ms a side).
     for chunk in chunks:
