@@ -85,7 +85,8 @@ def _ms(seconds: float) -> int:
     return max(0, round(seconds * 1000))
 
 
-def _check_chapters(chapters: Sequence[ChapterMark]) -> None:
+def check_chapters(chapters: Sequence[ChapterMark]) -> None:
+    """``ValueError`` unless ``chapters`` are in order, each non-empty, each starting where the last ends (ms)."""
     for i, mark in enumerate(chapters):
         if not 0 <= mark.start < mark.end:
             raise ValueError(f"chapter {i} ({mark.title!r}) has start {mark.start} and end {mark.end}")
@@ -111,7 +112,7 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
     ``chapter_marks``); an empty sequence removes the chapters. ``ValueError`` for malformed chapters,
     ``OutputError`` when the file cannot be written, ``AudioError`` when it is not something mutagen can tag.
     """
-    _check_chapters(chapters)
+    check_chapters(chapters)
     tags = _load(path)
     for key in _OWNED:
         tags.delall(key)
@@ -182,6 +183,24 @@ def _put_chapters_in_order(path: Path) -> None:
         if rewritten != body[:position]:
             file.seek(10)
             file.write(rewritten)
+
+
+def read_tags(path: Path) -> TrackInfo:
+    """What the ID3 tag of the MP3 at ``path`` says (``write_tags``'s frames; an untagged file has no title)."""
+    tags = _load(path)
+
+    def text(key: str) -> str | None:
+        frame = tags.get(key)
+        return str(frame.text[0]) if frame is not None and frame.text else None
+
+    woas = tags.getall("WOAS")
+    wxxx = tags.getall("WXXX")
+    lyrics = tags.getall("USLT")
+    return TrackInfo(
+        title=text("TIT2") or "", artist=text("TPE1"), album=text("TALB"), date=text("TDRC"),
+        url=woas[0].url if woas else (wxxx[0].url if wxxx else None),
+        lyrics=lyrics[0].text if lyrics else None, language=text("TLAN") or "zho",
+    )
 
 
 def _title(frame: Any) -> str:
