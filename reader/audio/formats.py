@@ -82,6 +82,7 @@ class AudioFormat:
         chapters: whether the file carries chapters.
         level_scale_db: how much quieter than its input the encoder makes the audio (dB, measured).
         codec_args: further encoder options.
+        decode_args: ffmpeg input options for decoding it from a position (``DecodeStream``).
     """
 
     name: str
@@ -95,6 +96,7 @@ class AudioFormat:
     level_scale_db: float = 0.0
     codec_args: tuple[str, ...] = ()
     feed_mime: str = ""
+    decode_args: tuple[str, ...] = ()
 
     @property
     def suffix(self) -> str:
@@ -369,6 +371,21 @@ class OpusFormat(AudioFormat):
                     audio.info.length)
 
 
+def opus_input_rate(path: Path) -> int | None:
+    """The sample rate an Ogg Opus file was made from (its ``OpusHead``), or None (not Opus, or it does not
+    say). Opus always decodes at 48 kHz; a player can ask for this rate instead."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(128)
+    except OSError:
+        return None
+    at = head.find(b"OpusHead")
+    if not head.startswith(b"OggS") or at < 0 or len(head) < at + 16:
+        return None
+    rate = int.from_bytes(head[at + 12 : at + 16], "little")
+    return rate if rate in (8000, 12000, 16000, 24000, 48000) else None
+
+
 # -- WAV -------------------------------------------------------------------------------------------------------
 
 #: TrackInfo field → the RIFF INFO key ffmpeg's wav muxer writes it under (its generic names, or the FourCC).
@@ -398,10 +415,13 @@ MP3 = Mp3Format("mp3", "MP3", (".mp3",), "audio/mpeg", "libmp3lame", "mp3", "64k
                 # LAME's quality/speed 5 ("good speed, reasonable quality"): on speech at 64 kbit/s it
                 # encodes the seed 30 % faster than ffmpeg's default (LAME's 3) at the same SNR.
                 codec_args=("-compression_level", "5"))
+#: ffmpeg 9's mov demuxer, seeking with its edit-list index, lands up to one AAC frame (1024 samples) late;
+#: without it the seek is exact (measured on our files).
+_MP4_SEEK = ("-advanced_editlist", "0")
 M4B = Mp4Format("m4b", "M4B", (".m4b",), "audio/mp4", "aac", "ipod", "64k", chapters=True,
-                feed_mime="audio/x-m4a", brand="M4B ")
+                feed_mime="audio/x-m4a", decode_args=_MP4_SEEK, brand="M4B ")
 M4A = Mp4Format("m4a", "M4A", (".m4a",), "audio/mp4", "aac", "ipod", "64k", chapters=True,
-                feed_mime="audio/x-m4a", brand="M4A ")
+                feed_mime="audio/x-m4a", decode_args=_MP4_SEEK, brand="M4A ")
 OPUS = OpusFormat("opus", "Opus", (".opus", ".ogg"), "audio/ogg", "libopus", "ogg", "24k", chapters=True)
 WAV = WavFormat("wav", "WAV", (".wav",), "audio/wav", "pcm_s16le", "wav", None, chapters=False)
 
