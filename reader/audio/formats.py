@@ -45,6 +45,7 @@ optional name) and ``sniff`` (by the file's first bytes, for playing what anothe
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -59,7 +60,7 @@ from reader._files import create_sibling_temp
 from reader._format import timestamp
 from reader.audio import tags as id3
 from reader.audio.ffmpeg import probe_duration, run_ffmpeg, run_ffmpeg_capture
-from reader.audio.tags import TrackInfo, check_chapters
+from reader.audio.tags import Cover, TrackInfo, check_chapters
 from reader.errors import AudioError, OutputError, UsageError
 from reader.models import ChapterMark
 from reader.settings import DEFAULT_FORMAT
@@ -83,6 +84,7 @@ class AudioFormat:
         level_scale_db: how much quieter than its input the encoder makes the audio (dB, measured).
         codec_args: further encoder options.
         decode_args: ffmpeg input options for decoding it from a position (``DecodeStream``).
+        covers: whether it can carry cover art.
     """
 
     name: str
@@ -97,6 +99,7 @@ class AudioFormat:
     codec_args: tuple[str, ...] = ()
     feed_mime: str = ""
     decode_args: tuple[str, ...] = ()
+    covers: bool = True
 
     @property
     def suffix(self) -> str:
@@ -251,7 +254,7 @@ class Mp4Format(AudioFormat):
     brand: str = "M4A "
 
     def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
-        from mutagen.mp4 import MP4, MP4FreeForm
+        from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
         check_chapters(chapters)
         _remux(path, self.muxer, ffmetadata({}, chapters), "-brand", self.brand, "-movflags", "+faststart",
@@ -261,7 +264,7 @@ class Mp4Format(AudioFormat):
             if audio.tags is None:
                 audio.add_tags()
             tags: Any = audio.tags
-            for key in (*_MP4_TEXT, _MP4_URL):
+            for key in (*_MP4_TEXT, _MP4_URL, "covr"):
                 tags.pop(key, None)
             for key, field in _MP4_TEXT.items():
                 value = getattr(info, field)
@@ -269,6 +272,9 @@ class Mp4Format(AudioFormat):
                     tags[key] = [value]
             if info.url:
                 tags[_MP4_URL] = [MP4FreeForm(info.url.encode("utf-8"))]
+            if info.cover is not None:
+                kind = MP4Cover.FORMAT_PNG if info.cover.mime == "image/png" else MP4Cover.FORMAT_JPEG
+                tags["covr"] = [MP4Cover(info.cover.data, imageformat=kind)]
             audio.save()
         except OSError as exc:
             raise OutputError(f"cannot write the tags of {path}: {exc.strerror or exc}") from exc
@@ -284,11 +290,17 @@ class Mp4Format(AudioFormat):
             raise AudioError(f"cannot read the tags of {path}: {exc}") from exc
 
     def read_tags(self, path: Path) -> TrackInfo:
+        from mutagen.mp4 import MP4Cover
+
         tags = self._open(path).tags or {}
         values = {field: str(tags[key][0]) for key, field in _MP4_TEXT.items() if tags.get(key)}
-        url = tags.get(_MP4_URL)
+        url, covers = tags.get(_MP4_URL), tags.get("covr")
+        cover = None
+        if covers:
+            mime = "image/png" if covers[0].imageformat == MP4Cover.FORMAT_PNG else "image/jpeg"
+            cover = Cover(bytes(covers[0]), mime)
         return TrackInfo(title=values.pop("title", ""), url=bytes(url[0]).decode("utf-8") if url else None,
-                         **values)
+                         cover=cover, **values)
 
     def read_chapters(self, path: Path) -> list[ChapterMark]:
         """The Nero ``chpl`` chapters, as mutagen reads them (the QuickTime chapter track holds the same)."""
@@ -302,8 +314,18 @@ class Mp4Format(AudioFormat):
 _VORBIS_TEXT = {"TITLE": "title", "ARTIST": "artist", "ALBUM": "album", "DATE": "date", "WEBSITE": "url",
                 "LYRICS": "lyrics", "LANGUAGE": "language"}
 _VORBIS_CHAPTER = re.compile(r"CHAPTER(\d{3})(NAME)?", re.IGNORECASE)
+#: Cover art in Vorbis comments: a FLAC picture block, base64 (the form Xiph's wiki and every player use).
+_VORBIS_PICTURE = "METADATA_BLOCK_PICTURE"
 #: The chapter extension numbers chapters with three digits (ffmpeg reads no more).
 _MAX_VORBIS_CHAPTERS = 999
+
+
+def _vorbis_picture(cover: Cover) -> str:
+    from mutagen.flac import Picture
+
+    picture = Picture()
+    picture.type, picture.mime, picture.desc, picture.data = 3, cover.mime, "", cover.data  # 3: front cover
+    return base64.b64encode(picture.write()).decode("ascii")
 
 
 def _parse_clock(text: str) -> float | None:
@@ -334,12 +356,14 @@ class OpusFormat(AudioFormat):
         audio = self._open(path)
         tags: Any = audio.tags
         for key in list(tags.keys()):
-            if key.upper() in _VORBIS_TEXT or _VORBIS_CHAPTER.fullmatch(key):
+            if key.upper() in (*_VORBIS_TEXT, _VORBIS_PICTURE) or _VORBIS_CHAPTER.fullmatch(key):
                 del tags[key]
         for key, field in _VORBIS_TEXT.items():
             value = getattr(info, field)
             if value:
                 tags[key] = [value]
+        if info.cover is not None:
+            tags[_VORBIS_PICTURE] = [_vorbis_picture(info.cover)]
         for i, mark in enumerate(chapters[:_MAX_VORBIS_CHAPTERS], start=1):
             tags[f"CHAPTER{i:03d}"] = [timestamp(round(mark.start * 1000))]
             tags[f"CHAPTER{i:03d}NAME"] = [mark.title]
@@ -351,9 +375,19 @@ class OpusFormat(AudioFormat):
             raise AudioError(f"cannot write the tags of {path}: {exc}") from exc
 
     def read_tags(self, path: Path) -> TrackInfo:
+        from mutagen.flac import Picture
+
         tags = self._open(path).tags
         values = {field: str(tags[key][0]) for key, field in _VORBIS_TEXT.items() if tags.get(key)}
-        return TrackInfo(title=values.pop("title", ""), **values)
+        cover = None
+        for value in tags.get(_VORBIS_PICTURE) or []:
+            try:
+                picture = Picture(base64.b64decode(value))
+            except (MutagenError, ValueError):
+                continue
+            if picture.type == 3:  # front cover
+                cover = Cover(bytes(picture.data), picture.mime)
+        return TrackInfo(title=values.pop("title", ""), cover=cover, **values)
 
     def read_chapters(self, path: Path) -> list[ChapterMark]:
         audio = self._open(path)
@@ -404,7 +438,7 @@ class WavFormat(AudioFormat):
     def read_tags(self, path: Path) -> TrackInfo:
         tags, _ = read_ffmetadata(path)
         values = {field: tags[key.lower()] for field, key in _WAV_INFO.items() if tags.get(key.lower())}
-        return TrackInfo(title=values.pop("title", ""), **values)
+        return TrackInfo(title=values.pop("title", ""), cover=None, **values)
 
 
 # -- the registry ----------------------------------------------------------------------------------------------
@@ -423,7 +457,7 @@ M4B = Mp4Format("m4b", "M4B", (".m4b",), "audio/mp4", "aac", "ipod", "64k", chap
 M4A = Mp4Format("m4a", "M4A", (".m4a",), "audio/mp4", "aac", "ipod", "64k", chapters=True,
                 feed_mime="audio/x-m4a", decode_args=_MP4_SEEK, brand="M4A ")
 OPUS = OpusFormat("opus", "Opus", (".opus", ".ogg"), "audio/ogg", "libopus", "ogg", "24k", chapters=True)
-WAV = WavFormat("wav", "WAV", (".wav",), "audio/wav", "pcm_s16le", "wav", None, chapters=False)
+WAV = WavFormat("wav", "WAV", (".wav",), "audio/wav", "pcm_s16le", "wav", None, chapters=False, covers=False)
 
 #: Every format by name, MP3 first.
 FORMATS: dict[str, AudioFormat] = {f.name: f for f in (MP3, M4B, M4A, OPUS, WAV)}
@@ -450,6 +484,26 @@ def by_suffix(suffix: str) -> AudioFormat | None:
     """The format whose files end in ``suffix`` (``.m4b``, case-insensitive), or None."""
     suffix = suffix.lower()
     return next((f for f in FORMATS.values() if suffix in f.suffixes), None)
+
+
+#: Cover art larger than this is refused (a podcast's artwork is at most 3000 × 3000: about 1–3 MB as JPEG).
+MAX_COVER_BYTES = 8 * 1024 * 1024
+_IMAGES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def load_cover(path: Path) -> Cover:
+    """The JPEG or PNG image at ``path`` as cover art; ``UsageError`` if it is missing, too large or neither."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_COVER_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"--cover {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_COVER_BYTES:
+        raise UsageError(f"--cover {path}: larger than {MAX_COVER_BYTES // (1024 * 1024)} MB")
+    mime = next((m for magic, m in _IMAGES.items() if data.startswith(magic)), None)
+    if mime is None:
+        raise UsageError(f"--cover {path}: not a JPEG or PNG image")
+    return Cover(data, mime)
 
 
 #: What counts as a file name's suffix when choosing a format: a dot and a few letters or digits. Anything

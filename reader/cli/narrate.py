@@ -10,6 +10,7 @@ from reader._format import clock
 from reader.cli.app import cli
 from reader.cli.options import (
     cache_dir_option,
+    cover_option,
     fallback_option,
     format_option,
     quiet_option,
@@ -27,6 +28,7 @@ from reader.settings import TARGET_LUFS, Pauses
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Where the default-named audio file and sidecars go.")
 @format_option("The audio format (default: the --output's suffix, else mp3); DATE-TITLE gets its suffix")
+@cover_option
 @voice_option()
 @rate_option
 @cache_dir_option()
@@ -44,8 +46,8 @@ from reader.settings import TARGET_LUFS, Pauses
 @fallback_option("Speak the chunks the voice's backend fails on with this one (e.g. offline); the manifest says "
                  "which.")
 @quiet_option("No progress bar and no summary.")
-def narrate(source: str, output: Path | None, output_dir: Path, audio_format: str | None, voice: str,
-            rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
+def narrate(source: str, output: Path | None, output_dir: Path, audio_format: str | None, cover: Path | None,
+            voice: str, rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
             chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, html: bool,
             jobs: int | None, fallback: str | None, quiet: bool) -> None:
     """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 (or M4B, M4A, Opus, WAV)
@@ -54,7 +56,8 @@ def narrate(source: str, output: Path | None, output_dir: Path, audio_format: st
     from reader.narration.pipeline import NarrateOptions, Narrator
 
     options = NarrateOptions(
-        voice=voice, rate=rate, output=output, output_dir=output_dir, format=audio_format, cache_dir=cache_dir,
+        voice=voice, rate=rate, output=output, output_dir=output_dir, format=audio_format, cover=cover,
+        cache_dir=cache_dir,
         use_cache=not no_cache, target_lufs=loudness, header=not no_header, sidecars=not no_sidecars,
         workers=jobs, fallback=fallback,
         pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),

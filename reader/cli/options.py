@@ -42,3 +42,8 @@ FORMAT_HELP = "mp3, m4b, m4a, opus or wav"
 
 def format_option(help: str) -> Callable[[F], F]:
     return click.option("--format", "audio_format", metavar="NAME", help=f"{help} ({FORMAT_HELP}).")
+
+
+def cover_option(f: F) -> F:
+    return click.option("--cover", metavar="IMAGE", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Cover art for the audio file's tags: a JPEG or PNG (not for WAV).")(f)

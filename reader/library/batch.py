@@ -76,6 +76,7 @@ class BatchOptions:
     pages: bool = True  # write each article's listen page
     fallback: str | None = None  # a backend for the chunks the voice's backend fails on (see NarrateOptions)
     format: str | None = None  # the audio format's name (reader.audio.formats); None: mp3
+    cover: Path | None = None  # cover art for every article's audio file
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -86,8 +87,9 @@ class BatchOptions:
             raise UsageError(f"delay must be 0 or more seconds, not {self.delay}")
         if self.base_url is not None:
             check_base_url(self.base_url)
-        # validates rate, fallback and format
-        NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback, format=self.format)
+        # validates rate, fallback, format and cover
+        NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback, format=self.format,
+                       cover=self.cover)
 
 
 Status = Literal["done", "skipped", "failed"]
@@ -174,7 +176,7 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     # The voice, the engine and the lexicon are resolved once, before any article is touched; their
     # fingerprint decides, with each article's hashes, whether the library's narration of it is current.
     narrator = Narrator(NarrateOptions(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir,
-                                       fallback=options.fallback, format=options.format))
+                                       fallback=options.fallback, format=options.format, cover=options.cover))
     stop = threading.Event()
     with PoliteFetcher(delay=options.delay, stop=stop) as fetcher:
         found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,

@@ -11,6 +11,7 @@ VTT and JSON sidecars are written the same way, after the audio.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 from reader._files import atomic_output
 from reader.audio import formats
 from reader.audio.assemble import Assembled, Piece, assemble
-from reader.audio.tags import TrackInfo, chapter_marks
+from reader.audio.tags import Cover, TrackInfo, chapter_marks
 from reader.errors import OutputError, SegmentError, UsageError
 from reader.extraction import extract
 from reader.models import Article, Audio, ChapterMark, Chunk
@@ -67,6 +68,7 @@ class NarrateOptions:
     output: Path | None = None  # the audio file; None: DATE-TITLE.<format's suffix> in output_dir
     output_dir: Path = Path(".")
     format: str | None = None  # an audio format's name (reader.audio.formats); None: output's suffix, else mp3
+    cover: Path | None = None  # cover art (JPEG or PNG) for the audio file's tags
     cache_dir: Path | None = None  # None: the user cache directory
     use_cache: bool = True
     pauses: Pauses = field(default_factory=Pauses)
@@ -85,7 +87,9 @@ class NarrateOptions:
             raise UsageError(f"unknown fallback backend {self.fallback!r} (known: {known})")
         if not -40.0 <= self.target_lufs <= -5.0:
             raise OutputError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
-        formats.choose(self.output, self.format)  # an unknown or contradicting format fails before any work
+        fmt = formats.choose(self.output, self.format)  # an unknown or contradicting format fails before any work
+        if self.cover is not None and not fmt.covers:
+            raise UsageError(f"--cover: a {fmt.label} file has no place for cover art")
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,7 @@ class Narrator:
         self.preset = preset(options.voice)
         self.rate = options.rate if options.rate is not None else self.preset.rate
         self.format = formats.choose(options.output, options.format)
+        self.cover = formats.load_cover(options.cover) if options.cover is not None else None
         self._backend = backend
         self._fallback = fallback
         self.cache_root = (options.cache_dir or user_cache_dir()) if options.use_cache else None
@@ -188,6 +193,7 @@ class Narrator:
             backend=self.backend.name, voice=self.preset.voice, rate=self.rate, engine_version=self.backend.version,
             lexicon=self.lexicon.digest(), pauses=options.pauses, target_lufs=options.target_lufs,
             bitrate=options.bitrate or self.format.bitrate or "", header=options.header, format=self.format.name,
+            cover=hashlib.sha256(self.cover.data).hexdigest()[:16] if self.cover is not None else "",
         )
 
     @functools.cached_property
@@ -295,7 +301,7 @@ class Narrator:
 
         def publish(tmp: Path, result: Assembled) -> None:
             marks.extend(chapter_marks(_chapter_starts(article, chunks, result), result.duration))
-            fmt.write_tags(tmp, _track_info(article), marks if fmt.chapters else [])
+            fmt.write_tags(tmp, _track_info(article, self.cover), marks if fmt.chapters else [])
 
         assembled = assemble(pieces(), out, target_lufs=options.target_lufs, fmt=fmt, bitrate=options.bitrate,
                              before_publish=publish)
@@ -342,7 +348,7 @@ def _chapter_starts(article: Article, chunks: Sequence[Chunk], result: Assembled
     return [(titles[i], 0.0 if i == 0 else starts[i]) for i in sorted(starts)]
 
 
-def _track_info(article: Article) -> TrackInfo:
+def _track_info(article: Article, cover: Cover | None = None) -> TrackInfo:
     return TrackInfo(
         title=article.title,
         artist=article.source,
@@ -350,4 +356,5 @@ def _track_info(article: Article) -> TrackInfo:
         date=article.date,
         url=article.url,
         lyrics=article.text(),
+        cover=cover,
     )

@@ -21,7 +21,7 @@ from reader.audio import formats
 from reader.audio.assemble import Piece, assemble
 from reader.audio.ffmpeg import decode_to_pcm, measure_loudness, probe_duration
 from reader.audio.formats import FORMATS, M4A, M4B, MP3, OPUS, WAV, AudioFormat
-from reader.audio.tags import TrackInfo
+from reader.audio.tags import Cover, TrackInfo
 from reader.cli import cli
 from reader.cli.options import FORMAT_HELP
 from reader.errors import UsageError
@@ -252,13 +252,15 @@ def article(tmp_path: Path) -> Path:
     return src
 
 
-def test_cli_output_suffix_picks_the_format(narrated: dict[str, Narration], article: Path, tmp_path: Path) -> None:
+def test_cli_output_suffix_picks_the_format(narrated: dict[str, Narration], article: Path, cover: Path,
+                                            tmp_path: Path) -> None:
     cache = narrated["mp3"].audio.parent / "cache"
     out = tmp_path / "x.m4b"
-    result = CliRunner().invoke(cli, ["narrate", str(article), "-o", str(out), "--cache-dir", str(cache), "-q"])
+    result = CliRunner().invoke(cli, ["narrate", str(article), "-o", str(out), "--cache-dir", str(cache), "-q",
+                                      "--cover", str(cover)])
     assert result.exit_code == 0, result.output
     assert formats.sniff(out) is M4B and out.with_suffix(".json").is_file()
-    assert len(ffprobe.chapters(out)) == 2
+    assert len(ffprobe.chapters(out)) == 2 and M4B.read_tags(out).cover is not None
 
 
 def test_cli_format_names_the_default_file(narrated: dict[str, Narration], article: Path, tmp_path: Path) -> None:
@@ -288,3 +290,37 @@ def test_cli_bad_format_is_a_usage_error_and_writes_nothing(article: Path, tmp_p
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.output
     assert list(out_dir.iterdir()) == [] and not (tmp_path / "c").exists()
+
+
+# -- cover art ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cover(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from reader.audio.ffmpeg import run_ffmpeg
+
+    path = tmp_path_factory.mktemp("cover") / "cover.png"
+    run_ffmpeg(["-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", "-y", str(path)])
+    return path
+
+
+@pytest.mark.parametrize("name", ["mp3", "m4b", "opus"])
+def test_cover_art(narrated: dict[str, Narration], cover: Path, name: str, tmp_path: Path) -> None:
+    cache = narrated["mp3"].audio.parent / "cache"
+    out = tmp_path / f"c{FORMATS[name].suffix}"
+    narration = narrate_article(SHORT, NarrateOptions(output=out, cache_dir=cache, cover=cover))
+    assert narration.record.fingerprint != narrated[name].record.fingerprint  # another file, another key
+    assert FORMATS[name].read_tags(out).cover == Cover(cover.read_bytes(), "image/png")
+    pictures = [s for s in ffprobe.probe(out)["streams"] if s.get("disposition", {}).get("attached_pic")]
+    assert len(pictures) == 1 and pictures[0]["codec_name"] == "png"
+    assert abs(measure_loudness(out).integrated_lufs - TARGET) <= 0.5 and len(ffprobe.chapters(out)) == 3
+
+
+def test_cover_art_refused(cover: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="a WAV file has no place for cover art"):
+        NarrateOptions(output=tmp_path / "a.wav", cover=cover)
+    (tmp_path / "fake.png").write_text("不是图片", encoding="utf-8")
+    for bad, message in ((tmp_path / "fake.png", "not a JPEG or PNG image"), (tmp_path / "gone.png", "No such file")):
+        with pytest.raises(UsageError, match=message):
+            narrate_article(SHORT, NarrateOptions(output=tmp_path / "a.m4b", cover=bad))
+    assert not list(tmp_path.glob("a.*"))
