@@ -1,5 +1,5 @@
-"""The one time formatter: seconds as a clock (``m:ss``, ``h:mm:ss``), for screens, pages, summaries and feeds;
-and the one ``HH:MM:SS.mmm`` timestamp, for subtitles and chapter marks."""
+"""The one time formatter: seconds as a clock (``m:ss``, ``h:mm:ss``), for screens, pages, summaries and
+feeds; and the one ``HH:MM:SS.mmm`` timestamp, for subtitles and chapter marks."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def clock(seconds: float | None, *, always_hours: bool = False, rounded: bool = 
 
 
 def timestamp(ms: int) -> str:
-    """``HH:MM:SS.mmm`` from a whole number of milliseconds: WebVTT cue times, Vorbis-comment chapter marks."""
+    """``HH:MM:SS.mmm`` from whole milliseconds: WebVTT cue times, Vorbis-comment chapter marks."""
     hours, rest = divmod(max(0, ms), 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     seconds, millis = divmod(rest, 1000)

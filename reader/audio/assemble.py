@@ -1,4 +1,4 @@
-"""Join synthesized chunks and pauses into one loudness-normalized audio file, and know where every chunk landed.
+"""Join synthesized chunks and pauses into one loudness-normalized audio file; know where every chunk landed.
 
 The file's format (MP3, M4B/M4A, Opus, WAV: ``reader.audio.formats``) decides the encoder; everything else
 here is the same for all of them. The MP3 is described below; the other formats differ only in the encoder
@@ -19,7 +19,8 @@ How a track is made (``assemble``):
    only if the gained true peak would pass ``peak_limit_dbtp``, ffmpeg's ``alimiter`` with ``latency=1``
    (its lookahead delay compensated: measured sample-exact) and ``level=0`` (no auto make-up gain), then
    the format's encoder (libmp3lame for MP3). A constant gain never moves a sample in time, which two-pass
-   ``loudnorm`` (192 kHz resampling, dynamic mode when the peak does not fit) cannot promise as simply. The gain allows for
+   ``loudnorm`` (192 kHz resampling, dynamic mode when the peak does not fit) cannot promise as simply.
+   The gain allows for
    an encoder's own level scale (LAME's 0.95), and for the loudness the limiter takes off (measured, see
    ``_plan_gain``). In the same ffmpeg run a loopback decoder decodes the MP3 as it is written and
    measures it, so ``Assembled.loudness_lufs_after`` is the loudness of the file itself.
@@ -255,7 +256,7 @@ def _plan_gain(
 def _encode_args(plan: _Gain, fmt: AudioFormat, bitrate: str | None, path: Path, loopback: bool) -> list[str]:
     """ffmpeg's arguments after the input: gain (and limiter), the format's encoder, and with ``loopback``
     (ffmpeg 7 or later) a loopback decoder (``-dec``) that decodes the encoder's packets as they come out and
-    measures them, so the loudness reported is the file's own; older ffmpeg gets a second pass over the file."""
+    measures them, so the loudness reported is the file's own; older ffmpeg gets a second pass over it."""
     args = ["-af", plan.chain(), *fmt.encode_args(bitrate), "-y", str(path)]
     if loopback:
         args += ["-dec", "0:0", "-filter_complex", f"[dec:0]{EBUR128_TAP}[measured]", "-map", "[measured]",

@@ -205,8 +205,8 @@ def probe_audio(path: Path) -> AudioStream:
 
 
 class DecodeStream:
-    """ffmpeg decoding the first audio stream of ``path`` from ``start`` seconds into 16-bit PCM, handed out in
-    blocks as it is read from ffmpeg's stdout: memory does not grow with the file.
+    """ffmpeg decoding the first audio stream of ``path`` from ``start`` seconds into 16-bit PCM, handed out
+    in blocks as it is read from ffmpeg's stdout: memory does not grow with the file.
 
     The seek is ffmpeg's input seek, which decodes from the packet before ``start`` and drops what precedes it
     (``-accurate_seek``, on by default), so the first sample is the one at ``start`` (measured: to the sample

@@ -118,7 +118,7 @@ class AudioFormat:
         return [*args, *self.codec_args, "-f", self.muxer]
 
     def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
-        """Write ``info`` and ``chapters`` into the file at ``path`` (a temporary file before it is published).
+        """Write ``info`` and ``chapters`` into the file at ``path`` (a temporary one, before publishing).
 
         ``ValueError`` for malformed chapters, ``OutputError`` when the file cannot be written, ``AudioError``
         when it is not a file of this format.
@@ -130,11 +130,11 @@ class AudioFormat:
         raise NotImplementedError
 
     def read_chapters(self, path: Path) -> list[ChapterMark]:
-        """The chapters of the file at ``path``, in order ([] for none); times in seconds of the decoded track."""
+        """The chapters of the file at ``path`` in order ([] for none), in seconds of the decoded track."""
         return []
 
 
-# -- MP3 -------------------------------------------------------------------------------------------------------
+# -- MP3 -----------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class Mp3Format(AudioFormat):
         return id3.read_chapters(path)
 
 
-# -- ffmpeg's ffmetadata (chapters for MP4, INFO tags for WAV) ---------------------------------------------------
+# -- ffmpeg's ffmetadata (chapters for MP4, INFO tags for WAV) -----------------------------------------------
 
 _FFMETA_SPECIAL = re.compile(r"([=;#\\\n])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -241,7 +241,7 @@ def _fit(starts: Sequence[tuple[str, float]], duration: float) -> list[ChapterMa
             for i, (title, start) in enumerate(ordered)]
 
 
-# -- MP4 (M4B, M4A) --------------------------------------------------------------------------------------------
+# -- MP4 (M4B, M4A) ------------------------------------------------------------------------------------------
 
 _MP4_TEXT = {"©nam": "title", "©ART": "artist", "©alb": "album", "©day": "date", "©lyr": "lyrics"}
 _MP4_URL = "----:com.apple.iTunes:URL"
@@ -249,7 +249,7 @@ _MP4_URL = "----:com.apple.iTunes:URL"
 
 @dataclass(frozen=True)
 class Mp4Format(AudioFormat):
-    """AAC in MP4: chapters by a ``-c copy`` remux (see the module docstring), then iTunes atoms by mutagen."""
+    """AAC in MP4: chapters by a ``-c copy`` remux (see the module docstring), then iTunes atoms (mutagen)."""
 
     brand: str = "M4A "
 
@@ -309,7 +309,7 @@ class Mp4Format(AudioFormat):
         return _fit([(c.title, c.start) for c in chapters], probe_duration(path) if chapters else 0.0)
 
 
-# -- Opus ------------------------------------------------------------------------------------------------------
+# -- Opus ----------------------------------------------------------------------------------------------------
 
 _VORBIS_TEXT = {"TITLE": "title", "ARTIST": "artist", "ALBUM": "album", "DATE": "date", "WEBSITE": "url",
                 "LYRICS": "lyrics", "LANGUAGE": "language"}
@@ -420,7 +420,7 @@ def opus_input_rate(path: Path) -> int | None:
     return rate if rate in (8000, 12000, 16000, 24000, 48000) else None
 
 
-# -- WAV -------------------------------------------------------------------------------------------------------
+# -- WAV -----------------------------------------------------------------------------------------------------
 
 #: TrackInfo field → the RIFF INFO key ffmpeg's wav muxer writes it under (its generic names, or the FourCC).
 _WAV_INFO = {"title": "title", "artist": "artist", "album": "album", "date": "date", "url": "comment",
@@ -441,7 +441,7 @@ class WavFormat(AudioFormat):
         return TrackInfo(title=values.pop("title", ""), cover=None, **values)
 
 
-# -- the registry ----------------------------------------------------------------------------------------------
+# -- the registry --------------------------------------------------------------------------------------------
 
 MP3 = Mp3Format("mp3", "MP3", (".mp3",), "audio/mpeg", "libmp3lame", "mp3", "64k", chapters=True,
                 # LAME scales its input by 0.95: the MP3 plays 0.446 dB quieter (measured on tones).
@@ -492,7 +492,7 @@ _IMAGES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
 def load_cover(path: Path) -> Cover:
-    """The JPEG or PNG image at ``path`` as cover art; ``UsageError`` if it is missing, too large or neither."""
+    """The JPEG or PNG image at ``path`` as cover art; ``UsageError`` if missing, too large or neither."""
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_COVER_BYTES + 1)
@@ -520,8 +520,8 @@ def choose(output: Path | None, name: str | None = None) -> AudioFormat:
         return named or DEFAULT
     found = by_suffix(suffix)
     if found is None:
-        raise UsageError(f"{output}: unknown audio format {suffix!r} (use one of {', '.join(known_suffixes())}, "
-                         f"or name the format with --format)")
+        raise UsageError(f"{output}: unknown audio format {suffix!r} (use one of "
+                         f"{', '.join(known_suffixes())}, or name the format with --format)")
     if named is not None and named is not found:
         raise UsageError(f"{output}: the suffix {suffix!r} is {found.name}, not the {named.name} asked for")
     return found

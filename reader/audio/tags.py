@@ -98,7 +98,7 @@ def _ms(seconds: float) -> int:
 
 
 def check_chapters(chapters: Sequence[ChapterMark]) -> None:
-    """``ValueError`` unless ``chapters`` are in order, each non-empty, each starting where the last ends (ms)."""
+    """``ValueError`` unless ``chapters`` are in order, non-empty, each starting where the last ends (ms)."""
     for i, mark in enumerate(chapters):
         if not 0 <= mark.start < mark.end:
             raise ValueError(f"chapter {i} ({mark.title!r}) has start {mark.start} and end {mark.end}")
@@ -201,7 +201,7 @@ def _put_chapters_in_order(path: Path) -> None:
 
 
 def read_tags(path: Path) -> TrackInfo:
-    """What the ID3 tag of the MP3 at ``path`` says (``write_tags``'s frames; an untagged file has no title)."""
+    """What the ID3 tag of the MP3 at ``path`` says (``write_tags``'s frames; untagged: no title)."""
     tags = _load(path)
 
     def text(key: str) -> str | None:

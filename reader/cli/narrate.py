@@ -39,7 +39,8 @@ from reader.settings import TARGET_LUFS, Pauses
 @click.option("--loudness", type=click.FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
               help="Target integrated loudness in LUFS.")
 @click.option("--no-header", is_flag=True, help="Do not read title, source and date before the text.")
-@click.option("--no-sidecars", is_flag=True, help="Write only the audio (no .vtt subtitles or .json manifest).")
+@click.option("--no-sidecars", is_flag=True,
+              help="Write only the audio (no .vtt subtitles or .json manifest).")
 @click.option("--html", is_flag=True,
               help="Also write a listen page (DATE-TITLE.html): the article with a player that follows it.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Chunks synthesized at once (default: the backend's).")
@@ -47,9 +48,9 @@ from reader.settings import TARGET_LUFS, Pauses
                  "which.")
 @quiet_option("No progress bar and no summary.")
 def narrate(source: str, output: Path | None, output_dir: Path, audio_format: str | None, cover: Path | None,
-            voice: str, rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
-            chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, html: bool,
-            jobs: int | None, fallback: str | None, quiet: bool) -> None:
+            voice: str, rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float,
+            paragraph_pause: float, chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool,
+            html: bool, jobs: int | None, fallback: str | None, quiet: bool) -> None:
     """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 (or M4B, M4A, Opus, WAV)
     with .vtt and .json."""
     from reader.cli.progress import narrate_progress

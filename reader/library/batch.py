@@ -291,7 +291,8 @@ class _Runner:
             published = self._narrate(spec, article, audio_name, raw, content, timings)
             old = entry.outputs() if entry is not None else []
             for name in set(old) - {published.audio, published.vtt, published.manifest, published.page}:
-                (self.library / name).unlink(missing_ok=True)  # the article's title (so its name) or format changed
+                # the article's title (so its name) or the format changed
+                (self.library / name).unlink(missing_ok=True)
             timings["total"] = round(time.perf_counter() - started, 3)
             self.catalog.done(spec, _with_timings(published, timings))
             return Outcome(spec, "done", article.title, self.library / published.audio, published.duration,
@@ -319,7 +320,8 @@ class _Runner:
         """Whether the library holds a narration of ``entry`` made with this run's settings."""
         if entry is None or entry.settings_hash != self.settings or not entry.audio:
             return False
-        return all((self.library / name).is_file() for name in (entry.audio, entry.vtt, entry.manifest) if name)
+        return all((self.library / name).is_file()
+                   for name in (entry.audio, entry.vtt, entry.manifest) if name)
 
     def _skip(self, spec: str, entry: Entry, raw: str, started: float) -> Outcome:
         page = entry.page
@@ -366,7 +368,7 @@ class _Runner:
 
     def _publish(self, narration: Narration, sidecars: list[Path], raw: str, content: str,
                  page: str | None) -> Published:
-        """Move the narration's files into the library: sidecars first, the audio last (renames, no callbacks)."""
+        """Move the narration's files into the library: sidecars first, the audio last (renames only)."""
         for path in [*sidecars, narration.audio]:
             try:
                 os.replace(path, self.library / path.name)

@@ -277,7 +277,8 @@ class SQLiteCatalog:
                 if candidate.lower() in RESERVED_STEMS:
                     continue
                 other = db.execute(
-                    "SELECT 1 FROM articles WHERE source != ? AND (audio = ? OR claim = ?)", (source, name, name)
+                    "SELECT 1 FROM articles WHERE source != ? AND (audio = ? OR claim = ?)",
+                    (source, name, name),
                 ).fetchone()
                 if other is not None:
                     continue

@@ -67,7 +67,7 @@ class NarrateOptions:
     rate: float | None = None  # None: the preset's rate
     output: Path | None = None  # the audio file; None: DATE-TITLE.<format's suffix> in output_dir
     output_dir: Path = Path(".")
-    format: str | None = None  # an audio format's name (reader.audio.formats); None: output's suffix, else mp3
+    format: str | None = None  # a format's name (reader.audio.formats); None: output's suffix, else mp3
     cover: Path | None = None  # cover art (JPEG or PNG) for the audio file's tags
     cache_dir: Path | None = None  # None: the user cache directory
     use_cache: bool = True
@@ -87,7 +87,7 @@ class NarrateOptions:
             raise UsageError(f"unknown fallback backend {self.fallback!r} (known: {known})")
         if not -40.0 <= self.target_lufs <= -5.0:
             raise OutputError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
-        fmt = formats.choose(self.output, self.format)  # an unknown or contradicting format fails before any work
+        fmt = formats.choose(self.output, self.format)  # an unknown or contradicting format fails early
         if self.cover is not None and not fmt.covers:
             raise UsageError(f"--cover: a {fmt.label} file has no place for cover art")
 
@@ -192,7 +192,8 @@ class Narrator:
         return AudioSettings(
             backend=self.backend.name, voice=self.preset.voice, rate=self.rate, engine_version=self.backend.version,
             lexicon=self.lexicon.digest(), pauses=options.pauses, target_lufs=options.target_lufs,
-            bitrate=options.bitrate or self.format.bitrate or "", header=options.header, format=self.format.name,
+            bitrate=options.bitrate or self.format.bitrate or "", header=options.header,
+            format=self.format.name,
             cover=hashlib.sha256(self.cover.data).hexdigest()[:16] if self.cover is not None else "",
         )
 
@@ -207,9 +208,10 @@ class Narrator:
         return narration_fingerprint(self.settings_fingerprint, content_hash(article))
 
     def output_path(self, article: Article, output: Path | None = None) -> Path:
-        """Where ``article``'s audio goes (checked: its directory exists and is writable, and its suffix is the
-        format's; a name without a suffix gets it)."""
-        out = output or self.options.output or self.options.output_dir / default_name(article, self.format.suffix)
+        """Where ``article``'s audio goes (checked: its directory exists and is writable, and its suffix is
+        the format's; a name without a suffix gets it)."""
+        out = (output or self.options.output
+               or self.options.output_dir / default_name(article, self.format.suffix))
         formats.choose(out, self.format.name)
         out = formats.output_path(out, self.format)
         directory = out.parent if str(out.parent) else Path(".")
@@ -308,7 +310,8 @@ class Narrator:
         return NarrationRecord(
             article=article,
             audio=AudioInfo(
-                file=out.name, format=fmt.name, duration=ms(assembled.duration), sample_rate=assembled.sample_rate,
+                file=out.name, format=fmt.name, duration=ms(assembled.duration),
+                sample_rate=assembled.sample_rate,
                 loudness_lufs=round(assembled.loudness_lufs_after, 2),
                 loudness_lufs_before=round(assembled.loudness_lufs_before, 2),
                 gain_db=round(assembled.gain_db, 2), limited=assembled.limited,

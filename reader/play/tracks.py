@@ -88,8 +88,8 @@ def empty_pcm(channels: int) -> PCM:
 
 
 class FileTrack(Track):
-    """An audio file (MP3, M4B/M4A, Opus, WAV). ``PlaybackError`` if it is none of them; a truncated file plays
-    up to where its audio ends."""
+    """An audio file (MP3, M4B/M4A, Opus, WAV). ``PlaybackError`` if it is none of them; a truncated file
+    plays up to where its audio ends."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -145,8 +145,8 @@ class FileTrack(Track):
         self.close()
         if self._ffmpeg:
             try:
-                self._stream = DecodeStream(self.path, frame / self.sample_rate, self.sample_rate, self.channels,
-                                            _DECODE_BLOCK, self.format.decode_args)
+                self._stream = DecodeStream(self.path, frame / self.sample_rate, self.sample_rate,
+                                            self.channels, _DECODE_BLOCK, self.format.decode_args)
             except ReaderError as exc:
                 raise PlaybackError(f"{self.path}: cannot decode: {exc}") from exc
             self._next = frame

@@ -192,7 +192,7 @@ def test_the_store_keeps_each_format_apart(narrated: dict[str, Narration], tmp_p
     assert again.record.audio.format == "m4b" and again.record.audio.file == "again.m4b"
 
 
-# -- choosing the format -----------------------------------------------------------------------------------------
+# -- choosing the format -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -239,7 +239,7 @@ def test_ffmetadata_round_trip() -> None:
                                                                           marks)
 
 
-# -- through the CLI ---------------------------------------------------------------------------------------------
+# -- through the CLI -----------------------------------------------------------------------------------------
 
 ARTICLE_TEXT = "测试文章标题\n\n日期：2023-10-01 来源：某某日报\n\n这是导语，用来测试朗读。\n\n第一部分\n\n第一部分的正文有两句话。\n"
 
@@ -292,7 +292,7 @@ def test_cli_bad_format_is_a_usage_error_and_writes_nothing(article: Path, tmp_p
     assert list(out_dir.iterdir()) == [] and not (tmp_path / "c").exists()
 
 
-# -- cover art ---------------------------------------------------------------------------------------------------
+# -- cover art -----------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

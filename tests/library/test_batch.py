@@ -194,7 +194,7 @@ def test_rerun_skips_unchanged_redoes_changed_and_retries_failed(tmp_path: Path)
     assert (len(fourth.done), len(fourth.skipped)) == (0, 3)
 
 
-# -- another format -------------------------------------------------------------------------------------------
+# -- another format ------------------------------------------------------------------------------------------
 
 
 def test_batch_in_m4b_then_back_to_mp3(tmp_path: Path) -> None:

@@ -325,7 +325,7 @@ def test_what_is_an_mp3_to_play(short: Narrated, tmp_path: Path) -> None:
     assert not is_audio_file(str(article)) and not is_audio_file("https://example.org/a.mp3") and not is_audio_file("-")
 
 
-# -- the other formats: decoded by ffmpeg, streamed ------------------------------------------------------------
+# -- the other formats: decoded by ffmpeg, streamed ----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
