@@ -27,14 +27,14 @@ Why these choices (measured on the 13-minute seed, see ``benchmarks/formats.py``
   which ffmpeg's muxer writes and every decoder here honours, so the decoded track starts at sample 0 of
   the laid-out track, like the MP3.
   The chapters are known only after the layout, and a long track is encoded while it is laid out, so they
-  are added by a ``-c copy`` remux with an ffmetadata file (the mov muxer writes both the QuickTime chapter
-  track that Apple Books and VLC list and the Nero ``chpl`` atom that mutagen reads; ffmpeg, and so mpv
+  are added by a ``-c copy`` remux with an ffmetadata file (the mov muxer writes both a QuickTime chapter
+  track, the kind Apple's players read, and a Nero ``chpl`` atom, which mutagen reads; ffmpeg, and so mpv
   and ffprobe, read either), with ``+faststart`` (the index first: a podcast app can start playing before
   the download ends). The remux copies packets: about 0.1 s for the seed.
 * **Opus** at 24 kbit/s: libopus codes mono speech at full super-wideband (12 kHz of audio, all that a
   24 kHz voice holds) from about 18 kbit/s up (its bandwidth thresholds, ``opus_encoder.c``), so 24 kbit/s
-  keeps every frequency the voice has with margin, and more bits buy nothing audible; the files are about
-  a third of the MP3's. Pre-skip (the encoder's lookahead) is in the Ogg header and dropped by decoders.
+  keeps every frequency the voice has, with margin (more bits add no bandwidth); the files are about a
+  third of the MP3's. Pre-skip (the encoder's lookahead) is in the Ogg header and dropped by decoders.
 * **WAV**: 16-bit PCM at the track's rate, for editing; no chapters. Tags go in the RIFF ``INFO`` list
   (INAM title, IART artist, IPRD album, ICRD date, ICMT the URL, ISBJ the text, ILNG language), written
   by a ``-c copy`` remux as for MP4.

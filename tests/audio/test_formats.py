@@ -181,6 +181,20 @@ def test_mp4_is_fast_start_and_branded(narrated: dict[str, Narration]) -> None:
         assert data.index(b"moov") < data.index(b"mdat")  # the index first: playable while downloading
 
 
+def test_mp4_quicktime_chapter_track_alone(narrated: dict[str, Narration], tmp_path: Path) -> None:
+    """Apple's players read the QuickTime chapter track, not Nero's chpl: without chpl, ffprobe still lists
+    the chapters, from the track alone."""
+    from reader.audio.ffmpeg import run_ffmpeg
+
+    alone = tmp_path / "alone.m4b"
+    run_ffmpeg(["-i", str(narrated["m4b"].audio), "-map", "0:a", "-c", "copy", "-movflags", "+disable_chpl",
+                "-f", "ipod", "-y", str(alone)])
+    data = alone.read_bytes()
+    assert b"chpl" not in data and b"chap" in data  # no Nero atom; the track reference to the chapter track
+    assert [(t, round(s, 3)) for t, s, _ in ffprobe.chapters(alone)] == [
+        (c.title, c.start) for c in narrated["m4b"].record.chapters]
+
+
 def test_the_store_keeps_each_format_apart(narrated: dict[str, Narration], tmp_path: Path) -> None:
     keys = {n.record.fingerprint for n in narrated.values()}
     assert len(keys) == len(FORMATS)
