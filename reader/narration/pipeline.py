@@ -298,7 +298,6 @@ class Narrator:
                 stage("encode")
 
         marks: list[ChapterMark] = []
-
         fmt = self.format
 
         def publish(tmp: Path, result: Assembled) -> None:
