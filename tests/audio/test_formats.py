@@ -9,6 +9,7 @@ and by mutagen where mutagen reads them.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ CHAPTERED = [name for name in NAMES if FORMATS[name].chapters]
 def narrated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Narration]:
     base = tmp_path_factory.mktemp("formats")
     options = NarrateOptions(cache_dir=base / "cache", output_dir=base)
-    return {name: narrate_article(SHORT, NarrateOptions(**{**options.__dict__, "format": name}))
+    return {name: narrate_article(SHORT, replace(options, format=name))
             for name in ["wav", *[n for n in NAMES if n != "wav"]]}
 
 
