@@ -8,6 +8,7 @@ and by mutagen where mutagen reads them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +45,7 @@ def narrated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Narration]:
             for name in ["wav", *[n for n in NAMES if n != "wav"]]}
 
 
+@functools.cache
 def decoded(path: Path, rate: int) -> np.ndarray:
     return np.frombuffer(decode_to_pcm(path, rate).pcm, dtype="<i2").astype(np.float64)
 
