@@ -1,4 +1,5 @@
-"""The one time formatter: seconds as a clock (``m:ss``, ``h:mm:ss``), for screens, pages, summaries and feeds."""
+"""The one time formatter: seconds as a clock (``m:ss``, ``h:mm:ss``), for screens, pages, summaries and
+feeds; and the one ``HH:MM:SS.mmm`` timestamp, for subtitles and chapter marks."""
 
 from __future__ import annotations
 
@@ -14,3 +15,11 @@ def clock(seconds: float | None, *, always_hours: bool = False, rounded: bool = 
     if hours or always_hours:
         return f"{hours}:{minutes:02d}:{secs:02d}"
     return f"{minutes}:{secs:02d}"
+
+
+def timestamp(ms: int) -> str:
+    """``HH:MM:SS.mmm`` from whole milliseconds: WebVTT cue times, Vorbis-comment chapter marks."""
+    hours, rest = divmod(max(0, ms), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"

@@ -74,4 +74,4 @@ class BatchInterrupted(ReaderError):
 
 
 class PlaybackError(ReaderError):
-    """A track cannot be played: not an MP3, or no sound device to play it on."""
+    """A track cannot be played: not an audio file reader plays, or no sound device to play it on."""

@@ -139,7 +139,9 @@ class Pauses:
 
 
 TARGET_LUFS = -16.0
-BITRATE = "64k"
+#: The audio format when neither the output's suffix nor ``--format`` names one; each format's encoder and
+#: default bitrate are in ``reader.audio.formats``.
+DEFAULT_FORMAT = "mp3"
 
 # The listen page (reader/page.py): the speeds its player offers and how far its skip buttons jump.
 PAGE_SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)

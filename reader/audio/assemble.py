@@ -1,4 +1,8 @@
-"""Join synthesized chunks and pauses into one loudness-normalized MP3, and know where every chunk landed.
+"""Join synthesized chunks and pauses into one loudness-normalized audio file; know where every chunk landed.
+
+The file's format (MP3, M4B/M4A, Opus, WAV: ``reader.audio.formats``) decides the encoder; everything else
+here is the same for all of them. The MP3 is described below; the other formats differ only in the encoder
+and in its delay, which each container records and its decoders remove (see ``reader.audio.formats``).
 
 How a track is made (``assemble``):
 
@@ -14,9 +18,10 @@ How a track is made (``assemble``):
 3. **Encode** once with ffmpeg: one constant gain (``volume``) to bring the MP3 to ``target_lufs``, then,
    only if the gained true peak would pass ``peak_limit_dbtp``, ffmpeg's ``alimiter`` with ``latency=1``
    (its lookahead delay compensated: measured sample-exact) and ``level=0`` (no auto make-up gain), then
-   libmp3lame. A constant gain never moves a sample in time, which two-pass ``loudnorm`` (192 kHz
-   resampling, dynamic mode when the peak does not fit) cannot promise as simply. The gain allows for
-   LAME's own 0.95 input scale, and for the loudness the limiter takes off (measured, see
+   the format's encoder (libmp3lame for MP3). A constant gain never moves a sample in time, which two-pass
+   ``loudnorm`` (192 kHz resampling, dynamic mode when the peak does not fit) cannot promise as simply.
+   The gain allows for
+   an encoder's own level scale (LAME's 0.95), and for the loudness the limiter takes off (measured, see
    ``_plan_gain``). In the same ffmpeg run a loopback decoder decodes the MP3 as it is written and
    measures it, so ``Assembled.loudness_lufs_after`` is the loudness of the file itself.
    A long track (over ``STREAM_ENCODE_AFTER``, two minutes) does not wait for its last piece: the gain is
@@ -66,17 +71,13 @@ from reader.audio.ffmpeg import (
     raw_input,
     run_ffmpeg_capture,
 )
+from reader.audio.formats import MP3, AudioFormat
 from reader.errors import AudioError, OutputError
 from reader.models import Audio
 
 _BYTES_PER_SAMPLE = 2  # mono s16le
 #: ebur128 reports this for silence and for audio too short to gate: nothing to normalize.
 _SILENCE_LUFS = -70.0
-#: libmp3lame multiplies its input by 0.95 (LAME's default ``scale``): the MP3 plays this much quieter.
-_LAME_SCALE_DB = -20 * math.log10(0.95)
-#: LAME's quality/speed setting (0 best … 9 fastest). 5 is LAME's "good speed, reasonable quality"; on
-#: speech at 64 kbit/s it encodes the seed 30 % faster than ffmpeg's default (LAME's 3) at the same SNR.
-_LAME_QUALITY = 5
 #: Never boost more than this: a near-silent track would otherwise be turned into loud noise.
 _MAX_GAIN_DB = 40.0
 #: A track that grows longer than this (seconds) is encoded while it is still being laid out, with the gain
@@ -121,7 +122,7 @@ class Assembled:
         sample_rate: the track's sample rate (the first piece's). The MP3 has the same rate when MP3 allows
             it (8, 11.025, 12, 16, 22.05, 24, 32, 44.1, 48 kHz); otherwise ffmpeg picks the nearest one.
         loudness_lufs_before: integrated loudness of the joined audio before normalization.
-        loudness_lufs_after: integrated loudness of the MP3 as a decoder plays it (measured on the file's
+        loudness_lufs_after: integrated loudness of the file as a decoder plays it (measured on the file's
             own packets, see ``_encode``).
         gain_db: the constant gain applied before encoding (0 for silence).
         limited: whether the peak limiter was engaged because the gained true peak would pass the ceiling.
@@ -223,39 +224,40 @@ class _Gain:
 
 
 def _plan_gain(
-    source: list[str], before: Loudness, target_lufs: float, peak_limit_dbtp: float, *, always_limit: bool = False
+    source: list[str], before: Loudness, target_lufs: float, peak_limit_dbtp: float, *, scale_db: float = 0.0,
+    always_limit: bool = False,
 ) -> _Gain:
-    """Choose the gain that brings the *MP3* to ``target_lufs``, with a limiter if the peaks need one (or
-    always, with ``always_limit``: when ``before`` measured only the start of the track, the peaks of the
-    rest are not known yet; a limiter that nothing reaches changes nothing).
+    """Choose the gain that brings the *encoded file* to ``target_lufs``, with a limiter if the peaks need
+    one (or always, with ``always_limit``: when ``before`` measured only the start of the track, the peaks
+    of the rest are not known yet; a limiter that nothing reaches changes nothing).
 
-    libmp3lame scales its input by 0.95 (LAME's default ``scale``; measured: tones of any frequency and
-    level decode exactly 0.446 dB quieter), so the PCM is aimed that much higher, ceiling included. When
+    ``scale_db`` is what the encoder itself takes off the level: libmp3lame scales its input by 0.95 (LAME's
+    default ``scale``; measured: tones of any frequency and level decode exactly 0.446 dB quieter), so the PCM
+    is aimed that much higher, ceiling included. When
     the limiter is engaged it takes some loudness off the peaks; one measuring pass through the
     same chain (no encoding, about 0.05 s per minute of audio) corrects the gain for that.
     """
     if not math.isfinite(before.integrated_lufs) or before.integrated_lufs <= _SILENCE_LUFS:
         return _Gain(0.0, None)
-    aim = target_lufs + _LAME_SCALE_DB
+    aim = target_lufs + scale_db
     gain = max(-_MAX_GAIN_DB, min(_MAX_GAIN_DB, aim - before.integrated_lufs))
     exceeds = math.isfinite(before.true_peak_dbtp) and before.true_peak_dbtp + gain > peak_limit_dbtp
     if not (exceeds or always_limit):
         return _Gain(gain, None)
-    plan = _Gain(gain, 10 ** ((peak_limit_dbtp + _LAME_SCALE_DB) / 20))
+    plan = _Gain(gain, 10 ** ((peak_limit_dbtp + scale_db) / 20))
     # One measuring pass through the limiter corrects the gain for the loudness it takes off (measured on
     # the seed: 0.25 LU; what a second pass would still correct is under 0.05 LU). The encode measures the
-    # MP3 itself, so the figure reported is exact either way.
+    # encoded file itself, so the figure reported is exact either way.
     measured = run_ffmpeg_capture([*source, "-af", f"{plan.chain()},{EBUR128_TAP_NO_PEAK}", "-f", "null", "-"])
     error = aim - parse_ebur128_summary(measured.stderr).integrated_lufs
     return _Gain(max(-_MAX_GAIN_DB, min(_MAX_GAIN_DB, plan.gain_db + error)), plan.limit)
 
 
-def _encode_args(plan: _Gain, bitrate: str, mp3_path: Path, loopback: bool) -> list[str]:
-    """ffmpeg's arguments after the input: gain (and limiter), LAME, and with ``loopback`` (ffmpeg 7 or
-    later) a loopback decoder (``-dec``) that decodes the encoder's packets as they come out and measures
-    them, so the loudness reported is the MP3's own; older ffmpeg gets a second pass over the file."""
-    args = ["-af", plan.chain(), "-c:a", "libmp3lame", "-b:a", bitrate,
-            "-compression_level", str(_LAME_QUALITY), "-f", "mp3", "-y", str(mp3_path)]
+def _encode_args(plan: _Gain, fmt: AudioFormat, bitrate: str | None, path: Path, loopback: bool) -> list[str]:
+    """ffmpeg's arguments after the input: gain (and limiter), the format's encoder, and with ``loopback``
+    (ffmpeg 7 or later) a loopback decoder (``-dec``) that decodes the encoder's packets as they come out and
+    measures them, so the loudness reported is the file's own; older ffmpeg gets a second pass over it."""
+    args = ["-af", plan.chain(), *fmt.encode_args(bitrate), "-y", str(path)]
     if loopback:
         args += ["-dec", "0:0", "-filter_complex", f"[dec:0]{EBUR128_TAP}[measured]", "-map", "[measured]",
                  "-f", "null", "-"]
@@ -263,21 +265,22 @@ def _encode_args(plan: _Gain, bitrate: str, mp3_path: Path, loopback: bool) -> l
 
 
 def _disk_error(exc: AudioError, out_path: Path) -> OutputError | None:
-    """ffmpeg's failure to write the MP3 (full disk, file-size limit) as the ``OutputError`` it is."""
+    """ffmpeg's failure to write the file (full disk, file-size limit) as the ``OutputError`` it is."""
     for code in (errno.ENOSPC, errno.EFBIG):
         if os.strerror(code) in str(exc):
             return OutputError(f"cannot write {out_path}: {os.strerror(code)}")
     return None
 
 
-def _encode(source: list[str], plan: _Gain, bitrate: str, mp3_path: Path, out_path: Path) -> Loudness:
-    """Encode to ``mp3_path`` and measure the loudness of the MP3 as a decoder will play it."""
+def _encode(source: list[str], plan: _Gain, fmt: AudioFormat, bitrate: str | None, path: Path,
+            out_path: Path) -> Loudness:
+    """Encode to ``path`` and measure the loudness of the file as a decoder will play it."""
     loopback = has_loopback_decoder()
     try:
-        encoded = run_ffmpeg_capture([*source, *_encode_args(plan, bitrate, mp3_path, loopback)])
+        encoded = run_ffmpeg_capture([*source, *_encode_args(plan, fmt, bitrate, path, loopback)])
     except AudioError as exc:
         raise (_disk_error(exc, out_path) or exc) from exc
-    return parse_ebur128_summary(encoded.stderr) if loopback else measure_loudness(mp3_path)
+    return parse_ebur128_summary(encoded.stderr) if loopback else measure_loudness(path)
 
 
 class _StreamedEncode(PipedFFmpeg):
@@ -287,16 +290,16 @@ class _StreamedEncode(PipedFFmpeg):
     article it used to run alone after the last chunk (2.2 s of LAME for the 13-minute seed, plus the
     limiter's measuring pass) while the other cores idled. Speech from one voice has a steady loudness: the
     first ``STREAM_ENCODE_AFTER`` seconds predict the whole within a few tenths of a LU, and ``assemble``
-    checks the MP3's measured loudness and encodes again in the rare case it misses by more than
+    checks the file's measured loudness and encodes again in the rare case it misses by more than
     ``_STREAM_TOLERANCE_LU``. The limiter is always in the chain, since the peaks still to come are unknown.
     """
 
-    what = "encoding the MP3"
-
-    def __init__(self, sample_rate: int, plan: _Gain, bitrate: str, mp3_path: Path, out_path: Path) -> None:
-        self.plan, self.mp3_path, self.out_path = plan, mp3_path, out_path
+    def __init__(self, sample_rate: int, plan: _Gain, fmt: AudioFormat, bitrate: str | None, path: Path,
+                 out_path: Path) -> None:
+        self.plan, self.path, self.out_path = plan, path, out_path
+        self.what = f"encoding the {fmt.label}"
         self.loopback = has_loopback_decoder()
-        super().__init__(sample_rate, _encode_args(plan, bitrate, mp3_path, self.loopback))
+        super().__init__(sample_rate, _encode_args(plan, fmt, bitrate, path, self.loopback))
 
     def feed(self, pcm: bytes | memoryview) -> None:
         try:
@@ -305,24 +308,25 @@ class _StreamedEncode(PipedFFmpeg):
             raise (_disk_error(exc, self.out_path) or exc) from exc
 
     def result(self) -> Loudness:
-        """Close the input, wait for the encoder; the loudness of the MP3 it wrote."""
+        """Close the input, wait for the encoder; the loudness of the file it wrote."""
         try:
             stderr = self.finish()
         except AudioError as exc:
             raise (_disk_error(exc, self.out_path) or exc) from exc
-        return parse_ebur128_summary(stderr) if self.loopback else measure_loudness(self.mp3_path)
+        return parse_ebur128_summary(stderr) if self.loopback else measure_loudness(self.path)
 
 
 def _start_streamed_encode(
-    layout: _Layout, raw: Path, target_lufs: float, peak_limit_dbtp: float, bitrate: str, mp3_path: Path,
-    out_path: Path,
+    layout: _Layout, raw: Path, target_lufs: float, peak_limit_dbtp: float, fmt: AudioFormat,
+    bitrate: str | None, path: Path, out_path: Path,
 ) -> _StreamedEncode:
     """Plan the gain on what is laid out so far, start the encoder, feed it that, and tap the layout."""
     layout.flush()  # the raw file now holds exactly the track so far
     rate = layout.sample_rate
     prefix = measure_loudness(raw, raw_sample_rate=rate)
-    plan = _plan_gain(raw_input(raw, rate), prefix, target_lufs, peak_limit_dbtp, always_limit=True)
-    encoder = _StreamedEncode(rate, plan, bitrate, mp3_path, out_path)
+    plan = _plan_gain(raw_input(raw, rate), prefix, target_lufs, peak_limit_dbtp, scale_db=fmt.level_scale_db,
+                      always_limit=True)
+    encoder = _StreamedEncode(rate, plan, fmt, bitrate, path, out_path)
     try:
         with open(raw, "rb") as fh:
             while block := fh.read(1 << 20):
@@ -340,28 +344,30 @@ def assemble(
     *,
     target_lufs: float = -16.0,
     peak_limit_dbtp: float = -1.5,
-    bitrate: str = "64k",
+    fmt: AudioFormat = MP3,
+    bitrate: str | None = None,
     lead_in: float = 0.0,
     before_publish: Callable[[Path, Assembled], None] | None = None,
     stream_encode_after: float | None = STREAM_ENCODE_AFTER,
 ) -> Assembled:
-    """Join ``pieces`` (each followed by its pause) into one MP3 at ``out_path``, at ``target_lufs``.
+    """Join ``pieces`` (each followed by its pause) into one audio file at ``out_path``, at ``target_lufs``.
 
     Args:
         pieces: the chunks in reading order; may be a generator (consumed once, streamed to disk).
-        out_path: the MP3 to write; its directory must exist. An existing file is replaced atomically.
-        target_lufs: integrated loudness of the MP3 (EBU R128, mono measured as one channel). -16 LUFS is
+        out_path: the file to write; its directory must exist. An existing file is replaced atomically.
+        target_lufs: integrated loudness of the file (EBU R128, mono measured as one channel). -16 LUFS is
             the usual podcast/speech level.
         peak_limit_dbtp: the peak ceiling. A limiter is engaged only when the measured true peak plus the gain
             would pass it; it then holds sample peaks there (see ``Assembled.true_peak_dbtp_after``).
-        bitrate: libmp3lame constant bitrate.
+        fmt: the output format (its encoder and muxer); MP3 by default.
+        bitrate: the encoder's bitrate (None: the format's default).
         lead_in: seconds of silence before the first piece.
-        before_publish: called with the finished temporary MP3 (in ``out_path``'s directory, name ending in
+        before_publish: called with the finished temporary file (in ``out_path``'s directory, name ending in
             ``.part``) and the ``Assembled`` result, after encoding and before the rename: write tags here
-            (``tags.write_tags``), so that ``out_path`` never exists untagged. If it raises, nothing is
+            (``fmt.write_tags``), so that ``out_path`` never exists untagged. If it raises, nothing is
             published, the temporary file is removed and its exception propagates unchanged.
         stream_encode_after: once the track is this many seconds long, start encoding it while the rest
-            is laid out, with the gain planned on those seconds (``_StreamedEncode``); if the MP3 then
+            is laid out, with the gain planned on those seconds (``_StreamedEncode``); if the file then
             misses ``target_lufs`` by more than 0.5 LU it is encoded again with the whole track's gain.
             None: always plan on the whole track and encode after the last piece.
 
@@ -376,7 +382,7 @@ def assemble(
     """
     if not (lead_in >= 0 and math.isfinite(lead_in)):
         raise ValueError(f"lead_in must be a finite number >= 0, not {lead_in!r}")
-    with atomic_output(out_path) as mp3_part:
+    with atomic_output(out_path) as part:
         raw = create_sibling_temp(out_path, ".pcm.part")
         try:
             with open(raw, "wb") as sink, ExitStack() as stack:
@@ -395,7 +401,7 @@ def assemble(
                     if (streamed is None and stream_encode_after is not None
                             and layout.samples >= stream_encode_after * layout.sample_rate):
                         streamed = stack.enter_context(_start_streamed_encode(
-                            layout, raw, target_lufs, peak_limit_dbtp, bitrate, mp3_part, out_path))
+                            layout, raw, target_lufs, peak_limit_dbtp, fmt, bitrate, part, out_path))
                 layout.flush()
                 if meter is None or not layout.placed:
                     raise AudioError("nothing to assemble: no audio pieces")
@@ -408,8 +414,8 @@ def assemble(
             rate = layout.sample_rate
             if after is None:
                 whole = raw_input(raw, rate)
-                plan = _plan_gain(whole, before, target_lufs, peak_limit_dbtp)
-                after = _encode(whole, plan, bitrate, mp3_part, out_path)
+                plan = _plan_gain(whole, before, target_lufs, peak_limit_dbtp, scale_db=fmt.level_scale_db)
+                after = _encode(whole, plan, fmt, bitrate, part, out_path)
         finally:
             raw.unlink(missing_ok=True)
         # Engaged: the whole track's true peak, gained, would pass the ceiling (a limiter in the chain that
@@ -427,5 +433,5 @@ def assemble(
             true_peak_dbtp_after=after.true_peak_dbtp,
         )
         if before_publish is not None:
-            before_publish(mp3_part, result)
+            before_publish(part, result)
     return result

@@ -176,6 +176,75 @@ def probe_duration(path: Path) -> float:
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
+_AUDIO_STREAM = re.compile(r"Stream #\d+:\d+\S*: Audio: [^\n]*?, (\d+) Hz, ([^,\n]+)")
+
+
+@dataclass(frozen=True)
+class AudioStream:
+    """What ffmpeg says of a file's first audio stream, as its decoder gives it."""
+
+    duration: float  # seconds, 10 ms resolution (the input dump's ``Duration:``)
+    sample_rate: int
+    channels: int
+
+
+def probe_audio(path: Path) -> AudioStream:
+    """The duration, sample rate and channels of the first audio stream of ``path`` (nothing is decoded).
+
+    Channel layouts beyond stereo count as stereo: ``DecodeStream`` downmixes them.
+    ``AudioError`` when ffmpeg cannot read the file or finds no audio in it.
+    """
+    out = run_ffmpeg_capture(["-i", str(path), "-map", "0:a:0", "-t", "0", "-f", "null", "-"])
+    duration, stream = _DURATION.search(out.stderr), _AUDIO_STREAM.search(out.stderr)
+    if duration is None or stream is None:
+        raise AudioError(f"ffmpeg finds no audio in {path}")
+    hours, minutes, seconds = duration.groups()
+    layout = stream.group(2).strip()
+    channels = 1 if layout == "mono" or layout.startswith("1 channel") else 2
+    return AudioStream(int(hours) * 3600 + int(minutes) * 60 + float(seconds), int(stream.group(1)), channels)
+
+
+class DecodeStream:
+    """ffmpeg decoding the first audio stream of ``path`` from ``start`` seconds into 16-bit PCM, handed out
+    in blocks as it is read from ffmpeg's stdout: memory does not grow with the file.
+
+    The seek is ffmpeg's input seek, which decodes from the packet before ``start`` and drops what precedes it
+    (``-accurate_seek``, on by default), so the first sample is the one at ``start`` (measured: to the sample
+    for our MP3, Opus and WAV files, and for MP4 with ``input_args`` ``-advanced_editlist 0``, without which
+    ffmpeg 9 starts up to one AAC frame late). Iterate for the blocks (bytes, ``block_frames`` frames each,
+    the last one shorter); ``close()`` stops ffmpeg.
+    """
+
+    def __init__(self, path: Path, start: float, sample_rate: int, channels: int, block_frames: int = 4096,
+                 input_args: Sequence[str] = ()) -> None:
+        command = [ffmpeg_path(), *_QUIET, "-nostdin", "-v", "error", "-ss", f"{max(0.0, start):.6f}",
+                   *input_args, "-i", str(path), "-map", "0:a:0", "-f", "s16le", "-acodec", "pcm_s16le",
+                   "-ac", str(channels), "-ar", str(sample_rate), "-"]
+        self._block = block_frames * channels * 2
+        try:
+            self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            raise AudioError(f"cannot run ffmpeg ({command[0]}): {exc.strerror or exc}") from exc
+
+    def __iter__(self) -> DecodeStream:
+        return self
+
+    def __next__(self) -> bytes:
+        assert self._process.stdout is not None
+        data = self._process.stdout.read(self._block)
+        if not data:
+            raise StopIteration
+        return data
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+
 _INTEGRATED = re.compile(r"^\s*I:\s+(\S+)\s+LUFS", re.MULTILINE)
 _PEAK = re.compile(r"^\s*Peak:\s+(\S+)\s+dBFS", re.MULTILINE)
 

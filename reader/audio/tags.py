@@ -3,8 +3,9 @@
 Tags are ID3v2.4 (UTF-8 text, full ``TDRC`` dates; ffmpeg and current players read it, and ffmpeg reads
 v2.3 and v2.4 chapters alike): ``TIT2`` title, ``TPE1`` artist (the source, e.g. 万州时报), ``TALB`` album
 (the site), ``TDRC`` date, ``WOAS`` + ``WXXX`` the article's address, ``USLT`` the full text as lyrics,
-``TLAN`` language, and chapters per the ID3v2 Chapter Frame Addendum: one ``CHAP`` per chapter (element ids
-``ch0``, ``ch1``…, times in ms, a ``TIT2`` sub-frame) listed by one top-level, ordered ``CTOC`` (``toc``).
+``TLAN`` language, ``APIC`` the cover art (if any), and chapters per the ID3v2 Chapter Frame Addendum: one
+``CHAP`` per chapter (element ids ``ch0``, ``ch1``…, times in ms, a ``TIT2`` sub-frame) listed by one
+top-level, ordered ``CTOC`` (``toc``).
 
 Chapter time base (decided and measured, see ``tests/audio/test_assemble.py``): CHAP times are positions in the
 *gapless* track, the PCM a gapless decoder (ffmpeg, mutagen-based tools, players honouring the LAME header)
@@ -25,6 +26,7 @@ from typing import Any
 
 from mutagen import MutagenError
 from mutagen.id3 import (
+    APIC,
     CHAP,
     CTOC,
     ID3,
@@ -39,14 +41,23 @@ from mutagen.id3 import (
     CTOCFlags,
     Encoding,
     ID3NoHeaderError,
+    PictureType,
 )
 
 from reader.errors import AudioError, OutputError
 from reader.models import ChapterMark
 
 #: Frames that ``write_tags`` owns: removed before writing, so that writing twice gives the same tag.
-_OWNED = ("TIT2", "TPE1", "TALB", "TDRC", "WOAS", "WXXX", "USLT", "TLAN", "CHAP", "CTOC")
+_OWNED = ("TIT2", "TPE1", "TALB", "TDRC", "WOAS", "WXXX", "USLT", "TLAN", "CHAP", "CTOC", "APIC")
 _TOC_ID = "toc"
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Cover art: a JPEG or PNG image (``reader.audio.formats.load_cover`` reads and checks one)."""
+
+    data: bytes
+    mime: str  # image/jpeg or image/png
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,7 @@ class TrackInfo:
     url: str | None = None
     lyrics: str | None = None
     language: str = "zho"
+    cover: Cover | None = None
 
 
 def chapter_marks(starts: Sequence[tuple[str, float]], duration: float) -> list[ChapterMark]:
@@ -85,7 +97,8 @@ def _ms(seconds: float) -> int:
     return max(0, round(seconds * 1000))
 
 
-def _check_chapters(chapters: Sequence[ChapterMark]) -> None:
+def check_chapters(chapters: Sequence[ChapterMark]) -> None:
+    """``ValueError`` unless ``chapters`` are in order, non-empty, each starting where the last ends (ms)."""
     for i, mark in enumerate(chapters):
         if not 0 <= mark.start < mark.end:
             raise ValueError(f"chapter {i} ({mark.title!r}) has start {mark.start} and end {mark.end}")
@@ -111,7 +124,7 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
     ``chapter_marks``); an empty sequence removes the chapters. ``ValueError`` for malformed chapters,
     ``OutputError`` when the file cannot be written, ``AudioError`` when it is not something mutagen can tag.
     """
-    _check_chapters(chapters)
+    check_chapters(chapters)
     tags = _load(path)
     for key in _OWNED:
         tags.delall(key)
@@ -129,6 +142,9 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
     if info.lyrics:
         tags.add(USLT(encoding=utf8, lang=info.language, desc="", text=info.lyrics))
     tags.add(TLAN(encoding=utf8, text=[info.language]))
+    if info.cover is not None:
+        tags.add(APIC(encoding=utf8, mime=info.cover.mime, type=PictureType.COVER_FRONT, desc="",
+                      data=info.cover.data))
     ids = [f"ch{i}" for i in range(len(chapters))]
     for element_id, mark in zip(ids, chapters, strict=True):
         tags.add(CHAP(element_id=element_id, start_time=_ms(mark.start), end_time=_ms(mark.end),
@@ -182,6 +198,26 @@ def _put_chapters_in_order(path: Path) -> None:
         if rewritten != body[:position]:
             file.seek(10)
             file.write(rewritten)
+
+
+def read_tags(path: Path) -> TrackInfo:
+    """What the ID3 tag of the MP3 at ``path`` says (``write_tags``'s frames; untagged: no title)."""
+    tags = _load(path)
+
+    def text(key: str) -> str | None:
+        frame = tags.get(key)
+        return str(frame.text[0]) if frame is not None and frame.text else None
+
+    woas = tags.getall("WOAS")
+    wxxx = tags.getall("WXXX")
+    lyrics = tags.getall("USLT")
+    pictures = [p for p in tags.getall("APIC") if p.type == PictureType.COVER_FRONT]
+    return TrackInfo(
+        title=text("TIT2") or "", artist=text("TPE1"), album=text("TALB"), date=text("TDRC"),
+        url=woas[0].url if woas else (wxxx[0].url if wxxx else None),
+        lyrics=lyrics[0].text if lyrics else None, language=text("TLAN") or "zho",
+        cover=Cover(bytes(pictures[0].data), pictures[0].mime) if pictures else None,
+    )
 
 
 def _title(frame: Any) -> str:

@@ -8,14 +8,24 @@ from pathlib import Path
 import click
 
 from reader.cli.app import cli
-from reader.cli.options import cache_dir_option, fallback_option, quiet_option, rate_option, voice_option
+from reader.cli.options import (
+    cache_dir_option,
+    cover_option,
+    fallback_option,
+    format_option,
+    quiet_option,
+    rate_option,
+    voice_option,
+)
 from reader.errors import ReaderError
 
 
 @cli.command()
 @click.argument("input_spec", metavar="INPUT")
 @click.option("-o", "--output", "library", type=click.Path(path_type=Path), required=True,
-              help="The library folder (created if missing): MP3s, catalog, feed.xml, index.html.")
+              help="The library folder (created if missing): audio files, catalog, feed.xml, index.html.")
+@format_option("The articles' audio format (default: mp3); changing it redoes the library's articles")
+@cover_option
 @voice_option()
 @rate_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
@@ -28,9 +38,9 @@ from reader.errors import ReaderError
 @fallback_option()
 @cache_dir_option()
 @quiet_option("No progress bars and no summary (failures are still listed).")
-def batch(input_spec: str, library: Path, voice: str, rate: float | None, jobs: int, follow: bool,
-          limit: int | None, delay: float, base_url: str | None, fallback: str | None, cache_dir: Path | None,
-          quiet: bool) -> None:
+def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path | None, voice: str,
+          rate: float | None, jobs: int, follow: bool, limit: int | None, delay: float, base_url: str | None,
+          fallback: str | None, cache_dir: Path | None, quiet: bool) -> None:
     """Narrate every article of INPUT into a library with a catalog, a podcast feed and an index page.
 
     INPUT is a folder (every .html/.htm/.txt under it), a file of URLs (one per line), a list page with
@@ -40,7 +50,8 @@ def batch(input_spec: str, library: Path, voice: str, rate: float | None, jobs: 
     from reader.library.batch import BatchOptions, run_batch
 
     options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
-                           follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback)
+                           follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback,
+                           format=audio_format, cover=cover)
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)
     else:

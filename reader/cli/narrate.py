@@ -8,7 +8,15 @@ import click
 
 from reader._format import clock
 from reader.cli.app import cli
-from reader.cli.options import cache_dir_option, fallback_option, quiet_option, rate_option, voice_option
+from reader.cli.options import (
+    cache_dir_option,
+    cover_option,
+    fallback_option,
+    format_option,
+    quiet_option,
+    rate_option,
+    voice_option,
+)
 from reader.settings import TARGET_LUFS, Pauses
 
 
@@ -16,9 +24,12 @@ from reader.settings import TARGET_LUFS, Pauses
 @click.argument("source", required=False)
 @click.option("--text", "text", metavar="TEXT", help="Narrate this text (a notice, a paragraph) instead of SOURCE.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="The MP3 to write (default: DATE-TITLE.mp3 in --output-dir).")
+              help="The audio file to write; its suffix picks the format (.mp3, .m4b, .m4a, .opus, .wav). "
+                   "Default: DATE-TITLE.mp3 in --output-dir.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Where the default-named MP3 and sidecars go.")
+              show_default=True, help="Where the default-named audio file and sidecars go.")
+@format_option("The audio format (default: the --output's suffix, else mp3); DATE-TITLE gets its suffix")
+@cover_option
 @voice_option()
 @rate_option
 @cache_dir_option()
@@ -29,18 +40,20 @@ from reader.settings import TARGET_LUFS, Pauses
 @click.option("--loudness", type=click.FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
               help="Target integrated loudness in LUFS.")
 @click.option("--no-header", is_flag=True, help="Do not read title, source and date before the text.")
-@click.option("--no-sidecars", is_flag=True, help="Write only the MP3 (no .vtt subtitles or .json manifest).")
+@click.option("--no-sidecars", is_flag=True,
+              help="Write only the audio (no .vtt subtitles or .json manifest).")
 @click.option("--html", is_flag=True,
               help="Also write a listen page (DATE-TITLE.html): the article with a player that follows it.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Chunks synthesized at once (default: the backend's).")
 @fallback_option("Speak the chunks the voice's backend fails on with this one (e.g. offline); the manifest says "
                  "which.")
 @quiet_option("No progress bar and no summary.")
-def narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path, voice: str, rate: float | None,
-            cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
-            chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, html: bool,
-            jobs: int | None, fallback: str | None, quiet: bool) -> None:
-    """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 with .vtt and .json."""
+def narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path, audio_format: str | None, cover: Path | None,
+            voice: str, rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float,
+            paragraph_pause: float, chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool,
+            html: bool, jobs: int | None, fallback: str | None, quiet: bool) -> None:
+    """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 (or M4B, M4A, Opus, WAV)
+    with .vtt and .json."""
     from reader.cli.progress import narrate_progress
     from reader.narration.pipeline import NarrateOptions, Narrator
     from reader.source.fetch import fetch, from_text
@@ -49,7 +62,8 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
         raise click.UsageError("give SOURCE or --text TEXT (one of them)")
 
     options = NarrateOptions(
-        voice=voice, rate=rate, output=output, output_dir=output_dir, cache_dir=cache_dir,
+        voice=voice, rate=rate, output=output, output_dir=output_dir, format=audio_format, cover=cover,
+        cache_dir=cache_dir,
         use_cache=not no_cache, target_lufs=loudness, header=not no_header, sidecars=not no_sidecars,
         workers=jobs, fallback=fallback,
         pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),

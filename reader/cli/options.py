@@ -33,3 +33,17 @@ def fallback_option(help: str = "Speak the chunks the voice's backend fails on w
 
 def quiet_option(help: str) -> Callable[[F], F]:
     return click.option("-q", "--quiet", is_flag=True, help=help)
+
+
+#: The formats ``reader.audio.formats`` registers (spelled out here so that the CLI starts without importing
+#: the encoders' modules; ``tests/audio/test_formats.py`` checks that it lists them all).
+FORMAT_HELP = "mp3, m4b, m4a, opus or wav"
+
+
+def format_option(help: str) -> Callable[[F], F]:
+    return click.option("--format", "audio_format", metavar="NAME", help=f"{help} ({FORMAT_HELP}).")
+
+
+def cover_option(f: F) -> F:
+    return click.option("--cover", metavar="IMAGE", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Cover art for the audio file's tags: a JPEG or PNG (not for WAV).")(f)

@@ -22,8 +22,9 @@ from reader.cli.options import cache_dir_option, quiet_option, voice_option
 @quiet_option("No screen and no chapter lines: just play.")
 def play(source: str, chapter: int | None, output_device: str, voice: str, cache_dir: Path | None,
          quiet: bool) -> None:
-    """Play SOURCE: an MP3 (chapters from its tags, sentences from its .vtt/.json), or an article (URL,
-    .html/.txt), narrated while it plays. Keys: space pause, n/p chapter, ←/→ 10 s, +/− speed, q quit."""
+    """Play SOURCE: an audio file (MP3, M4B, M4A, Opus, WAV: chapters from its tags, sentences from its
+    .vtt/.json), or an article (URL, .html/.txt), narrated while it plays. Keys: space pause, n/p chapter,
+    ←/→ 10 s, +/− speed, q quit."""
     from reader.cli.player_view import play as run
     from reader.narration.pipeline import NarrateOptions
 

@@ -1,7 +1,7 @@
 """How ``reader play`` looks and listens: a rich screen with keys on a terminal, chapter lines when piped.
 
-Used by the CLI only (the library never prints). ``play`` opens what SOURCE names (an MP3, or an article
-narrated while it plays, see ``reader.play.live``), starts the output, and then either
+Used by the CLI only (the library never prints). ``play`` opens what SOURCE names (an audio file, or an
+article narrated while it plays, see ``reader.play.live``), starts the output, and then either
 
 - on a terminal: draws the title, state and speed, elapsed/total time, the chapter list with the current
   chapter marked, and the sentence being read, about ten times a second, and reads single keys (the
@@ -31,7 +31,7 @@ from rich.text import Text
 from reader._format import clock
 from reader.errors import PlaybackError, ReaderError
 from reader.narration.pipeline import NarrateOptions
-from reader.play.live import ArticleStream, is_mp3_file, open_article
+from reader.play.live import ArticleStream, is_audio_file, open_article
 from reader.play.outputs import open_output
 from reader.play.player import Player, PlayerEvent, PlayerState
 from reader.play.tracks import FileTrack, Track
@@ -166,9 +166,9 @@ def run_plain(player: Player, events: queue.Queue[PlayerEvent], echo: Callable[[
 
 
 def open_track(source: str, options: NarrateOptions, spinner: bool = False) -> tuple[Track, ArticleStream | None]:
-    """The track SOURCE names: an MP3 file, or an article being narrated (with its stream). ``spinner``: show
+    """The track SOURCE names: an audio file, or an article being narrated (and its stream). ``spinner``: show
     one on stderr until an article's first chunk is ready."""
-    if is_mp3_file(source):
+    if is_audio_file(source):
         return FileTrack(Path(source)), None
     status = Console(stderr=True).status("narrating the first sentence…") if spinner else None
     if status is not None:

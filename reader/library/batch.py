@@ -1,5 +1,5 @@
-"""``reader batch``: narrate many articles into a library (MP3 + VTT + JSON each), with a catalog, a podcast
-feed and an index page.
+"""``reader batch``: narrate many articles into a library (MP3, or another format, + VTT + JSON each), with a
+catalog, a podcast feed and an index page.
 
 How a run goes (``run_batch``):
 
@@ -75,6 +75,8 @@ class BatchOptions:
     title: str | None = None  # of the feed and the index (default: from the library folder's name)
     pages: bool = True  # write each article's listen page
     fallback: str | None = None  # a backend for the chunks the voice's backend fails on (see NarrateOptions)
+    format: str | None = None  # the audio format's name (reader.audio.formats); None: mp3
+    cover: Path | None = None  # cover art for every article's audio file
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -85,7 +87,9 @@ class BatchOptions:
             raise UsageError(f"delay must be 0 or more seconds, not {self.delay}")
         if self.base_url is not None:
             check_base_url(self.base_url)
-        NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback)  # validates rate and fallback
+        # validates rate, fallback, format and cover
+        NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback, format=self.format,
+                       cover=self.cover)
 
 
 Status = Literal["done", "skipped", "failed"]
@@ -98,7 +102,7 @@ class Outcome:
     source: str
     status: Status
     title: str | None = None
-    mp3: Path | None = None
+    audio: Path | None = None
     duration: float | None = None
     error: str | None = None
     seconds: float = 0.0
@@ -172,7 +176,7 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     # The voice, the engine and the lexicon are resolved once, before any article is touched; their
     # fingerprint decides, with each article's hashes, whether the library's narration of it is current.
     narrator = Narrator(NarrateOptions(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir,
-                                       fallback=options.fallback))
+                                       fallback=options.fallback, format=options.format, cover=options.cover))
     stop = threading.Event()
     with PoliteFetcher(delay=options.delay, stop=stop) as fetcher:
         found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,
@@ -282,14 +286,16 @@ class _Runner:
             if self._current(entry) and entry is not None and entry.content_hash == content:
                 return self._skip(spec, entry, raw, started)
             self._check()
-            mp3_name = self.catalog.claim(spec, default_name(article), title=article.title)
-            published = self._narrate(spec, article, mp3_name, raw, content, timings)
+            audio_name = self.catalog.claim(spec, default_name(article, self.narrator.format.suffix),
+                                            title=article.title)
+            published = self._narrate(spec, article, audio_name, raw, content, timings)
             old = entry.outputs() if entry is not None else []
-            for name in set(old) - {published.mp3, published.vtt, published.manifest, published.page}:
-                (self.library / name).unlink(missing_ok=True)  # the article's title (so its name) changed
+            for name in set(old) - {published.audio, published.vtt, published.manifest, published.page}:
+                # the article's title (so its name) or the format changed
+                (self.library / name).unlink(missing_ok=True)
             timings["total"] = round(time.perf_counter() - started, 3)
             self.catalog.done(spec, _with_timings(published, timings))
-            return Outcome(spec, "done", article.title, self.library / published.mp3, published.duration,
+            return Outcome(spec, "done", article.title, self.library / published.audio, published.duration,
                            seconds=time.perf_counter() - started)
         except (KeyboardInterrupt, _Stop, Stopped):
             self.catalog.interrupted(spec)
@@ -312,26 +318,27 @@ class _Runner:
 
     def _current(self, entry: Entry | None) -> bool:
         """Whether the library holds a narration of ``entry`` made with this run's settings."""
-        if entry is None or entry.settings_hash != self.settings or not entry.mp3:
+        if entry is None or entry.settings_hash != self.settings or not entry.audio:
             return False
-        return all((self.library / name).is_file() for name in (entry.mp3, entry.vtt, entry.manifest) if name)
+        return all((self.library / name).is_file()
+                   for name in (entry.audio, entry.vtt, entry.manifest) if name)
 
     def _skip(self, spec: str, entry: Entry, raw: str, started: float) -> Outcome:
         page = entry.page
-        if self.pages and entry.mp3 and not (page and (self.library / page).is_file()):
-            page = self._page(self.library / entry.mp3)  # pages came later than this narration: add one
+        if self.pages and entry.audio and not (page and (self.library / page).is_file()):
+            page = self._page(self.library / entry.audio)  # pages came later than this narration: add one
         self.catalog.unchanged(spec, raw, page=page)
-        return Outcome(spec, "skipped", entry.title, self.library / entry.mp3 if entry.mp3 else None,
+        return Outcome(spec, "skipped", entry.title, self.library / entry.audio if entry.audio else None,
                        entry.duration, seconds=time.perf_counter() - started)
 
-    def _page(self, mp3: Path) -> str | None:
+    def _page(self, audio: Path) -> str | None:
         try:
-            return write_page(mp3).name
+            return write_page(audio).name
         except ReaderError as exc:
-            log.warning("%s: no listen page: %s", mp3.name, exc)
+            log.warning("%s: no listen page: %s", audio.name, exc)
             return None
 
-    def _narrate(self, spec: str, article: Article, mp3_name: str, raw: str, content: str,
+    def _narrate(self, spec: str, article: Article, audio_name: str, raw: str, content: str,
                  timings: dict[str, float]) -> Published:
         """Narrate into a staging folder, then move the files into the library."""
         staging = self.library / STAGING / _sha256(spec.encode("utf-8"))[:16]
@@ -344,7 +351,7 @@ class _Runner:
             t = time.perf_counter()
             narration = self.narrator.narrate_article(
                 article,
-                output=staging / mp3_name,
+                output=staging / audio_name,
                 progress=lambda p: self._on_chunks(spec, article.title, p),
                 stage=lambda s: self._on_stage(spec, article.title, s),
             )
@@ -361,7 +368,7 @@ class _Runner:
 
     def _publish(self, narration: Narration, sidecars: list[Path], raw: str, content: str,
                  page: str | None) -> Published:
-        """Move the narration's files into the library: sidecars first, the MP3 last (renames, no callbacks)."""
+        """Move the narration's files into the library: sidecars first, the audio last (renames only)."""
         for path in [*sidecars, narration.audio]:
             try:
                 os.replace(path, self.library / path.name)
@@ -382,7 +389,7 @@ class _Runner:
             summary=_summary(article),
             duration=round(narration.duration, 3),
             chapters=len(narration.chapters),
-            mp3=narration.audio.name,
+            audio=narration.audio.name,
             vtt=narration.vtt.name if narration.vtt else None,
             manifest=narration.manifest.name if narration.manifest else None,
             page=page,

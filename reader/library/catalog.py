@@ -11,7 +11,10 @@ listed and the error is recorded beside it. ``claim`` is the file name a running
 that articles in flight never pick the same name.
 
 Schema versions are kept in ``PRAGMA user_version``; a catalog written by a newer reader is refused rather
-than misread. Writes are single short transactions, so the file is consistent whenever the process stops.
+than misread, an older one is migrated when it is opened (in one transaction: it is either the old version
+or the new one). Version 2 renamed the ``mp3`` column to ``audio`` when formats other than MP3 came (a
+version 1 library keeps its MP3s and is listed as before). Writes are single short transactions, so the
+file is consistent whenever the process stops.
 
 ``Catalog`` is the protocol the batch needs (its docstring is the contract); ``SQLiteCatalog`` is the one
 implementation. Another database (a server shared by many batch owners, say) is another class with the same
@@ -32,12 +35,12 @@ from typing import Any, Protocol
 
 from reader.errors import LibraryError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CATALOG_NAME = "catalog.sqlite"
 #: File stems the library itself uses: an article called "index" must not overwrite index.html.
 RESERVED_STEMS = frozenset({"index", "feed", "catalog"})
 #: The files one narration publishes, by the column that names each.
-OUTPUT_COLUMNS = ("mp3", "vtt", "manifest", "page")
+OUTPUT_COLUMNS = ("audio", "vtt", "manifest", "page")
 
 _SCHEMA = """
 CREATE TABLE articles (
@@ -53,11 +56,11 @@ CREATE TABLE articles (
     summary       TEXT,                      -- the opening of the text, for the feed
     duration      REAL,
     chapters      INTEGER,
-    mp3           TEXT UNIQUE,               -- published files, names relative to the library
+    audio         TEXT UNIQUE,               -- published files, names relative to the library
     vtt           TEXT,
     manifest      TEXT,
     page          TEXT,
-    claim         TEXT UNIQUE,               -- the MP3 name a running attempt has reserved
+    claim         TEXT UNIQUE,               -- the audio file name a running attempt has reserved
     error         TEXT,                      -- the last attempt's error (NULL when it succeeded)
     timings       TEXT,                      -- JSON {stage: seconds} of the last attempt
     attempts      INTEGER NOT NULL DEFAULT 0,
@@ -65,6 +68,11 @@ CREATE TABLE articles (
     done_at       REAL                       -- when the published files were made
 );
 """
+
+#: Each older schema version's step to the next, one statement (run in one transaction with the version bump).
+_MIGRATIONS = {
+    1: "ALTER TABLE articles RENAME COLUMN mp3 TO audio",  # when formats other than MP3 came
+}
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ class Entry:
     summary: str | None
     duration: float | None
     chapters: int | None
-    mp3: str | None
+    audio: str | None
     vtt: str | None
     manifest: str | None
     page: str | None
@@ -95,7 +103,7 @@ class Entry:
     done_at: float | None
 
     def outputs(self) -> list[str]:
-        return [name for name in (self.mp3, self.vtt, self.manifest, self.page) if name]
+        return [name for name in (self.audio, self.vtt, self.manifest, self.page) if name]
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,7 @@ class Published:
     summary: str
     duration: float
     chapters: int
-    mp3: str
+    audio: str
     vtt: str | None
     manifest: str | None
     page: str | None
@@ -180,6 +188,20 @@ class SQLiteCatalog:
                 raise LibraryError(f"{self.path}: not a reader catalog (it has other tables)")
             # executescript commits any open transaction first, so the script carries its own.
             self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        while 0 < version < SCHEMA_VERSION:
+            # One step per transaction, the version read again inside it: another process may have just
+            # migrated the same catalog.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if 0 < version < SCHEMA_VERSION:
+                    self._db.execute(_MIGRATIONS[version])
+                    version += 1
+                    self._db.execute(f"PRAGMA user_version = {version}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -213,7 +235,7 @@ class SQLiteCatalog:
         """Rows with files in the library, newest article first (undated ones by when they were made)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM articles WHERE mp3 IS NOT NULL "
+                "SELECT * FROM articles WHERE audio IS NOT NULL "
                 "ORDER BY coalesce(date, '') DESC, done_at DESC, source"
             ).fetchall()
         return (_entry(r) for r in rows)
@@ -238,27 +260,31 @@ class SQLiteCatalog:
             return cursor.rowcount
 
     def claim(self, source: str, wanted: str, *, title: str | None = None) -> str:
-        """Reserve an MP3 name for ``source``'s attempt: ``wanted`` or ``wanted`` with " (2)", " (3)", ….
+        """Reserve an audio file name (``DATE-TITLE.mp3``, ``.m4b``…) for ``source``'s attempt: ``wanted``, or
+        ``wanted`` with " (2)", " (3)", … before its suffix.
 
         A name is free when no other row publishes or claims it, its stem is not one the library uses, and
         no file of that name (with any of the outputs' suffixes) is in the library unless it is this row's.
         """
-        stem = wanted[:-4] if wanted.lower().endswith(".mp3") else wanted
+        wanted_path = Path(wanted)
+        stem, audio_suffix = wanted_path.stem, wanted_path.suffix
         with self._transaction() as db:
-            row = db.execute("SELECT mp3, claim FROM articles WHERE source = ?", (source,)).fetchone()
-            own = {Path(row[k]).stem for k in ("mp3", "claim") if row is not None and row[k]}
+            row = db.execute("SELECT audio, claim FROM articles WHERE source = ?", (source,)).fetchone()
+            own = {Path(row[k]).stem for k in ("audio", "claim") if row is not None and row[k]}
             for n in range(1, 10_000):
                 candidate = stem if n == 1 else f"{stem} ({n})"
-                name = candidate + ".mp3"
+                name = candidate + audio_suffix
                 if candidate.lower() in RESERVED_STEMS:
                     continue
                 other = db.execute(
-                    "SELECT 1 FROM articles WHERE source != ? AND (mp3 = ? OR claim = ?)", (source, name, name)
+                    "SELECT 1 FROM articles WHERE source != ? AND (audio = ? OR claim = ?)",
+                    (source, name, name),
                 ).fetchone()
                 if other is not None:
                     continue
                 if candidate not in own and any(
-                    (self.library / f"{candidate}{suffix}").exists() for suffix in (".mp3", ".vtt", ".json", ".html")
+                    (self.library / f"{candidate}{suffix}").exists()
+                    for suffix in (audio_suffix, ".vtt", ".json", ".html")
                 ):
                     continue
                 now = time.time()
@@ -283,12 +309,12 @@ class SQLiteCatalog:
             )
             db.execute(
                 "UPDATE articles SET status = 'done', raw_hash = ?, content_hash = ?, settings_hash = ?, "
-                "title = ?, date = ?, site = ?, url = ?, summary = ?, duration = ?, chapters = ?, mp3 = ?, "
+                "title = ?, date = ?, site = ?, url = ?, summary = ?, duration = ?, chapters = ?, audio = ?, "
                 "vtt = ?, manifest = ?, page = ?, claim = NULL, error = NULL, timings = ?, attempts = attempts + 1, "
                 "updated_at = ?, done_at = ? WHERE source = ?",
                 (
                     result.raw_hash, result.content_hash, result.settings_hash, result.title, result.date,
-                    result.site, result.url, result.summary, result.duration, result.chapters, result.mp3,
+                    result.site, result.url, result.summary, result.duration, result.chapters, result.audio,
                     result.vtt, result.manifest, result.page, json.dumps(result.timings), time.time(),
                     time.time(), source,
                 ),

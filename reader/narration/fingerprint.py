@@ -3,11 +3,12 @@ narration store alike.
 
 A narration is a function of the article and of the settings that decide the audio. The settings part
 (``settings_fingerprint``) covers: the engine (backend, voice, rate, engine version: which names its
-models), the user's lexicon (pronunciations and replacements), the pauses, loudness, format and bitrate,
-whether the header is read, and reader's own code that turns text into audio (``code_fingerprint``: the
-``text``, ``speech``, ``audio`` and ``narration`` packages and the cross-stage models, so an upgrade that
-changes the normalizer or the assembler redoes stale narrations, and one that changes only the CLI or the
-listen page does not). The narration's key (``narration_fingerprint``) adds the article's content.
+models), the user's lexicon (pronunciations and replacements), the pauses, loudness, format, bitrate and
+cover art, whether the header is read, and reader's own code that turns text into audio
+(``code_fingerprint``: the ``text``, ``speech``, ``audio`` and ``narration`` packages and the cross-stage
+models, so an upgrade that changes the normalizer or the assembler redoes stale narrations, and one that
+changes only the CLI or the listen page does not). The narration's key (``narration_fingerprint``) adds
+the article's content.
 
 A batch library stores the settings part per article (so it can skip an unchanged article from its raw
 bytes before extracting it) and compares the key's parts; the narration store is keyed by the whole.
@@ -60,6 +61,7 @@ class AudioSettings:
     header: bool
     format: str = "mp3"
     spoken_form: str = ""
+    cover: str = ""  # the cover art's digest ("": none)
 
 
 def settings_fingerprint(settings: AudioSettings) -> str:

@@ -11,6 +11,7 @@ VTT and JSON sidecars are written the same way, after the audio.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import time
@@ -19,8 +20,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reader._files import atomic_output
+from reader.audio import formats
 from reader.audio.assemble import Assembled, Piece, assemble
-from reader.audio.tags import TrackInfo, chapter_marks, write_tags
+from reader.audio.tags import Cover, TrackInfo, chapter_marks
 from reader.errors import OutputError, SegmentError, UsageError
 from reader.extraction import extract
 from reader.models import Article, Audio, ChapterMark, Chunk, Source
@@ -36,7 +38,6 @@ from reader.narration.store import NarrationStore
 from reader.narration.subtitles import subtitle_cues
 from reader.narration.vtt import write_webvtt
 from reader.settings import (
-    BITRATE,
     DEFAULT_PRESET,
     TARGET_LUFS,
     Pauses,
@@ -65,13 +66,15 @@ class NarrateOptions:
 
     voice: str = DEFAULT_PRESET
     rate: float | None = None  # None: the preset's rate
-    output: Path | None = None  # the audio file; None: DATE-TITLE.mp3 in output_dir
+    output: Path | None = None  # the audio file; None: DATE-TITLE.<format's suffix> in output_dir
     output_dir: Path = Path(".")
+    format: str | None = None  # a format's name (reader.audio.formats); None: output's suffix, else mp3
+    cover: Path | None = None  # cover art (JPEG or PNG) for the audio file's tags
     cache_dir: Path | None = None  # None: the user cache directory
     use_cache: bool = True
     pauses: Pauses = field(default_factory=Pauses)
     target_lufs: float = TARGET_LUFS
-    bitrate: str = BITRATE
+    bitrate: str | None = None  # None: the format's default
     header: bool = True  # read title, subtitle, source and date first
     sidecars: bool = True  # write OUT.vtt and OUT.json
     workers: int | None = None  # None: the backend's own choice
@@ -85,6 +88,9 @@ class NarrateOptions:
             raise UsageError(f"unknown fallback backend {self.fallback!r} (known: {known})")
         if not -40.0 <= self.target_lufs <= -5.0:
             raise OutputError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
+        fmt = formats.choose(self.output, self.format)  # an unknown or contradicting format fails early
+        if self.cover is not None and not fmt.covers:
+            raise UsageError(f"--cover: a {fmt.label} file has no place for cover art")
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,8 @@ class Narrator:
         self.options = options = options or NarrateOptions()
         self.preset = preset(options.voice)
         self.rate = options.rate if options.rate is not None else self.preset.rate
+        self.format = formats.choose(options.output, options.format)
+        self.cover = formats.load_cover(options.cover) if options.cover is not None else None
         self._backend = backend
         self._fallback = fallback
         self.cache_root = (options.cache_dir or user_cache_dir()) if options.use_cache else None
@@ -185,7 +193,9 @@ class Narrator:
         return AudioSettings(
             backend=self.backend.name, voice=self.preset.voice, rate=self.rate, engine_version=self.backend.version,
             lexicon=self.lexicon.digest(), pauses=options.pauses, target_lufs=options.target_lufs,
-            bitrate=options.bitrate, header=options.header,
+            bitrate=options.bitrate or self.format.bitrate or "", header=options.header,
+            format=self.format.name,
+            cover=hashlib.sha256(self.cover.data).hexdigest()[:16] if self.cover is not None else "",
         )
 
     @functools.cached_property
@@ -199,10 +209,12 @@ class Narrator:
         return narration_fingerprint(self.settings_fingerprint, content_hash(article))
 
     def output_path(self, article: Article, output: Path | None = None) -> Path:
-        """Where ``article``'s audio goes (checked: its directory exists and is writable)."""
-        out = output or self.options.output or self.options.output_dir / default_name(article)
-        if out.suffix.lower() != ".mp3":
-            out = out.with_name(out.name + ".mp3")
+        """Where ``article``'s audio goes (checked: its directory exists and is writable, and its suffix is
+        the format's; a name without a suffix gets it)."""
+        out = (output or self.options.output
+               or self.options.output_dir / default_name(article, self.format.suffix))
+        formats.choose(out, self.format.name)
+        out = formats.output_path(out, self.format)
         directory = out.parent if str(out.parent) else Path(".")
         if not directory.is_dir():
             raise OutputError(f"{directory}: output directory does not exist")
@@ -291,17 +303,19 @@ class Narrator:
                 stage("encode")
 
         marks: list[ChapterMark] = []
+        fmt = self.format
 
         def publish(tmp: Path, result: Assembled) -> None:
             marks.extend(chapter_marks(_chapter_starts(article, chunks, result), result.duration))
-            write_tags(tmp, _track_info(article), marks)
+            fmt.write_tags(tmp, _track_info(article, self.cover), marks if fmt.chapters else [])
 
-        assembled = assemble(pieces(), out, target_lufs=options.target_lufs, bitrate=options.bitrate,
+        assembled = assemble(pieces(), out, target_lufs=options.target_lufs, fmt=fmt, bitrate=options.bitrate,
                              before_publish=publish)
         return NarrationRecord(
             article=article,
             audio=AudioInfo(
-                file=out.name, duration=ms(assembled.duration), sample_rate=assembled.sample_rate,
+                file=out.name, format=fmt.name, duration=ms(assembled.duration),
+                sample_rate=assembled.sample_rate,
                 loudness_lufs=round(assembled.loudness_lufs_after, 2),
                 loudness_lufs_before=round(assembled.loudness_lufs_before, 2),
                 gain_db=round(assembled.gain_db, 2), limited=assembled.limited,
@@ -341,7 +355,7 @@ def _chapter_starts(article: Article, chunks: Sequence[Chunk], result: Assembled
     return [(titles[i], 0.0 if i == 0 else starts[i]) for i in sorted(starts)]
 
 
-def _track_info(article: Article) -> TrackInfo:
+def _track_info(article: Article, cover: Cover | None = None) -> TrackInfo:
     return TrackInfo(
         title=article.title,
         artist=article.source,
@@ -349,4 +363,5 @@ def _track_info(article: Article) -> TrackInfo:
         date=article.date,
         url=article.url,
         lyrics=article.text(),
+        cover=cover,
     )

@@ -18,14 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reader._files import write_atomic
+from reader._format import timestamp
 from reader.models import Cue
-
-
-def _timestamp(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
 def _lines(text: str) -> str:
@@ -58,7 +52,7 @@ def to_webvtt(cues: Sequence[Cue]) -> str:
         if i + 1 < len(spans):
             end = min(end, spans[i + 1][0])
         if end > start:
-            blocks.append(f"{len(blocks)}\n{_timestamp(start)} --> {_timestamp(end)}\n{_escape(text)}")
+            blocks.append(f"{len(blocks)}\n{timestamp(start)} --> {timestamp(end)}\n{_escape(text)}")
     return "\n\n".join(blocks) + "\n"
 
 

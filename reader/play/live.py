@@ -1,4 +1,4 @@
-"""What ``reader play SOURCE`` plays: an MP3 file as it is, or an article narrated while it is heard.
+"""What ``reader play SOURCE`` plays: an audio file as it is, or an article narrated while it is heard.
 
 For an article (a URL, an HTML or text file), ``narrate_article`` runs on a background thread into
 ``plays/NAME.mp3`` under the cache directory, and its ``listen`` hook feeds each chunk, as it is laid out,
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reader.audio import formats
 from reader.audio.ffmpeg import LoudnessMeter
 from reader.errors import OutputError
 from reader.extraction import extract
@@ -37,22 +38,16 @@ log = logging.getLogger(__name__)
 #: The live track's sample peak stays this far below full scale (the MP3's limiter ceiling).
 _PEAK_CEILING_DB = -1.5
 _MAX_GAIN_DB = 20.0
-_MP3_MAGIC = (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"\xff\xe3", b"\xff\xe2")
 
 
-def is_mp3_file(spec: str) -> bool:
-    """Whether ``spec`` names an MP3 to play rather than an article to narrate: a ``.mp3`` name (existing
-    or not: a missing MP3 is an error, not an article), or a file that starts like one."""
+def is_audio_file(spec: str) -> bool:
+    """Whether ``spec`` names an audio file to play rather than an article to narrate: a name with an audio
+    format's suffix (``.mp3``, ``.m4b``…; existing or not: a missing one is an error, not an article), or a
+    file that starts like one."""
     if "://" in spec or spec == "-":
         return False
     path = Path(spec)
-    if path.suffix.lower() == ".mp3":
-        return True
-    try:
-        with path.open("rb") as fh:
-            return fh.read(3).startswith(_MP3_MAGIC)
-    except OSError:
-        return False
+    return formats.by_suffix(path.suffix) is not None or formats.sniff(path) is not None
 
 
 def plays_dir(cache_dir: Path | None = None) -> Path:

@@ -1,13 +1,18 @@
-"""What the player plays: an MP3 file, or a narration that grows while it is being synthesized.
+"""What the player plays: an audio file, or a narration that grows while it is being synthesized.
 
 A ``Track`` hands out 16-bit PCM frames by position, with the track's chapters and the sentences to show.
 
-- ``FileTrack``: an MP3 decoded by ``miniaudio`` (its own dr_mp3 decoder: no ffmpeg, no system packages),
-  streamed from the file, so memory does not grow with its length. The decoder is gapless (it drops the
-  encoder delay recorded in the LAME header): measured sample-exact against ffmpeg on our MP3s, so frame N
-  here is frame N of the track the CHAP times are written against (see ``reader/tags.py``). Chapters come
-  from the MP3's own ID3 ``CHAP``/``CTOC`` frames, so MP3s chaptered by other tools play too; the sentence
-  being read comes from a sidecar beside it (``NAME.vtt``, else the ``NAME.json`` manifest), if there is one.
+- ``FileTrack``: a file in any format reader writes (``reader.audio.formats``), streamed from the file, so
+  memory does not grow with its length. An MP3 is decoded by ``miniaudio`` (its own dr_mp3 decoder: no
+  ffmpeg, no system packages); it is gapless (it drops the encoder delay recorded in the LAME header):
+  measured sample-exact against ffmpeg on our MP3s, so frame N here is frame N of the track the CHAP times
+  are written against (see ``reader/audio/tags.py``). miniaudio decodes neither AAC nor Opus, so M4B/M4A,
+  Opus and WAV are decoded by the bundled ffmpeg (``reader.audio.ffmpeg.DecodeStream``: a pipe read block by
+  block, restarted at the new position on a seek), gapless too (edit list, pre-skip). Chapters come from the
+  file's own tags, each format's way (ID3 CHAP/CTOC, MP4 chapters, Vorbis comments), so files chaptered by
+  other tools play too (a WAV has none: its chapters come from the ``NAME.json`` record beside it); the
+  sentence being read comes from a sidecar beside it (``NAME.vtt``, else the ``NAME.json`` manifest), if
+  there is one.
 - ``LiveTrack``: PCM appended chunk by chunk as ``narrate_article`` lays the track out (its ``listen``
   hook), with the same sample positions as the MP3 being assembled from it, so chapters and sentences are
   known as soon as their audio is.
@@ -28,7 +33,8 @@ import miniaudio
 import numpy as np
 import numpy.typing as npt
 
-from reader.audio.tags import read_chapters
+from reader.audio import formats
+from reader.audio.ffmpeg import DecodeStream, probe_audio
 from reader.errors import PlaybackError, ReaderError, RecordError, UsageError
 from reader.models import Audio, ChapterMark, Chunk, Cue
 from reader.narration.record import ChunkRecord, NarrationRecord, SentenceJoiner
@@ -40,6 +46,8 @@ PCM = npt.NDArray[np.int16]  # shape (frames, channels)
 
 #: How many frames the file decoder hands out per step.
 _DECODE_BLOCK = 4096
+#: ffmpeg states a file's duration to 10 ms: an end this close to it is the end, not a truncated file.
+_DURATION_SLACK = 0.02
 
 
 class Track:
@@ -80,28 +88,49 @@ def empty_pcm(channels: int) -> PCM:
 
 
 class FileTrack(Track):
-    """An MP3 file. ``PlaybackError`` if it is not one; a truncated MP3 plays up to where its audio ends."""
+    """An audio file (MP3, M4B/M4A, Opus, WAV). ``PlaybackError`` if it is none of them; a truncated file
+    plays up to where its audio ends."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
-        try:
-            info = miniaudio.mp3_get_file_info(str(path))
-        except (miniaudio.MiniaudioError, OSError) as exc:
-            raise PlaybackError(f"{path}: not an MP3 file (or a damaged one)") from exc
-        if info.num_frames <= 0 or info.sample_rate <= 0:
-            raise PlaybackError(f"{path}: the MP3 holds no audio")
-        self.sample_rate = info.sample_rate
-        self.channels = info.nchannels
-        # The frame count from the Xing/LAME header: a truncated file has fewer, found when decoding ends.
-        self._length = info.num_frames
+        fmt = formats.sniff(path) or formats.by_suffix(path.suffix)
+        if fmt is None:
+            known = ", ".join(f.label for f in formats.FORMATS.values())
+            raise PlaybackError(f"{path}: not an audio file reader plays ({known})")
+        self.format: formats.AudioFormat = fmt
+        self._ffmpeg = self.format is not formats.MP3
+        self._slack = 0
+        if self._ffmpeg:
+            try:
+                stream = probe_audio(path)
+            except ReaderError as exc:
+                raise PlaybackError(f"{path}: not a {self.format.label} file (or a damaged one)") from exc
+            # Opus decodes at 48 kHz whatever it was made from; play it at the rate it was made at.
+            self.sample_rate = formats.opus_input_rate(path) or stream.sample_rate
+            self.channels = stream.channels
+            self._length = round(stream.duration * self.sample_rate)
+            self._slack = round(_DURATION_SLACK * self.sample_rate)
+        else:
+            try:
+                info = miniaudio.mp3_get_file_info(str(path))
+            except (miniaudio.MiniaudioError, OSError) as exc:
+                raise PlaybackError(f"{path}: not an MP3 file (or a damaged one)") from exc
+            self.sample_rate = info.sample_rate
+            self.channels = info.nchannels
+            # The frame count from the Xing/LAME header: a truncated file has fewer, found when decoding ends.
+            self._length = info.num_frames
+        if self._length <= 0 or self.sample_rate <= 0:
+            raise PlaybackError(f"{path}: the {self.format.label} holds no audio")
         self._stream: Iterator[Any] | None = None
         self._next = 0  # the frame the open stream hands out next
         self._pending = empty_pcm(self.channels)
-        self._chapters = _fit_chapters(_chapters_of(path), self._length / self.sample_rate)
+        # A format without chapters (WAV) takes them from the narration's record beside it, if there is one.
+        chapters = _chapters_of(path, self.format) if self.format.chapters else sidecar_chapters(path)
+        self._chapters = _fit_chapters(chapters, self._length / self.sample_rate)
         self._cues = sidecar_cues(path)
-        self.title = _title_of(path)
+        self.title = _title_of(path, self.format)
 
     def available(self) -> int:
         return self._length
@@ -114,6 +143,14 @@ class FileTrack(Track):
 
     def _open(self, frame: int) -> None:
         self.close()
+        if self._ffmpeg:
+            try:
+                self._stream = DecodeStream(self.path, frame / self.sample_rate, self.sample_rate,
+                                            self.channels, _DECODE_BLOCK, self.format.decode_args)
+            except ReaderError as exc:
+                raise PlaybackError(f"{self.path}: cannot decode: {exc}") from exc
+            self._next = frame
+            return
         try:
             self._stream = miniaudio.stream_file(
                 str(self.path), output_format=miniaudio.SampleFormat.SIGNED16, nchannels=self.channels,
@@ -125,7 +162,10 @@ class FileTrack(Track):
         self._next = frame
 
     def _truncated_at(self, frame: int) -> None:
-        if frame < self._length:
+        if self._length - self._slack <= frame < self._length:
+            self._length = frame  # the end ffmpeg's rounded duration did not say to the frame
+            self._chapters = _fit_chapters(self._chapters, frame / self.sample_rate)
+        elif frame < self._length:
             log.warning("%s: the audio ends at %.1f s, before the %.1f s its header declares (truncated?)",
                         self.path, frame / self.sample_rate, self._length / self.sample_rate)
             self._length = frame
@@ -171,21 +211,16 @@ class FileTrack(Track):
             stream.close()  # type: ignore[attr-defined]
 
 
-def _title_of(path: Path) -> str:
+def _title_of(path: Path, fmt: formats.AudioFormat) -> str:
     try:
-        from mutagen.id3 import ID3
-
-        frame = ID3(path).get("TIT2")
-        if frame is not None and frame.text:
-            return str(frame.text[0])
+        return fmt.read_tags(path).title or path.stem
     except Exception:  # no tag, a damaged one: the file name will do
-        pass
-    return path.stem
+        return path.stem
 
 
-def _chapters_of(path: Path) -> list[ChapterMark]:
+def _chapters_of(path: Path, fmt: formats.AudioFormat) -> list[ChapterMark]:
     try:
-        return read_chapters(path)
+        return fmt.read_chapters(path)
     except ReaderError as exc:
         log.warning("%s: chapters unreadable, playing without them (%s)", path, exc)
         return []
@@ -201,6 +236,17 @@ def _fit_chapters(chapters: Sequence[ChapterMark], duration: float) -> list[Chap
         if end > c.start:
             fitted.append(ChapterMark(c.title, c.start, end))
     return fitted
+
+
+def sidecar_chapters(audio: Path) -> list[ChapterMark]:
+    """The chapters of ``audio`` from its ``NAME.json`` record; [] if there is none or it is unreadable."""
+    record = audio.with_suffix(".json")
+    if record.is_file():
+        try:
+            return NarrationRecord.read(record).chapters
+        except RecordError as exc:
+            log.warning("%s", exc)
+    return []
 
 
 def sidecar_cues(audio: Path) -> list[Cue]:

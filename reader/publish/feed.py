@@ -1,12 +1,13 @@
 """The library's podcast feed: RSS 2.0 with the iTunes namespace, built with feedgen (and its podcast extension).
 
-One item per published article, newest first: the MP3 as the enclosure (its exact byte length, audio/mpeg),
+One item per published article, newest first: the audio file as the enclosure (its exact byte length, and the
+type podcast apps expect for its format: ``audio/mpeg``, ``audio/x-m4a``, ``audio/ogg``, ``audio/wav``),
 ``itunes:duration``, ``pubDate`` from the article's date (midnight, China Standard Time, since the articles
 are Chinese; the narration time for an undated article), a description (the opening of the text and its
 source), the listen page or the original article as the item's link, and the WebVTT transcript as a
 ``podcast:transcript`` element of the Podcasting 2.0 namespace. feedgen has no extension for that namespace,
 so a small one is registered here through feedgen's own extension interface. Podcast apps read the chapters
-from the MP3's ID3 CHAP frames.
+from the audio file itself (ID3 CHAP frames, MP4 chapter track, Vorbis comments).
 
 URLs are ``base_url`` + the file name: ``--base-url`` is where the library will be served. Without it the
 feed points at the library folder itself (``file://``), which is enough for a local player.
@@ -28,6 +29,7 @@ from lxml import etree
 from reader import __version__
 from reader._files import write_atomic
 from reader._format import clock
+from reader.audio.formats import by_suffix
 from reader.errors import UsageError
 from reader.library.catalog import Entry
 
@@ -100,18 +102,19 @@ def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
     fg.podcast.itunes_category("News")
     fg.podcast.itunes_summary(f"{name}, narrated by reader.")
     for entry in entries:
-        if not entry.mp3:
+        if not entry.audio:
             continue
-        mp3 = library / entry.mp3
+        audio = library / entry.audio
         try:
-            size = mp3.stat().st_size
+            size = audio.stat().st_size
         except OSError:
             continue  # deleted by hand since: not listed until the next run narrates it again
         item = fg.add_entry(order="append")
         guid = "reader:" + hashlib.sha256(entry.source.encode("utf-8")).hexdigest()[:32]
         item.guid(guid, permalink=False)
-        item.title(entry.title or Path(entry.mp3).stem)
-        item.enclosure(base + quote(entry.mp3), str(size), "audio/mpeg")
+        item.title(entry.title or audio.stem)
+        fmt = by_suffix(audio.suffix)
+        item.enclosure(base + quote(entry.audio), str(size), fmt.enclosure_type if fmt else "audio/mpeg")
         item.pubDate(pub_date(entry))
         item.description(_description(entry))
         link = base + quote(entry.page) if entry.page and (library / entry.page).is_file() else entry.url

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from reader import __version__
 from reader._files import write_atomic
+from reader.audio.formats import by_suffix
 from reader.library.catalog import Entry
 from reader.publish.feed import FEED_NAME
 from reader.publish.page import environment
@@ -29,7 +30,8 @@ class IndexItem:
     site: str | None
     url: str | None  # the original article, http(s) only
     duration: float
-    mp3_href: str
+    audio_href: str
+    audio_label: str  # its format's name for people ("MP3", "M4B")
     vtt_href: str | None
     page_href: str | None
 
@@ -37,16 +39,18 @@ class IndexItem:
 def index_items(entries: Iterable[Entry], library: Path) -> list[IndexItem]:
     items = []
     for e in entries:
-        if not e.mp3 or not (library / e.mp3).is_file():
+        if not e.audio or not (library / e.audio).is_file():
             continue
+        fmt = by_suffix(Path(e.audio).suffix)
         url = e.url if e.url and urlsplit(e.url).scheme in ("http", "https") else None
         items.append(IndexItem(
-            title=e.title or Path(e.mp3).stem,
+            title=e.title or Path(e.audio).stem,
             date=e.date,
             site=e.site,
             url=url,
             duration=e.duration or 0.0,
-            mp3_href=quote(e.mp3),
+            audio_href=quote(e.audio),
+            audio_label=fmt.label if fmt else Path(e.audio).suffix.lstrip(".").upper(),
             vtt_href=quote(e.vtt) if e.vtt and (library / e.vtt).is_file() else None,
             page_href=quote(e.page) if e.page and (library / e.page).is_file() else None,
         ))

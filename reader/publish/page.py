@@ -36,6 +36,7 @@ from markupsafe import Markup
 
 from reader._files import write_atomic
 from reader._format import clock
+from reader.audio.formats import FORMATS
 from reader.errors import PageError, RecordError
 from reader.narration.record import NarrationRecord, Sentence
 from reader.settings import PAGE_SKIP_SECONDS, PAGE_SPEEDS
@@ -74,6 +75,7 @@ class PageData:
     credits: list[Sentence]
     sections: list[Section]
     voice: str
+    audio_label: str = "MP3"  # the audio format, for people (the download link)
 
 
 def page_name(audio: Path) -> str:
@@ -159,6 +161,11 @@ def _script() -> str:
     return text
 
 
+def _label(format_name: str) -> str:
+    fmt = FORMATS.get(format_name)
+    return fmt.label if fmt is not None else format_name.upper()
+
+
 def _href(target: Path, page: Path) -> str:
     """A relative URL from the page's directory to ``target`` (percent-encoded: titles have spaces)."""
     rel = os.path.relpath(target.resolve(), page.resolve().parent)
@@ -172,7 +179,8 @@ def page_data(record: NarrationRecord) -> PageData:
     sections = {i: Section(i, m.title, m.start, m.end) for i, m in enumerate(record.chapters)}
     page = PageData(title=art.title, subtitle=art.subtitle, source=art.source, date=art.date, byline=art.byline,
                     url=url, duration=record.audio.duration, title_sentence=None, subtitle_sentence=None,
-                    credits=[], sections=[sections[k] for k in sorted(sections)], voice=record.voice.preset)
+                    credits=[], sections=[sections[k] for k in sorted(sections)], voice=record.voice.preset,
+                    audio_label=_label(record.audio.format))
     subtitle = page.subtitle.lstrip("—－- ") if page.subtitle else None
     last_paragraph: tuple[int, int] | None = None
     for s in record.sentences():

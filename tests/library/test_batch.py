@@ -100,20 +100,20 @@ def test_folder_batch_writes_every_article_and_reports_failures(first_run: tuple
         row = catalog[name]
         assert row["status"] == "done" and row["error"] is None, dict(row)
         assert row["content_hash"] and row["settings_hash"] and row["raw_hash"]
-        mp3 = library / row["mp3"]
+        mp3 = library / row["audio"]
         assert mp3.is_file() and (library / row["vtt"]).is_file() and (library / row["manifest"]).is_file()
-        assert row["mp3"].startswith(row["date"] + "-")  # DATE-TITLE.mp3
+        assert row["audio"].startswith(row["date"] + "-")  # DATE-TITLE.mp3
         assert abs(probe_duration(mp3) - row["duration"]) < 0.1
         assert set(json.loads(row["timings"])) >= {"fetch", "extract", "narrate", "total"}
         manifest = json.loads((library / row["manifest"]).read_text(encoding="utf-8"))
-        assert manifest["article"]["title"] == row["title"] and manifest["audio"]["file"] == row["mp3"]
+        assert manifest["article"]["title"] == row["title"] and manifest["audio"]["file"] == row["audio"]
         tags = ID3(mp3)
         assert len(tags.getall("CTOC")) == 1 and len(tags.getall("CHAP")) == row["chapters"] >= 1  # for podcast apps
         if PAGES:
             assert row["page"] == mp3.with_suffix(".html").name and (library / row["page"]).is_file()
     assert catalog["spring.txt"]["title"] == "春天的公园" and catalog["evil.txt"]["title"] == EVIL
     assert 40 < catalog["048.html"]["duration"] < 70  # ~230 characters of a real page
-    assert "binary file" in catalog["binary.txt"]["error"] and catalog["binary.txt"]["mp3"] is None
+    assert "binary file" in catalog["binary.txt"]["error"] and catalog["binary.txt"]["audio"] is None
     assert catalog["menu.htm"]["status"] == "failed" and catalog["menu.htm"]["error"]
     assert "notes.md" not in catalog
 
@@ -176,15 +176,15 @@ def test_rerun_skips_unchanged_redoes_changed_and_retries_failed(tmp_path: Path)
     b.write_bytes(b.read_bytes().replace(b"\n", b"\r\n"))
     # a changed paragraph is redone under the same name; a changed title moves to a new name; c is fixed.
     write_article(a, "春天的公园", "2024-03-01", ["公园里的花都开了，草也绿了。"])
-    old_b = rows(tmp_path / "lib")["b.txt"]["mp3"]
+    old_b = rows(tmp_path / "lib")["b.txt"]["audio"]
     write_article(b, "秋天的果园丰收", "2024-09-01", ["苹果熟了，农民们很高兴。"])
     write_article(c, "冬天的雪", "2024-12-01", ["下雪了，孩子们在堆雪人。"])
     third = run_batch(str(inputs), options)
     assert sorted(Path(o.source).name for o in third.done) == ["a.txt", "b.txt", "c.txt"]
     catalog = rows(tmp_path / "lib")
-    assert catalog["a.txt"]["mp3"] == "2024-03-01-春天的公园.mp3"
-    assert (tmp_path / "lib" / catalog["a.txt"]["mp3"]).stat().st_mtime_ns != before["2024-03-01-春天的公园.mp3"]
-    assert catalog["b.txt"]["mp3"] == "2024-09-01-秋天的果园丰收.mp3"
+    assert catalog["a.txt"]["audio"] == "2024-03-01-春天的公园.mp3"
+    assert (tmp_path / "lib" / catalog["a.txt"]["audio"]).stat().st_mtime_ns != before["2024-03-01-春天的公园.mp3"]
+    assert catalog["b.txt"]["audio"] == "2024-09-01-秋天的果园丰收.mp3"
     assert not (tmp_path / "lib" / old_b).exists() and not (tmp_path / "lib" / old_b).with_suffix(".json").exists()
     assert catalog["c.txt"]["status"] == "done" and catalog["c.txt"]["attempts"] == 3  # failed twice, then done
     assert len(feedparser.parse(str(tmp_path / "lib" / "feed.xml")).entries) == 3
@@ -192,6 +192,44 @@ def test_rerun_skips_unchanged_redoes_changed_and_retries_failed(tmp_path: Path)
     b.write_bytes(b.read_bytes().replace(b"\n", b"\r\n"))
     fourth = run_batch(str(inputs), options)
     assert (len(fourth.done), len(fourth.skipped)) == (0, 3)
+
+
+# -- another format ------------------------------------------------------------------------------------------
+
+
+def test_batch_in_m4b_then_back_to_mp3(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    write_article(inputs / "a.txt", "春天的公园", "2024-03-01", ["公园里的花都开了，真漂亮。"])
+    write_article(inputs / "b.txt", "秋天的果园", "2024-09-01", ["苹果熟了。", "农民们很高兴。"])
+    library = tmp_path / "lib"
+    result = CliRunner().invoke(cli, ["batch", str(inputs), "-o", str(library), "--format", "m4b",
+                                      "--base-url", "https://news.example.org/lib/"])
+    assert result.exit_code == 0, result.output
+    catalog = rows(library)
+    assert sorted(r["audio"] for r in catalog.values()) == ["2024-03-01-春天的公园.m4b", "2024-09-01-秋天的果园.m4b"]
+    # The feed: valid RSS, each enclosure the M4B with the type podcast apps expect and its exact length.
+    feed = feedparser.parse((library / "feed.xml").read_bytes())
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert len(feed.entries) == 2
+    durations = {r["title"]: r["duration"] for r in catalog.values()}
+    for entry in feed.entries:
+        (enclosure,) = entry.enclosures
+        path = library / unquote(enclosure.href.rsplit("/", 1)[1])
+        assert path.suffix == ".m4b" and path.read_bytes()[8:12] == b"M4B "
+        assert enclosure.type == "audio/x-m4a" and int(enclosure.length) == os.path.getsize(path)
+        assert entry.podcast_transcript["url"] == enclosure.href[: -len(".m4b")] + ".vtt"
+        assert abs(probe_duration(path) - durations[entry.title]) < 0.05
+    # The index page plays them, and says what it offers for download.
+    doc = lxml.html.fromstring((library / "index.html").read_text(encoding="utf-8"))
+    for li in doc.findall(".//main//li"):
+        src = unquote(li.find(".//audio").get("src"))
+        assert src.endswith(".m4b") and (library / src).is_file() and "下载 M4B" in li.text_content()
+    # Another format is another narration: the library redoes every article and drops the M4Bs.
+    again = run_batch(str(inputs), BatchOptions(library=library))
+    assert (len(again.done), len(again.skipped)) == (2, 0)
+    assert sorted(p.name for p in library.glob("2024-*") if p.suffix in (".m4b", ".mp3")) == [
+        "2024-03-01-春天的公园.mp3", "2024-09-01-秋天的果园.mp3"]
+    assert {e.enclosures[0].type for e in feedparser.parse(str(library / "feed.xml")).entries} == {"audio/mpeg"}
 
 
 # -- Ctrl-C and resume ---------------------------------------------------------------------------------------
@@ -221,7 +259,7 @@ def test_interrupt_leaves_no_partial_files_and_the_next_run_resumes(tmp_path: Pa
     assert sorted(p.suffix for p in library.glob("2024-*")) == sorted([".mp3", ".vtt", ".json"] + [".html"] * PAGES)
     catalog = rows(library)
     assert catalog["0.txt"]["status"] == "done"
-    assert catalog["1.txt"]["status"] == "interrupted" and catalog["1.txt"]["mp3"] is None
+    assert catalog["1.txt"]["status"] == "interrupted" and catalog["1.txt"]["audio"] is None
     assert catalog["1.txt"]["claim"] is None and "2.txt" not in catalog
     assert len(feedparser.parse(str(library / "feed.xml")).entries) == 1
 

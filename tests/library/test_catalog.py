@@ -21,7 +21,7 @@ def published(mp3: str, *, title: str = "标题", date: str | None = "2024-01-02
     stem = mp3[:-4]
     return Published(
         raw_hash="r", content_hash=content, settings_hash="s", title=title, date=date, site="某报", url=None,
-        summary="摘要", duration=12.5, chapters=2, mp3=mp3, vtt=f"{stem}.vtt", manifest=f"{stem}.json", page=None,
+        summary="摘要", duration=12.5, chapters=2, audio=mp3, vtt=f"{stem}.vtt", manifest=f"{stem}.json", page=None,
         timings={"narrate": 1.0},
     )
 
@@ -45,6 +45,63 @@ def test_newer_catalog_is_refused_and_left_alone(tmp_path: Path) -> None:
         SQLiteCatalog(tmp_path)
     db = sqlite3.connect(tmp_path / "catalog.sqlite")
     assert db.execute("SELECT source FROM articles").fetchall() == [("a",)]
+
+
+#: The schema of reader's first catalogs (version 1), as they were written: the audio column was "mp3".
+SCHEMA_V1 = """
+CREATE TABLE articles (
+    source TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+    raw_hash TEXT, content_hash TEXT, settings_hash TEXT, title TEXT, date TEXT, site TEXT, url TEXT,
+    summary TEXT, duration REAL, chapters INTEGER, mp3 TEXT UNIQUE, vtt TEXT, manifest TEXT, page TEXT,
+    claim TEXT UNIQUE, error TEXT, timings TEXT, attempts INTEGER NOT NULL DEFAULT 0, updated_at REAL NOT NULL,
+    done_at REAL
+);
+"""
+
+
+def test_a_version_1_catalog_is_migrated_and_keeps_its_library(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "catalog.sqlite")
+    db.executescript(SCHEMA_V1 + "PRAGMA user_version = 1;")
+    db.execute("INSERT INTO articles (source, status, title, date, duration, chapters, mp3, vtt, manifest, "
+               "settings_hash, timings, attempts, updated_at, done_at) "
+               "VALUES ('/in/a.txt', 'done', '标题', '2024-01-02', 12.5, 2, '2024-01-02-标题.mp3', "
+               "'2024-01-02-标题.vtt', '2024-01-02-标题.json', 's', '{}', 1, 1.0, 1.0)")
+    db.execute("INSERT INTO articles (source, status, claim, updated_at) VALUES ('/in/b.txt', 'running', "
+               "'2024-01-03-乙.mp3', 2.0)")
+    db.commit()
+    db.close()
+    with SQLiteCatalog(tmp_path) as cat:
+        (entry,) = cat.published()
+        assert entry.source == "/in/a.txt" and entry.audio == "2024-01-02-标题.mp3" and entry.chapters == 2
+        assert entry.outputs() == ["2024-01-02-标题.mp3", "2024-01-02-标题.vtt", "2024-01-02-标题.json"]
+        # The column keeps its UNIQUE constraint: another article cannot take the name.
+        assert cat.claim("/in/c.txt", "2024-01-02-标题.mp3") == "2024-01-02-标题 (2).mp3"
+        assert cat.claim("/in/d.txt", "2024-01-03-乙.m4b") == "2024-01-03-乙.m4b"  # another format, free
+        cat.done("/in/b.txt", published("2024-01-03-乙.m4b"))
+        assert [e.audio for e in cat.published()] == ["2024-01-03-乙.m4b", "2024-01-02-标题.mp3"]
+    db = sqlite3.connect(tmp_path / "catalog.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    columns = [row[1] for row in db.execute("PRAGMA table_info(articles)")]
+    assert "audio" in columns and "mp3" not in columns
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    with SQLiteCatalog(tmp_path) as cat:  # opened again: nothing left to migrate
+        assert len(list(cat.published())) == 2
+
+
+def test_a_failed_migration_leaves_the_catalog_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader.library import catalog
+
+    db = sqlite3.connect(tmp_path / "catalog.sqlite")
+    db.executescript(SCHEMA_V1 + "PRAGMA user_version = 1;")
+    db.close()
+    monkeypatch.setitem(catalog._MIGRATIONS, 1, "ALTER TABLE articles RENAME COLUMN no_such TO audio")
+    with pytest.raises(LibraryError):
+        SQLiteCatalog(tmp_path)
+    db = sqlite3.connect(tmp_path / "catalog.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "mp3" in [row[1] for row in db.execute("PRAGMA table_info(articles)")]
+    db.close()
 
 
 def test_a_file_that_is_not_a_catalog_is_refused(tmp_path: Path) -> None:
@@ -82,10 +139,10 @@ def test_row_life_done_failed_unchanged_and_recover(tmp_path: Path) -> None:
     with SQLiteCatalog(tmp_path) as cat:
         name = cat.claim("a", "x.mp3", title="标题")
         entry = cat.get("a")
-        assert entry is not None and entry.status == "running" and entry.claim == name and entry.mp3 is None
+        assert entry is not None and entry.status == "running" and entry.claim == name and entry.audio is None
         cat.done("a", published(name))
         entry = cat.get("a")
-        assert entry is not None and entry.status == "done" and entry.mp3 == "x.mp3" and entry.claim is None
+        assert entry is not None and entry.status == "done" and entry.audio == "x.mp3" and entry.claim is None
         assert entry.outputs() == ["x.mp3", "x.vtt", "x.json"] and entry.timings == {"narrate": 1.0}
         assert entry.attempts == 1
 
@@ -94,7 +151,7 @@ def test_row_life_done_failed_unchanged_and_recover(tmp_path: Path) -> None:
         cat.failed("a", "HTTP 503", {"fetch": 0.2})
         entry = cat.get("a")
         assert entry is not None and entry.status == "failed" and entry.error == "HTTP 503"
-        assert entry.mp3 == "x.mp3" and entry.claim is None and entry.attempts == 2
+        assert entry.audio == "x.mp3" and entry.claim is None and entry.attempts == 2
         assert [e.source for e in cat.published()] == ["a"]
 
         cat.unchanged("a", "r2", page="x.html")
@@ -149,7 +206,7 @@ def test_threads_share_one_catalog(tmp_path: Path) -> None:
         for t in threads:
             t.join()
         assert not errors
-        names = [e.mp3 for e in cat.published()]
+        names = [e.audio for e in cat.published()]
     assert len(names) == 80 and len(set(names)) == 80
 
 

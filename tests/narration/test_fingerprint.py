@@ -21,6 +21,7 @@ BASE = AudioSettings(backend="offline", voice="baker", rate=1.0, engine_version=
 @pytest.mark.parametrize("change", [
     {"lexicon": "abd"}, {"rate": 1.1}, {"voice": "other"}, {"engine_version": "v2"}, {"pauses": Pauses(clause=0.2)},
     {"target_lufs": -18.0}, {"bitrate": "96k"}, {"header": False}, {"format": "opus"}, {"spoken_form": "latin"},
+    {"cover": "0123456789abcdef"},
 ])
 def test_every_setting_that_decides_the_audio_changes_the_fingerprint(change: dict[str, object]) -> None:
     assert settings_fingerprint(replace(BASE, **change)) != settings_fingerprint(BASE)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from helpers.play_helpers import (
+    ARTICLE,
     ARTICLE_TEXT,
     RATE,
     Narrated,
@@ -25,9 +26,9 @@ from mutagen.id3 import ID3
 from reader.cli import cli
 from reader.errors import PlaybackError, UsageError
 from reader.models import Cue
-from reader.narration.pipeline import NarrateOptions
+from reader.narration.pipeline import NarrateOptions, narrate_article
 from reader.narration.vtt import parse_webvtt
-from reader.play.live import is_mp3_file, open_article, plays_dir
+from reader.play.live import is_audio_file, open_article, plays_dir
 from reader.play.outputs import DeviceOutput, WavSink, open_output
 from reader.play.player import Player, PlayerEvent, PlayerState
 from reader.play.tracks import FileTrack, LiveTrack
@@ -268,6 +269,9 @@ def test_cli_bad_files(tmp_path: Path, sink: Path) -> None:
     empty = tmp_path / "empty.mp3"
     empty.write_bytes(b"")
     one_line_error(runner.invoke(cli, ["play", str(empty)]), 1, "not an MP3")
+    fake = tmp_path / "fake.m4b"
+    fake.write_text("这不是音频。\n", encoding="utf-8")
+    one_line_error(runner.invoke(cli, ["play", str(fake)]), 1, "not a M4B file")
     one_line_error(runner.invoke(cli, ["play", str(tmp_path / "missing.mp3")]), 2, "no such file")
     one_line_error(runner.invoke(cli, ["play", str(tmp_path / "missing.mp3"), "--output-device", "x"]), 2)
     assert not sink.exists()
@@ -315,10 +319,82 @@ def test_manifest_gives_the_sentences_when_the_vtt_is_missing(short: Narrated, t
 def test_what_is_an_mp3_to_play(short: Narrated, tmp_path: Path) -> None:
     renamed = tmp_path / "audio.bin"
     shutil.copyfile(short.mp3, renamed)
-    assert is_mp3_file(str(short.mp3)) and is_mp3_file(str(renamed)) and is_mp3_file("missing.mp3")
+    assert is_audio_file(str(short.mp3)) and is_audio_file(str(renamed)) and is_audio_file("missing.mp3")
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE_TEXT, encoding="utf-8")
-    assert not is_mp3_file(str(article)) and not is_mp3_file("https://example.org/a.mp3") and not is_mp3_file("-")
+    assert not is_audio_file(str(article)) and not is_audio_file("https://example.org/a.mp3") and not is_audio_file("-")
+
+
+# -- the other formats: decoded by ffmpeg, streamed ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def other_formats(short: Narrated, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Narrated]:
+    """ARTICLE in M4B, Opus and WAV (from the chunk cache: only the encodes), each with its own decode."""
+    base = tmp_path_factory.mktemp("formats")
+    made = {}
+    for name in ("m4b", "opus", "wav"):
+        narration = narrate_article(ARTICLE, NarrateOptions(output=base / f"short.{name}"))
+        made[name] = Narrated(narration, narration.audio, decode(narration.audio))
+    return made
+
+
+@pytest.mark.parametrize("name", ["m4b", "opus", "wav"])
+def test_file_track_of_every_format(other_formats: dict[str, Narrated], short: Narrated, name: str,
+                                    tmp_path: Path) -> None:
+    made = other_formats[name]
+    track = FileTrack(made.mp3)
+    assert track.sample_rate == RATE and track.channels == 1 and track.title == "播放测试"
+    assert abs(track.available() / RATE - made.narration.duration) <= 0.011
+    assert [c.title for c in track.chapters()] == ["播放测试", "第一部分", "第二部分"]
+    assert [round(c.start, 3) for c in track.chapters()] == [c.start for c in made.narration.chapters]
+    assert len(track.cues()) == len(short.narration.record.cues())  # from the .vtt beside it
+    # Played from a chapter, then after a seek: the samples ffmpeg's whole decode has there, to the sample.
+    starts = [c.start for c in made.narration.chapters]
+    player = Player(track, start_chapter=1)
+    sink = WavSink(tmp_path / "out.wav", pace=0)
+    sink.pump(player, 1.0)
+    player.seek(3.3)
+    sink.pump(player, 1.0)
+    player.seek(made.narration.duration - 0.5)
+    assert sink.pump(player, 2.0) == pytest.approx(0.5, abs=0.011)  # to the end, not past it
+    sink.close()
+    assert player.ended
+    played = read_wav(tmp_path / "out.wav")
+    segments(played[: 2 * RATE], made.reference, [(starts[1], 1.0), (3.3, 1.0)])
+    track.close()
+
+
+def test_file_track_streams_a_long_file(tmp_path: Path) -> None:
+    """Ten minutes of WAV (29 MB) played through ffmpeg's pipe: Python holds a block at a time."""
+    import tracemalloc
+
+    from reader.audio.ffmpeg import run_ffmpeg
+
+    long = tmp_path / "long.wav"
+    run_ffmpeg(["-f", "lavfi", "-i", f"sine=frequency=300:duration=600:sample_rate={RATE}", "-ac", "1",
+                "-c:a", "pcm_s16le", "-y", str(long)])
+    track = FileTrack(long)
+    assert abs(track.available() / RATE - 600) <= 0.011
+    tracemalloc.start()
+    frames = 0
+    while chunk := len(track.read(frames, RATE)):
+        frames += chunk
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    track.close()
+    assert frames == 600 * RATE and peak < 4 * 1024 * 1024, peak
+
+
+def test_cli_plays_an_opus_file(other_formats: dict[str, Narrated], sink: Path) -> None:
+    made = other_formats["opus"]
+    result = CliRunner().invoke(cli, ["play", str(made.mp3), "--chapter", "3"])
+    assert result.exit_code == 0, result.output
+    start = made.narration.chapters[2].start
+    assert result.output.splitlines() == [f"[0:{int(start):02d}] chapter 3: 第二部分"]
+    played = read_wav(sink)
+    assert abs(len(played) / RATE - (made.narration.duration - start)) <= 0.011
+    segments(played[:RATE], made.reference, [(start, 1.0)])
 
 
 # -- an article: narrated while it plays ---------------------------------------------------------------------

@@ -34,7 +34,7 @@ def add(cat: SQLiteCatalog, library: Path, source: str, stem: str, *, title: str
     cat.done(source, Published(
         raw_hash="r", content_hash="c", settings_hash="s", title=title, date=date, site="新华网",
         url="https://www.example.cn/a.html", summary=f"{title}的开头。", duration=seconds, chapters=1,
-        mp3=f"{stem}.mp3", vtt=f"{stem}.vtt", manifest=None, page=f"{stem}.html" if page else None, timings={},
+        audio=f"{stem}.mp3", vtt=f"{stem}.vtt", manifest=None, page=f"{stem}.html" if page else None, timings={},
     ))
 
 

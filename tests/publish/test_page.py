@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import ROOT
 
+from reader.audio.formats import FORMATS
 from reader.cli import cli
 from reader.errors import OutputError, PageError
 from reader.models import Article, Chapter
@@ -441,4 +442,26 @@ def test_browser_phone_sized_screen_and_no_vtt(browser: Any, narration: Narratio
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / "listen-page-phone.png"))
     assert tab.errors == []
+    tab.context.close()
+
+
+@pytest.mark.parametrize("name", ["m4b", "opus", "wav"])
+def test_browser_plays_the_page_of_every_format(browser: Any, narration: Narration, name: str,
+                                                tmp_path: Path) -> None:
+    """The listen page of an M4B, an Opus and a WAV narration: Chromium loads the audio (its duration is the
+    record's), plays it, and the highlight follows; the download link names the format."""
+    cache = narration.audio.parent / "cache"  # the module's narration: only the encode is new
+    other = narrate_article(ARTICLE, NarrateOptions(output=tmp_path / f"测试 页面.{name}", cache_dir=cache))
+    page = write_page(other.audio)
+    assert f"下载 {FORMATS[name].label}" in page.read_text(encoding="utf-8")
+    tab = _open(browser, page)
+    assert tab.evaluate("document.getElementById('audio').error") is None
+    assert abs(_until(tab, "document.getElementById('audio').duration") - other.duration) < 0.05
+    sentences = _sentences(page.read_text(encoding="utf-8"))
+    text, start, end = sentences[3]
+    _seek(tab, (start + end) / 2)
+    assert tab.evaluate(CURRENT) == text
+    tab.evaluate("document.getElementById('audio').play()")
+    _until(tab, f"{NOW} > {(start + end) / 2 + 0.3}")
+    assert not tab.errors
     tab.context.close()
