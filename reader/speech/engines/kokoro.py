@@ -493,7 +493,9 @@ class KokoroBackend:
 
     ``variant``: ``"float"`` (default; needs the ``onnx`` package to derive it) or ``"int8"`` (the model as
     shipped). ``threads``: ONNX Runtime's threads per call (default 1); ``workers``: calls at once
-    (default: one per core, at most 2).
+    (default: one per core, at most 2). ``spinning`` (intra-op threads busy-wait for work) and
+    ``optimization`` (ONNX Runtime's graph optimization level: ``basic``, ``extended``, ``all``) are there
+    for ``benchmarks/kokoro_engine.py``, which chose the defaults.
     """
 
     name = "kokoro"
@@ -512,6 +514,8 @@ class KokoroBackend:
         voices_folder: Path | None = None,
         parts: Sequence[Path] | None = None,
         cache_dir: Path | None = None,
+        spinning: bool = False,
+        optimization: str = "all",
     ) -> None:
         missing = [m for m in ("onnxruntime", "misaki", "ordered_set") if importlib.util.find_spec(m) is None]
         if missing:
@@ -536,6 +540,12 @@ class KokoroBackend:
             raise BackendUnavailable(f"the kokoro vocabulary is unreadable ({exc}); reinstall reader") from exc
         self.lexicon = lexicon if lexicon is not None else default_lexicon()
         self._threads = threads
+        self._spinning = spinning
+        if optimization not in ("basic", "extended", "all"):
+            raise ConfigError(f"kokoro optimization must be basic, extended or all, not {optimization!r}")
+        self._optimization = optimization
+        #: The longest phoneme string one model call takes; longer chunks are split (tests lower it).
+        self.max_tokens = MAX_TOKENS
         self.max_workers = workers if workers is not None else max(1, min(2, _cores()))
         self._cache_dir = cache_dir
         self.version = (
@@ -562,7 +572,7 @@ class KokoroBackend:
         """The phoneme strings ``synthesize`` feeds the model for ``text``: one, or several when the text is
         over ``MAX_TOKENS`` tokens (cut at punctuation or words, never truncated)."""
         words = phoneme_words(text, self.lexicon)
-        return [render(piece) for piece in split_words(words, self._vocab)]
+        return [render(piece) for piece in split_words(words, self._vocab, self.max_tokens)]
 
     def phonemes(self, text: str) -> str:
         """The whole phoneme string for ``text`` (the pieces joined by spaces)."""
@@ -616,7 +626,12 @@ class KokoroBackend:
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = self._threads
                 options.inter_op_num_threads = 1
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                options.add_session_config_entry("session.intra_op.allow_spinning", "1" if self._spinning else "0")
+                options.graph_optimization_level = {
+                    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+                }[self._optimization]
                 options.log_severity_level = 3
                 model = self._model_path()
                 try:
