@@ -284,10 +284,10 @@ def _join_parts(parts: Sequence[Path]) -> bytes:
     return data
 
 
-def float_model(int8_model: bytes) -> bytes:
-    """The int8 model with every dynamically quantized convolution made a float one, and every 1-D
-    convolution made 2-D (height 1): see the module docstring. Raises ``ValueError`` if the graph does not
-    have the shape this was written for, rather than guess."""
+def float_model(int8_model: bytes, two_d: bool = True) -> bytes:
+    """The int8 model with every dynamically quantized convolution made a float one, and (``two_d``) every
+    1-D convolution made 2-D (height 1): see the module docstring. Raises ``ValueError`` if the graph does
+    not have the shape this was written for, rather than guess."""
     import onnx
     from onnx import helper
     from onnx import numpy_helper as nh
@@ -358,7 +358,7 @@ def float_model(int8_model: bytes) -> bytes:
         if bias is not None:
             inputs.append(f"{node.name}/float_bias")
             added.append(nh.from_array(bias, inputs[-1]))
-        if weights.ndim == 3:  # 1-D: make it 2-D of height 1 so that NCHWc kernels apply
+        if weights.ndim == 3 and two_d:  # 1-D: make it 2-D of height 1 so that NCHWc kernels apply
             weights = weights[:, :, None, :]
             attributes = _conv_attributes_2d(attributes)
             unsqueezed, conv_out = f"{node.name}/x4d", f"{node.name}/y4d"
@@ -384,7 +384,8 @@ def float_model(int8_model: bytes) -> bytes:
             continue
         if id(node) in replaced:
             nodes.extend(replaced[id(node)])
-        elif node.op_type == "Conv" and node.input[1] in initializers and len(initializers[node.input[1]].dims) == 3:
+        elif (two_d and node.op_type == "Conv" and node.input[1] in initializers
+              and len(initializers[node.input[1]].dims) == 3):
             weight = initializers[node.input[1]]
             weight.CopyFrom(nh.from_array(nh.to_array(weight)[:, :, None, :], weight.name))
             attributes = _conv_attributes_2d({a.name: helper.get_attribute_value(a) for a in node.attribute})
@@ -492,7 +493,7 @@ class KokoroBackend:
     is made (once, then read from the cache directory) and ONNX Runtime opens it.
 
     ``variant``: ``"float"`` (default; needs the ``onnx`` package to derive it) or ``"int8"`` (the model as
-    shipped). ``threads``: ONNX Runtime's threads per call (default 1); ``workers``: calls at once
+    published); ``"float1d"`` (float convolutions left 1-D) is there for the benchmark. ``threads``: ONNX Runtime's threads per call (default 1); ``workers``: calls at once
     (default: one per core, at most 2). ``spinning`` (intra-op threads busy-wait for work) and
     ``optimization`` (ONNX Runtime's graph optimization level: ``basic``, ``extended``, ``all``) are there
     for ``benchmarks/kokoro_engine.py``, which chose the defaults.
@@ -522,9 +523,9 @@ class KokoroBackend:
             raise BackendUnavailable(
                 f"the kokoro voice needs {', '.join(missing)}; install with: {INSTALL_HINT}"
             )
-        if variant not in ("float", "int8"):
+        if variant not in ("float", "int8", "float1d"):
             raise ConfigError(f"kokoro variant must be 'float' or 'int8', not {variant!r}")
-        if variant == "float" and importlib.util.find_spec("onnx") is None:
+        if variant != "int8" and importlib.util.find_spec("onnx") is None:
             log.warning("kokoro voice: the onnx package is missing, so the slower int8 model runs as shipped")
             variant = "int8"
         self.variant = variant
@@ -588,7 +589,7 @@ class KokoroBackend:
         if self.variant == "int8":
             return _join_parts(self._parts)
         folder = (self._cache_dir or user_cache_dir()) / "models"
-        stem = f"kokoro-v1.0-float-{MODEL_SHA256[:12]}-r{_DERIVE_REVISION}"
+        stem = f"kokoro-v1.0-{self.variant}-{MODEL_SHA256[:12]}-r{_DERIVE_REVISION}"
         for path in sorted(folder.glob(f"{stem}-*.onnx")):
             # Named by its own SHA-256: a damaged or half-written copy is made again.
             with path.open("rb") as fh:
@@ -597,7 +598,7 @@ class KokoroBackend:
             path.unlink(missing_ok=True)
         int8 = _join_parts(self._parts)
         try:
-            data = float_model(int8)
+            data = float_model(int8, two_d=self.variant == "float")
         except (ValueError, KeyError, AttributeError) as exc:
             raise BackendUnavailable(f"cannot derive the kokoro float model ({exc}); reinstall: {INSTALL_HINT}") from exc
         path = folder / f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}.onnx"
