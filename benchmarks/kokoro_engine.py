@@ -17,6 +17,9 @@ the same run are what to read. Sections (``--only`` picks some):
 - parallel: the engine alone on all cores: 1 worker × 2 threads vs 2 workers × 1 thread (real-time factor).
 - load: in fresh processes: deriving the float model (empty cache), loading it from the cache, loading the
   int8 model from the joined parts; peak memory after one chunk.
+- narrate: the whole ``reader narrate`` command (a fresh process, empty chunk cache) on the seed's first
+  paragraphs (about ``--chars`` characters), Baker vs Kokoro: real-time factor of the command and of the
+  engine alone on all its workers, and peak memory.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from reader.text.lexicon import default_lexicon  # noqa: E402
 from reader.text.segment import segment  # noqa: E402
 
 SEED = ROOT / "examples" / "wanzhou-2022-01-28.txt"
-SECTIONS = ("compare", "variant", "session", "length", "parallel", "load")
+SECTIONS = ("compare", "variant", "session", "length", "parallel", "load", "narrate")
 
 
 def chunks_for(limit: int, chars: int) -> list[str]:
@@ -179,10 +182,50 @@ def section_load(args: argparse.Namespace) -> None:
                   f"peak {r['peak_mb']:.0f} MB")
 
 
+def section_narrate(args: argparse.Namespace) -> None:
+    from reader.audio.ffmpeg import probe_duration
+    from reader.settings import preset
+    from reader.speech import registry
+
+    print("narrate: the whole command (fresh process, empty chunk cache) vs the engine alone on its workers")
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    text, total = [], 0
+    for row in lines:  # the title, the date line, then paragraphs up to --chars characters
+        text.append(row)
+        total += len(row)
+        if total >= args.chars and len(text) > 4:
+            break
+    with tempfile.TemporaryDirectory() as tmp:
+        article = Path(tmp) / "article.txt"
+        article.write_text("\n".join(text) + "\n", encoding="utf-8")
+        results = {}
+        for voice in ("baker", args.preset):
+            out = Path(tmp) / voice
+            out.mkdir()
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "reader", "narrate", str(article), "--output-dir", str(out),
+                            "--cache-dir", str(Path(tmp) / f"cache-{voice}"), "--voice", voice, "--quiet"],
+                           check=True)
+            wall = time.perf_counter() - started
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            duration = probe_duration(next(out.glob("*.mp3")))
+            chosen = preset(voice)
+            backend = registry.get(chosen.backend)
+            chunks = [c.spoken for c in segment(extract(read_file(article)), backend.max_chunk_chars,
+                                                spoken_form(default_lexicon()))]
+            engine = measure(backend, chosen.voice, chunks, workers=backend.max_workers)
+            results[voice] = (wall / duration, engine["rtf"], engine["audio"])
+            print(f"  {voice:16} command rtf {wall / duration:.3f} ({duration:.0f} s of audio)   engine alone on "
+                  f"{backend.max_workers} workers rtf {engine['rtf']:.3f}   peak of the commands so far {peak:.0f} MB")
+        k, b = results[args.preset], results["baker"]
+        print(f"  {args.preset} ÷ baker: command {k[0] / b[0]:.2f}, engine alone {k[1] / b[1]:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chars", type=int, default=400, help="spoken characters of the seed to measure on")
     parser.add_argument("--voice", default="zm_yunxi")
+    parser.add_argument("--preset", default="kokoro-yunxi", help="the Kokoro preset of the narrate section")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}")
     parser.add_argument("--load-child", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
