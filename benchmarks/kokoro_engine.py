@@ -188,16 +188,17 @@ def section_narrate(args: argparse.Namespace) -> None:
     from reader.speech import registry
 
     print("narrate: the whole command (fresh process, empty chunk cache) vs the engine alone on its workers")
-    lines = SEED.read_text(encoding="utf-8").splitlines()
-    text, total = [], 0
-    for row in lines:  # the title, the date line, then paragraphs up to --chars characters
-        text.append(row)
-        total += len(row)
-        if total >= args.chars and len(text) > 4:
+    seed = extract(read_file(SEED))
+    paragraphs, total = [], 0
+    for paragraph in seed.paragraphs():  # the lead's paragraphs, up to --chars characters
+        if total >= args.chars:
             break
+        paragraphs.append(paragraph)
+        total += len(paragraph)
+    text = [seed.title, f"日期：{seed.date} 来源：{seed.source}", *paragraphs]
     with tempfile.TemporaryDirectory() as tmp:
         article = Path(tmp) / "article.txt"
-        article.write_text("\n".join(text) + "\n", encoding="utf-8")
+        article.write_text("\n\n".join(text) + "\n", encoding="utf-8")
         results = {}
         for voice in ("baker", args.preset):
             out = Path(tmp) / voice
