@@ -634,12 +634,12 @@ def kokoro_voices(args: argparse.Namespace, stack: ExitStack) -> list[str]:
             presets.append(f'[{name}]\nbackend = "kokoro"\nvoice = "{file.stem}"\n')
             chosen.append(name)
         (folder / "SHA256SUMS").write_text(sums, encoding="utf-8")
-        registry._INSTANCES["kokoro"] = KokoroBackend(voices_folder=folder)
+        stack.enter_context(registry.using("kokoro", KokoroBackend(voices_folder=folder)))
     if args.kokoro_int8:
         voice = args.kokoro_int8
         int8 = KokoroBackend(variant="int8", voices_folder=folder)
         registry.register("kokoro-int8", "reader.speech.engines.kokoro:KokoroBackend", "", "int8 as published")
-        registry._INSTANCES["kokoro-int8"] = int8
+        stack.enter_context(registry.using("kokoro-int8", int8))
         presets.append(f'[kokoro-int8-{voice}]\nbackend = "kokoro-int8"\nvoice = "{voice}"\n')
         chosen.append(f"kokoro-int8-{voice}")
     if presets:

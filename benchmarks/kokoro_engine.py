@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader.extract.article import extract  # noqa: E402
+from reader.extraction.article import extract  # noqa: E402
 from reader.narration.pipeline import spoken_form  # noqa: E402
 from reader.source.fetch import read_file  # noqa: E402
 from reader.text.lexicon import default_lexicon  # noqa: E402
