@@ -22,6 +22,14 @@ overall, with the ratio project ÷ shipped, CER by chunk length, and the worst s
 Pass ``--voice edge…`` style presets with ``--extra-voice`` to add the figures of another voice (project
 narration only; for the edge backend they measure only our chunking).
 
+Engines and voices side by side, on the same texts in one run: ``--kokoro`` adds every shipped Kokoro preset
+(``kokoro-*``) as an extra voice; ``--kokoro-voice-file FILE.bin`` adds a Kokoro voice reader does not ship
+(e.g. kokoro-js's ``zf_xiaoni.bin``, to show why it is left out), served from a temporary voice folder with
+the shipped ones; ``--kokoro-int8`` adds one Kokoro voice on the int8 model as published, beside the
+float model reader derives from it. The "Voices" table then gives each voice's CER and syllable error rate,
+its ratio to ``--voice`` (Baker by default), and whether it meets the bar for becoming the default
+(CER <= 0.8 x Baker's).
+
 Caches (``--cache-dir``, default ``.bench-cache/intelligibility``): the chunk cache and narration store of the
 pipeline, the shipped engine's pieces, the joined Whisper model and the transcripts, so a re-run after a
 lexicon change synthesizes and transcribes only what changed.
@@ -509,6 +517,20 @@ def report(reports: Sequence[ArticleReport], args: argparse.Namespace, settings:
                          f"   syl {_rate(x.syllables)}")
         lines.append(f"{'overall':<8} {total_x[v].chars:>6}  {_rate(total_x[v])} {_ratio(total_x[v], total_p)}")
 
+    if extras:
+        lines += ["", f"Voices, on the same texts (ratio = the voice's CER / {args.voice}'s; "
+                      f"bar for a default: ratio <= {DEFAULT_BAR})"]
+        lines.append(f"  {'voice':<26} {'CER':>6} {'syl':>6} {'ratio':>6}")
+        syl_x = {v: Tally() for v in extras}
+        for r in reports:
+            for v in extras:
+                syl_x[v] += r.extra[v].syllables
+        rows = [(args.voice, total_p, syl_p)] + [(v, total_x[v], syl_x[v]) for v in extras]
+        for name, tally, syl in sorted(rows, key=lambda row: row[1].rate):
+            ratio = tally.rate / total_p.rate if total_p.rate else float("nan")
+            verdict = "" if name == args.voice else ("meets the bar" if ratio <= DEFAULT_BAR else "")
+            lines.append(f"  {name:<26} {_rate(tally)} {_rate(syl)} {ratio:6.2f}  {verdict}")
+
     lines += ["", "Chapters (project, shipped); * = above twice the article's CER"]
     over = 0
     for r in reports:
@@ -577,6 +599,56 @@ def to_json(reports: Sequence[ArticleReport], settings: Settings) -> dict[str, A
     }
 
 
+#: A voice may become the default for narrate and batch when its CER is at most this share of Baker's.
+DEFAULT_BAR = 0.8
+
+
+def kokoro_voices(args: argparse.Namespace, stack: ExitStack) -> list[str]:
+    """The presets ``--kokoro``, ``--kokoro-voice-file`` and ``--kokoro-int8`` add (see the docstring).
+
+    Unshipped voice files and the int8 variant need presets and backends of their own: the presets go in the
+    benchmark's own config directory, the backends into the registry's instances (the kokoro backend reads
+    its voices from a temporary folder holding the shipped voices and the extra files, with SHA256SUMS made
+    for them; the int8 one is registered as the engine ``kokoro-int8``)."""
+    if not (args.kokoro or args.kokoro_voice_file or args.kokoro_int8):
+        return []
+    import hashlib
+    import shutil
+
+    from reader.settings import load_presets, user_config_dir, voices_dir
+    from reader.speech import registry
+    from reader.speech.engines.kokoro import KokoroBackend
+
+    shipped = sorted(name for name, p in load_presets().items() if p.backend == "kokoro")
+    chosen = list(shipped) if args.kokoro else []
+    presets = []
+    folder = None
+    if args.kokoro_voice_file:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kokoro-voices-")))
+        shutil.copytree(voices_dir() / "kokoro", folder, dirs_exist_ok=True)
+        sums = (folder / "SHA256SUMS").read_text(encoding="utf-8")
+        for file in args.kokoro_voice_file:
+            shutil.copyfile(file, folder / file.name)
+            sums += f"{hashlib.sha256(file.read_bytes()).hexdigest()}  {file.name}\n"
+            name = f"kokoro-{file.stem.split('_', 1)[-1]}"
+            presets.append(f'[{name}]\nbackend = "kokoro"\nvoice = "{file.stem}"\n')
+            chosen.append(name)
+        (folder / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        stack.enter_context(registry.using("kokoro", KokoroBackend(voices_folder=folder)))
+    if args.kokoro_int8:
+        voice = args.kokoro_int8
+        int8 = KokoroBackend(variant="int8", voices_folder=folder)
+        registry.register("kokoro-int8", "reader.speech.engines.kokoro:KokoroBackend", "", "int8 as published")
+        stack.enter_context(registry.using("kokoro-int8", int8))
+        presets.append(f'[kokoro-int8-{voice}]\nbackend = "kokoro-int8"\nvoice = "{voice}"\n')
+        chosen.append(f"kokoro-int8-{voice}")
+    if presets:
+        path = user_config_dir() / "presets.toml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(presets), encoding="utf-8")
+    return [v for v in chosen if v != args.voice and v not in args.extra_voice]
+
+
 def start_fake_edge(stack: ExitStack) -> None:
     """Point the edge backend at tests/helpers/fake_edge.py's local fake of the service (the network is not used).
 
@@ -605,6 +677,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--extra-voice", action="append", default=[], help="another preset to score too")
     parser.add_argument("--edge", metavar="PRESET",
                         help="also score an edge preset (e.g. yunyang), served by tests/helpers/fake_edge.py")
+    parser.add_argument("--kokoro", action="store_true", help="also score every shipped kokoro-* preset")
+    parser.add_argument("--kokoro-voice-file", action="append", default=[], type=Path, metavar="FILE.bin",
+                        help="also score a Kokoro voice file reader does not ship (e.g. zf_xiaoni.bin)")
+    parser.add_argument("--kokoro-int8", nargs="?", const="zm_yunxi", metavar="VOICE",
+                        help="also score a Kokoro voice (default zm_yunxi) on the int8 model as published")
     parser.add_argument("--no-shipped", action="store_true", help="skip the engine-as-shipped comparison")
     parser.add_argument("--window", type=float, default=15.0, help="longest window transcribed at once (s)")
     parser.add_argument("--beam-size", type=int, default=5)
@@ -643,6 +720,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.edge:
             start_fake_edge(stack)
             args.extra_voice.append(args.edge)
+        args.extra_voice += kokoro_voices(args, stack)
         for source in sources:
             try:
                 reports.append(run_article(source, args, asr, shipped, progress))

@@ -35,11 +35,11 @@ from reader.text.lexicon import default_lexicon  # noqa: E402
 from reader.text.segment import segment  # noqa: E402
 
 
-def run_command(article: Path, out: Path, cache: Path) -> float:
+def run_command(article: Path, out: Path, cache: Path, voice: str) -> float:
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "reader", "narrate", str(article), "--output-dir", str(out),
-         "--cache-dir", str(cache), "--quiet"],
+         "--cache-dir", str(cache), "--voice", voice, "--quiet"],
         check=True,
     )
     return time.perf_counter() - start
@@ -55,13 +55,13 @@ def main() -> int:
         base = Path(tmp)
         (base / "cold").mkdir()
         (base / "warm").mkdir()
-        cold = run_command(args.article, base / "cold", base / "cache")
+        cold = run_command(args.article, base / "cold", base / "cache", args.voice)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        warm = run_command(args.article, base / "warm", base / "cache")
+        warm = run_command(args.article, base / "warm", base / "cache", args.voice)
         # The same with only the chunk cache (as after editing one paragraph: the narration is re-laid out,
         # re-measured and re-encoded from cached chunks).
         shutil.rmtree(base / "cache" / "narrations")
-        warm_chunks = run_command(args.article, base / "warm", base / "cache")
+        warm_chunks = run_command(args.article, base / "warm", base / "cache", args.voice)
         mp3 = next((base / "cold").glob("*.mp3"))
         from reader.audio.ffmpeg import probe_duration
 

@@ -1,6 +1,7 @@
-"""Time to first sound of `reader play ARTICLE` with the offline engine, cold cache, measured in one run.
+"""Time to first sound of `reader play ARTICLE` with a voice (the offline engine's by default), cold cache.
 
     .venv/bin/python benchmarks/play_latency.py [--article examples/wanzhou-2022-01-28.txt] [--runs 3]
+                                                [--voice baker|kokoro-yunxi|…]
 
 Prints, for the seed article (or --article), the median (and best) of --runs:
 - the command: `reader play ARTICLE` started as a new process with an empty cache directory, playing into
@@ -46,12 +47,12 @@ from reader.text.segment import segment  # noqa: E402
 _WAV_HEADER = 44
 
 
-def command_first_sound(article: Path, cache: Path, sink: Path, timeout: float = 60) -> float:
+def command_first_sound(article: Path, cache: Path, sink: Path, voice: str, timeout: float = 120) -> float:
     """Seconds from starting `reader play` to the first audio in its sink."""
     env = {**os.environ, "READER_AUDIO_SINK": str(sink), "READER_AUDIO_SINK_PACE": "1"}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "reader", "play", str(article), "--cache-dir", str(cache),
-                                "-q"], env=env, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--voice", voice, "-q"], env=env, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - started < timeout:
             if sink.exists() and sink.stat().st_size > _WAV_HEADER:
@@ -69,9 +70,9 @@ def command_first_sound(article: Path, cache: Path, sink: Path, timeout: float =
             process.wait()
 
 
-def library_first_sound(article: Path, cache: Path) -> float:
+def library_first_sound(article: Path, cache: Path, voice: str) -> float:
     started = time.perf_counter()
-    stream = open_article(str(article), NarrateOptions(cache_dir=cache))
+    stream = open_article(str(article), NarrateOptions(voice=voice, cache_dir=cache))
     try:
         player = Player(stream.start())
         while not len(player.render(1200)):
@@ -81,18 +82,18 @@ def library_first_sound(article: Path, cache: Path) -> float:
         stream.close()
 
 
-def breakdown(article: Path) -> dict[str, float | str]:
+def breakdown(article: Path, voice: str) -> dict[str, float | str]:
     """Where a cold start's time goes, each part alone and in order, in a fresh process (run with --child)."""
-    out = subprocess.run([sys.executable, __file__, "--child", "--article", str(article)], check=True,
+    out = subprocess.run([sys.executable, __file__, "--child", "--article", str(article), "--voice", voice], check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out.splitlines()[-1])
 
 
-def child(article: Path) -> None:
+def child(article: Path, voice: str) -> None:
     import reader.cli.player_view  # noqa: F401  (what `reader play` imports, besides what is imported above)
 
     times: dict[str, float | str] = {"imports": time.perf_counter() - _STARTED}
-    chosen = preset("baker")
+    chosen = preset(voice)
     started = time.perf_counter()
     source = extract(fetch(str(article)))
     times["fetch_extract"] = time.perf_counter() - started
@@ -117,29 +118,34 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--article", type=Path, default=ROOT / "examples" / "wanzhou-2022-01-28.txt")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--voice", default="baker", help="the voice preset (default baker)")
+    parser.add_argument("--skip-warm", action="store_true", help="skip the second play (it narrates the article)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.article)
+        child(args.article, args.voice)
         return 0
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        command = [command_first_sound(args.article, base / f"cold{i}", base / f"cold{i}.wav")
+        command = [command_first_sound(args.article, base / f"cold{i}", base / f"cold{i}.wav", args.voice)
                    for i in range(args.runs)]
-        library = [library_first_sound(args.article, base / f"lib{i}") for i in range(args.runs)]
-        parts = breakdown(args.article)
+        library = [library_first_sound(args.article, base / f"lib{i}", args.voice) for i in range(args.runs)]
+        parts = breakdown(args.article, args.voice)
         # The second play: narrate the article fully once, then time `reader play` again on that cache.
-        subprocess.run([sys.executable, "-m", "reader", "narrate", str(args.article), "--cache-dir",
-                        str(base / "warm"), "--output-dir", str(base), "-q"], check=True)
-        warm = [command_first_sound(args.article, base / "warm", base / f"warm{i}.wav") for i in range(args.runs)]
+        warm: list[float] = []
+        if not args.skip_warm:
+            subprocess.run([sys.executable, "-m", "reader", "narrate", str(args.article), "--cache-dir",
+                            str(base / "warm"), "--output-dir", str(base), "--voice", args.voice, "-q"], check=True)
+            warm = [command_first_sound(args.article, base / "warm", base / f"warm{i}.wav", args.voice)
+                    for i in range(args.runs)]
         # A store hit copies the MP3 into plays/ before playing; a miss would be stopped mid-narration.
         hit = any((base / "warm" / "plays").glob("*.mp3"))
 
     cmd = statistics.median(command)
     first_chunk = float(parts["first_chunk"])
     text = str(parts["text"])
-    print(f"article: {args.article.name}; first chunk: “{text}” ({len(text)} characters)")
+    print(f"voice: {args.voice}; article: {args.article.name}; first chunk: “{text}” ({len(text)} characters)")
     print(f"reader play, cold cache: first sound after {cmd:.2f} s (median of {args.runs}; best "
           f"{min(command):.2f} s)   target < 2 s")
     print(f"  library (open_article → first block): {statistics.median(library):.2f} s (first run, with the "
@@ -148,9 +154,10 @@ def main() -> int:
         f"{name.replace('_', ' ')} {float(parts[name]):.2f} s"
         for name in ("imports", "fetch_extract", "segment", "engine_load", "first_chunk")))
     print(f"  ratio: first sound ÷ first chunk's synthesis = {cmd / first_chunk:.1f}")
-    where = "from the store" if hit else "NOT from the store: was reader's code edited during the run?"
-    print(f"reader play, second time ({where}): first sound after {statistics.median(warm):.2f} s "
-          f"(ratio to cold: {statistics.median(warm) / cmd:.2f})")
+    if warm:
+        where = "from the store" if hit else "NOT from the store: was reader's code edited during the run?"
+        print(f"reader play, second time ({where}): first sound after {statistics.median(warm):.2f} s "
+              f"(ratio to cold: {statistics.median(warm) / cmd:.2f})")
     return 0
 
 

@@ -46,6 +46,7 @@ class Preset:
 
     ``pitch`` and ``volume`` are edge-tts prosody (``+5Hz``, ``-10%``); when a preset sets them they are part
     of ``voice`` as the edge backend reads it (``zh-CN-YunyangNeural;pitch=+5Hz``), and so of every cache key.
+    ``display`` is the voice's Chinese name for lists (``云希 男声 · Kokoro``); empty when a preset has none.
     """
 
     name: str
@@ -55,6 +56,7 @@ class Preset:
     description: str = ""
     pitch: str | None = None
     volume: str | None = None
+    display: str = ""
 
 
 RATE_MIN, RATE_MAX = 0.5, 2.0
@@ -85,8 +87,11 @@ def load_presets() -> dict[str, Preset]:
             volume = _prosody(path, name, table, "volume", VOLUME_FORM)
             prosody = (("pitch", pitch), ("volume", volume))
             voice = table["voice"] + "".join(f";{k}={v}" for k, v in prosody if v)
+            display = table.get("display", "")
+            if not isinstance(display, str):
+                raise ConfigError(f"{path}: preset {name!r}: display must be a string")
             presets[name] = Preset(name, table["backend"], voice, check_rate(float(rate)),
-                                   str(table.get("description", "")), pitch, volume)
+                                   str(table.get("description", "")), pitch, volume, display)
     return presets
 
 

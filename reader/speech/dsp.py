@@ -60,3 +60,13 @@ def trim_silence(
     """``samples`` with leading and trailing silence cut down to ``keep`` seconds; empty if all is silence."""
     span = speech_span(samples, sample_rate, threshold_dbfs=threshold_dbfs, keep=keep, frame_seconds=frame_seconds)
     return samples[:0] if span is None else samples[span[0] : span[1]]
+
+
+def to_pcm16(audio: npt.NDArray[np.floating]) -> bytes:
+    """Float audio in [-1, 1] → 16-bit little-endian PCM. Neural vocoders can overshoot full scale slightly;
+    a chunk that does is scaled down as a whole to a peak of 0.99 (hard clipping would distort), everything
+    else keeps its level."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak > 1.0:
+        audio = audio * np.float32(0.99 / peak)
+    return bytes(np.clip(np.rint(audio * 32767.0), -32768, 32767).astype("<i2").tobytes())

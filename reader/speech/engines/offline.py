@@ -51,6 +51,7 @@ from reader.models import Audio
 from reader.settings import user_cache_dir
 from reader.speech.backend import VoiceInfo
 from reader.speech.dsp import speech_span
+from reader.speech.dsp import to_pcm16 as _to_pcm16  # shared with the kokoro engine; tests import it here
 from reader.text.lexicon import Lexicon, default_lexicon, is_han
 
 __all__ = ["OfflineBackend", "INSTALL_HINT", "patch_acoustic_model"]
@@ -426,15 +427,6 @@ def _trim(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """
     span = speech_span(audio, SAMPLE_RATE, keep=0.05)
     return audio if span is None else audio[span[0] : span[1]]
-
-
-def _to_pcm16(audio: npt.NDArray[np.float32]) -> bytes:
-    """Float audio → int16 LE. The vocoder can overshoot [-1, 1] slightly; a chunk that does is scaled down
-    to a peak of 0.99 as a whole (hard clipping would distort), everything else keeps its level."""
-    peak = float(np.max(np.abs(audio)))
-    if peak > 1.0:
-        audio = audio * np.float32(0.99 / peak)
-    return np.clip(np.rint(audio * 32767.0), -32768, 32767).astype("<i2").tobytes()
 
 
 def _quote(text: str, limit: int = 60) -> str:
