@@ -134,6 +134,11 @@ def open_cluster(spec: str, narrator: Narrator, *, stop: threading.Event,
     spec = check_cluster(spec)
     distributed = _distributed()
     with ExitStack() as stack:
+        # Dask's own log lines (a lost worker, reconnection attempts) would break the one-line rule: what
+        # matters comes back as a ReaderError. Only Dask's own stderr handler is quietened, for the batch.
+        silence = getattr(distributed.utils, "silence_logging_cmgr", None)
+        if silence is not None:
+            stack.enter_context(silence(logging.CRITICAL))
         target: str | LocalCluster = spec
         if spec == LOCAL:
             target = stack.enter_context(_local_cluster(distributed, workers or local_workers()))
@@ -335,7 +340,8 @@ class ClusterNarrator:
 
     def _lost_scheduler(self, exc: BaseException) -> Stopped:
         """The scheduler is gone: stop the batch (what is done is kept; ``run_batch`` reports it)."""
-        self.lost = self.lost or f"lost the Dask scheduler at {self.spec} ({type(exc).__name__}: {exc})"
+        self.lost = self.lost or f"lost the Dask scheduler at {self.spec}"
+        log.info("%s: %s", self.lost, exc)
         self.stop.set()
         return Stopped(self.lost)
 

@@ -142,8 +142,10 @@ def test_batch_on_a_cluster(first_run: tuple[Path, Path, str, int, dict[str, dic
     assert leftovers(library, cluster.base) == []
     # Fetching is the batch's: never more than two requests to the site at once, DELAY apart, robots obeyed.
     assert site.requested("/private/4.html") == 0 and site.peak <= 2
+    # (The delay is kept start to start by the fetcher's clock; seen from the server each gap jitters with
+    # thread scheduling, so the check is on the whole span, with a little slack.)
     starts = sorted(t for path, t in site.log if path.startswith("/news/"))
-    assert all(b - a >= DELAY - 0.01 for a, b in zip(starts, starts[1:], strict=False)), starts
+    assert len(starts) == 4 and starts[-1] - starts[0] >= 3 * DELAY - 0.05, starts
     # Both workers narrated, each loaded its narrator (and so its engine) once.
     after = stats(client)
     narrated = {w: after[w]["articles"] - before.get(w, {}).get("articles", 0) for w in after}
@@ -260,7 +262,33 @@ def test_a_worker_killed_mid_article_costs_a_retry_elsewhere(tmp_path: Path, cli
     assert killed["worker"] not in alive and len(alive) == 1
     ((survivor, counts),) = alive.items()
     assert counts["articles"] - before[survivor]["articles"] >= 3 - killed["finished"]
-    # (The last test of the module's cluster: it is left with one worker.)
+    # (The module's cluster is left with one worker, for the last test, which kills its scheduler.)
+
+
+@pytest.mark.timeout(180)
+def test_a_lost_scheduler_stops_the_batch_resumably(tmp_path: Path, cluster: DaskCluster) -> None:
+    inputs = tmp_path / "in"
+    for i in range(2):
+        write_article(inputs / f"{i}.txt", f"第{i + 1}篇调度测试", f"2024-10-0{i + 1}",
+                      [f"调度器在第{i + 1}篇文章朗读的时候停止了工作。大家不要担心。"])
+
+    def kill_scheduler(event: BatchEvent) -> None:
+        if event.kind == "chunks" and cluster.scheduler.poll() is None:
+            os.killpg(cluster.scheduler.pid, signal.SIGKILL)
+
+    # Dask waits its connect timeout for a scheduler to come back before giving its tasks up.
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}), \
+            pytest.raises(ClusterError, match=r"^lost the Dask scheduler at tcp://127\.0\.0\.1:\d+: .* not done; "
+                                              r"run the same command again to resume$"):
+        run_batch(str(inputs), BatchOptions(library=tmp_path / "lib", cluster=cluster.address),
+                  progress=kill_scheduler)
+    library = tmp_path / "lib"
+    assert {r["status"] for r in rows(library).values()} <= {"done", "interrupted"}
+    assert leftovers(library) == []
+    resumed = run_batch(str(inputs), BatchOptions(library=library))  # on this machine, say
+    assert len(resumed.done) + len(resumed.skipped) == 2 and not resumed.failed
+    for row in rows(library).values():
+        assert_published(library, row)
 
 
 # -- --cluster local, and what cannot work -----------------------------------------------------------------------
