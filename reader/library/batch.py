@@ -46,7 +46,7 @@ from typing import Literal
 from reader.errors import BatchInterrupted, ClusterError, OutputError, ReaderError, UsageError
 from reader.extraction import extract
 from reader.library.catalog import Catalog, Entry, Published, SQLiteCatalog
-from reader.library.cluster import check_cluster, open_cluster
+from reader.library.cluster import MAX_IN_FLIGHT, check_cluster, open_cluster
 from reader.library.lock import LibraryLock
 from reader.models import Article, Source
 from reader.narration.fingerprint import content_hash
@@ -241,7 +241,7 @@ class _Runner:
         queue: Iterator[str] = iter(found.items)
         pending: dict[Future[Outcome], str] = {}
         # Threads are made as articles are submitted, so the bound is only a ceiling (slots() may grow).
-        pool = ThreadPoolExecutor(max_workers=max(self.options.jobs, 512), thread_name_prefix="batch")
+        pool = ThreadPoolExecutor(max_workers=max(self.options.jobs, MAX_IN_FLIGHT), thread_name_prefix="batch")
         try:
             self._emit(BatchEvent("planned", total=len(found.items)))
             while True:
