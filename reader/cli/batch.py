@@ -21,7 +21,7 @@ from reader.errors import ReaderError
 @rate_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Articles narrated at once (they share the engine and the chunk cache); with --cluster "
-                   "local, worker processes (default: one per core).")
+                   "local, worker processes (default: one per core); with a scheduler, its workers decide.")
 @click.option("--cluster", metavar="local|ADDRESS",
               help="Narrate on a Dask cluster: 'local' (worker processes on this machine) or a scheduler's "
                    "address (tcp://host:8786). Needs reader[cluster].")
