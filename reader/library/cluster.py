@@ -290,6 +290,7 @@ class ClusterNarrator:
             raise self._lost_scheduler(exc) from exc
         with self._lock:
             self._futures[token] = future
+        future.add_done_callback(lambda _: reports.put({"kind": "done"}))  # wakes the waiting thread
         try:
             if stage:
                 stage("queued")
@@ -315,11 +316,11 @@ class ClusterNarrator:
                 self._halt()
                 raise Stopped("the batch is stopping")
             try:
-                report = reports.get(timeout=0.1)
+                report = reports.get(timeout=0.5)  # a report, the task's end, or a look at the stop flag
             except queue.Empty:
-                if future.done():
-                    break
                 continue
+            if report.get("kind") == "done" or future.done():
+                break
             if report.get("kind") == "stage" and stage:
                 stage(str(report["stage"]))
             elif report.get("kind") == "chunks" and progress:
