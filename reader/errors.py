@@ -67,6 +67,11 @@ class LibraryError(ReaderError):
     """A batch library cannot be used: its catalog is damaged or newer than this reader, or it is in use."""
 
 
+class ClusterError(ReaderError):
+    """A Dask cluster cannot be used: ``distributed`` is missing, the scheduler cannot be reached or was lost,
+    or a worker narrates with other settings than the batch."""
+
+
 class BatchInterrupted(ReaderError):
     """A batch was stopped (Ctrl-C) cleanly: what finished is kept, the next run resumes."""
 

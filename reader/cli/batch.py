@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from reader.cli.app import cli
 from reader.cli.options import (
@@ -29,7 +30,11 @@ from reader.errors import ReaderError
 @voice_option()
 @rate_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
-              help="Articles narrated at once (they share the engine and the chunk cache).")
+              help="Articles narrated at once (they share the engine and the chunk cache); with --cluster "
+                   "local, worker processes (default: one per core); with a scheduler, its workers decide.")
+@click.option("--cluster", metavar="local|ADDRESS",
+              help="Narrate on a Dask cluster: 'local' (worker processes on this machine) or a scheduler's "
+                   "address (tcp://host:8786). Needs reader[cluster].")
 @click.option("--follow", is_flag=True, help="INPUT is a list page: narrate the same-site articles it links to.")
 @click.option("--limit", type=click.IntRange(1), help="At most this many articles.")
 @click.option("--delay", type=click.FloatRange(0, 3600), default=0.0, show_default=True,
@@ -39,8 +44,8 @@ from reader.errors import ReaderError
 @cache_dir_option()
 @quiet_option("No progress bars and no summary (failures are still listed).")
 def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path | None, voice: str,
-          rate: float | None, jobs: int, follow: bool, limit: int | None, delay: float, base_url: str | None,
-          fallback: str | None, cache_dir: Path | None, quiet: bool) -> None:
+          rate: float | None, jobs: int, follow: bool, cluster: str | None, limit: int | None, delay: float,
+          base_url: str | None, fallback: str | None, cache_dir: Path | None, quiet: bool) -> None:
     """Narrate every article of INPUT into a library with a catalog, a podcast feed and an index page.
 
     INPUT is a folder (every .html/.htm/.txt under it), a file of URLs (one per line), a list page with
@@ -48,10 +53,13 @@ def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path 
     """
     from reader.cli.batch_view import BatchProgress, print_summary
     from reader.library.batch import BatchOptions, run_batch
+    from reader.library.cluster import local_workers
 
+    if cluster == "local" and click.get_current_context().get_parameter_source("jobs") is ParameterSource.DEFAULT:
+        jobs = local_workers()
     options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
                            follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback,
-                           format=audio_format, cover=cover)
+                           format=audio_format, cover=cover, cluster=cluster)
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)
     else:

