@@ -139,6 +139,12 @@ class Pauses:
 
 
 TARGET_LUFS = -16.0
+
+# Fetching (reader/source/): one deadline for a whole fetch, redirects and a slow server included
+# (``--timeout``), and the longest robots.txt Crawl-delay a batch honours (a site asking for more is told
+# of in a warning and waited on this long).
+FETCH_TIMEOUT = 30.0
+MAX_CRAWL_DELAY = 60.0
 BITRATE = "64k"
 
 # The listen page (reader/page.py): the speeds its player offers and how far its skip buttons jump.
