@@ -31,7 +31,7 @@ import dataclasses
 import re
 import unicodedata
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from reader.models import Article, Chapter
 
@@ -83,6 +83,12 @@ def url_for_display(url: str) -> str:
         return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
     except ValueError:  # not even a URL: drop whatever stands between // and the last @ before the path
         return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1", url)
+
+
+def uri(url: str) -> str:
+    """``url`` in ASCII (non-ASCII characters, spaces and controls percent-encoded, what is already encoded
+    kept): for the formats that carry URLs in Latin-1 or ASCII only (ID3's URL frames)."""
+    return quote(url_for_display(display(url)), safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def clean_article(article: Article) -> Article:

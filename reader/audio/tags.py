@@ -149,13 +149,13 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
 
 def _displayable(info: TrackInfo, chapters: Sequence[ChapterMark]) -> tuple[TrackInfo, list[ChapterMark]]:
     """Text as players show it (``reader._clean.display``: no control or bidi characters; a NUL would end an
-    ID3 text early) and the URL without credentials."""
+    ID3 text early) and the URL without credentials, in ASCII (WOAS is a Latin-1 frame)."""
     def show(value: str | None) -> str | None:
         return _clean.display(value) if value is not None else None
 
     cleaned = TrackInfo(
         title=_clean.display(info.title), artist=show(info.artist), album=show(info.album), date=show(info.date),
-        url=_clean.url_for_display(_clean.display(info.url)) if info.url else None, lyrics=show(info.lyrics),
+        url=_clean.uri(info.url) if info.url else None, lyrics=show(info.lyrics),
         language=info.language,
     )
     return cleaned, [ChapterMark(_clean.display(m.title), m.start, m.end) for m in chapters]
