@@ -364,6 +364,11 @@ class _Runner:
         self._emit(BatchEvent("stage", spec, stage="fetch"))
         return self.fetcher.fetch(url, scope=self.scope) if is_url(url) else read_file(Path(url))
 
+    def _orphan(self, audio: str, spec: str) -> bool:
+        """Whether no other article's row lists ``audio`` (a row rebuilt from the files, with no hashes yet,
+        does not count: it is a stand-in for whichever article the files turn out to be)."""
+        return not any(e.mp3 == audio and e.source != spec and e.raw_hash for e in self.catalog.published())
+
     def _adopt(self, spec: str, entry: Entry | None, article: Article, raw: str, content: str,
                timings: dict[str, float], started: float) -> Outcome | None:
         """The library already holds exactly this narration (its record beside the audio has the fingerprint
@@ -375,6 +380,8 @@ class _Runner:
             if found is None:
                 continue
             audio, record = found
+            if record.source not in (None, spec) or not self._orphan(audio.name, spec):
+                continue  # another article's narration (a mirror of the same text keeps its own files)
             page = audio.with_suffix(".html")
             published = Published(
                 raw_hash=raw, content_hash=content, settings_hash=self.settings, title=article.title,

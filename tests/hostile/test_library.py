@@ -77,6 +77,18 @@ def test_a_lost_catalog_is_rebuilt_and_nothing_is_narrated_again(
     assert "0 narrated, 2 unchanged" in batch(inputs, folder)  # and the next run skips them at once
 
 
+def test_two_copies_of_one_article_keep_their_own_files(tmp_path: Path) -> None:
+    """Adoption takes only files no other article holds: a mirror of the same text is not folded into it."""
+    inputs, folder = tmp_path / "in", tmp_path / "library"
+    write_articles(inputs, 1)
+    shutil.copy(inputs / "a1.txt", inputs / "mirror.txt")
+    assert "2 narrated" in batch(inputs, folder)
+    names = {name: row["mp3"] for name, row in rows(folder).items()}
+    assert len(set(names.values())) == 2
+    assert "0 narrated, 2 unchanged" in batch(inputs, folder)
+    assert {name: row["mp3"] for name, row in rows(folder).items()} == names
+
+
 def test_library_repair_rebuilds_a_lost_or_damaged_catalog(library: tuple[Path, Path, list[str], list[str]]) -> None:
     inputs, folder, files, feed = library
     before = {name: (row["mp3"], row["title"], row["duration"]) for name, row in rows(folder).items()}
