@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import sys
 from types import FrameType
 from typing import Any
 
 import click
 
 from reader import __version__
-from reader.errors import ReaderError
+from reader.errors import OutputError, ReaderError
 
 
 class _Group(click.Group):
@@ -51,6 +52,13 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="reader")
 def cli() -> None:
     """Read Chinese news and government articles aloud: web page or text in, chaptered MP3 out."""
+
+
+def require_stdout() -> None:
+    """For a command whose output is its point (extract, normalize, voices): ``OutputError`` when there is no
+    standard output to print to (the shell closed it: ``>&-``), rather than exiting 0 having said nothing."""
+    if sys.stdout is None:
+        raise OutputError("cannot write to the standard output (it is closed)")
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -7,18 +7,14 @@ import sys
 
 import click
 
-from reader.cli.app import cli
+from reader.cli.app import cli, require_stdout
 from reader.cli.options import timeout_option
-from reader.errors import FetchError, OutputError, UsageError
+from reader.errors import FetchError, UsageError
 
 #: ``reader normalize`` reads stdin a line at a time; a line longer than this is refused, not buffered.
 MAX_LINE_BYTES = 1024 * 1024
 
 
-def require_stdout() -> None:
-    """``OutputError`` when there is no standard output to print to (the shell closed it: ``>&-``)."""
-    if sys.stdout is None:
-        raise OutputError("cannot write to the standard output (it is closed)")
 
 
 @cli.command()

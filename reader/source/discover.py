@@ -160,7 +160,7 @@ def _short(text: str, limit: int = 60) -> str:
 def _follow(spec: str, fetch_page: Callable[[str], Source] | None) -> Discovery:
     if is_url(spec):
         if fetch_page is None:
-            raise UsageError(f"{spec}: cannot fetch a list page here")
+            raise UsageError(f"{url_for_display(spec)}: cannot fetch a list page here")
         parse_url(spec)
         source = fetch_page(spec)
         page_url = spec
@@ -173,12 +173,13 @@ def _follow(spec: str, fetch_page: Callable[[str], Source] | None) -> Discovery:
         source = read_file(path)
         page_url = path.resolve().as_uri()
     html = decode(source.data, source.charset, source.name).text
+    shown = url_for_display(spec)
     try:
         links, site = links_and_site(html, page_url)
     except ExtractError as exc:
-        raise UsageError(f"{spec}: {exc}") from None
+        raise UsageError(f"{shown}: {exc}") from None
     if not links:
-        raise UsageError(f"{spec}: no article links on this list page (http(s) links on its own site, with a "
+        raise UsageError(f"{shown}: no article links on this list page (http(s) links on its own site, with a "
                          "title)")
     # Links of a list page whose URL the user typed may reach that same host, whatever its address; links
     # of a saved page (a file) never reach an internal address.

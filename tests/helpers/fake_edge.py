@@ -23,7 +23,7 @@ It misbehaves on command (``misbehave(fault, times)``): ``403`` (with a Date), `
 audio and no error), ``short`` (a third of the audio, then a normal ``turn.end``, no boundaries), ``noaudio``
 (``turn.start`` then ``turn.end``), ``stall`` (accepts, reads the request, never answers),
 ``no-boundaries``, ``bad-frame`` (a binary audio frame whose header block is malformed: a line without a
-colon, which the client fails to parse); ``latency`` delays every answer; ``refuse()`` stops listening
+colon, which the client fails to parse), ``flood`` (the audio sent again and again, 200 times); ``latency`` delays every answer; ``refuse()`` stops listening
 altogether.
 """
 
@@ -406,6 +406,8 @@ class FakeEdge:
             await ws.send_bytes(len(raw).to_bytes(2, "big") + raw + blocks[0])
             await ws.close()
             return ws
+        if fault == "flood":
+            blocks = blocks * 200
         for block in blocks:
             await ws.send_bytes(_audio_message(request_id, block))
         if fault == "close":

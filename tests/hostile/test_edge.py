@@ -26,6 +26,7 @@ YUNYANG = "zh-CN-YunyangNeural"
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeEdge]:
     with FakeEdge() as server:
+        server.prepare([TEXT])  # rendered ahead: a retry is answered at once
         yield server
 
 
@@ -35,7 +36,7 @@ def _fresh(fake: FakeEdge) -> None:
 
 
 def backend(fake: FakeEdge, tmp_path: Path, **kw: float) -> EdgeBackend:
-    values = {"timeout": 5.0, "backoff": 0.01, "attempts": 3, "concurrency": 4, **kw}
+    values = {"timeout": 30.0, "backoff": 0.01, "attempts": 3, "concurrency": 4, **kw}  # 30 s: a loaded machine
     return EdgeBackend(EdgeSettings(wss_url=fake.wss_url, voices_url=fake.voices_url, timeout=values["timeout"],
                                     backoff=values["backoff"], attempts=int(values["attempts"]),
                                     concurrency=int(values["concurrency"])), cache_dir=tmp_path)
@@ -48,6 +49,13 @@ def test_a_malformed_frame_is_a_service_fault_that_is_retried(fake: FakeEdge, tm
     fake.misbehave("bad-frame")
     with pytest.raises(SynthesisError, match=r"sent a malformed answer .*\(after 3 attempts\)"):
         edge.synthesize(TEXT, YUNYANG)
+
+
+def test_a_service_that_streams_without_end_is_cut_off(fake: FakeEdge, tmp_path: Path) -> None:
+    """What comes from outside is capped while it streams: the audio of one reply too (item 3)."""
+    fake.misbehave("flood")
+    with pytest.raises(SynthesisError, match=r"sent more audio than .* can take"):
+        backend(fake, tmp_path, attempts=2).synthesize(TEXT, YUNYANG)
 
 
 def test_a_malformed_frame_lets_the_fallback_speak(fake: FakeEdge, tmp_path: Path) -> None:

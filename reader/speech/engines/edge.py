@@ -47,6 +47,7 @@ edge-tts's ``+N%``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -291,7 +292,7 @@ class EdgeBackend:
             self._check_cancelled(epoch, text)
             tried = attempt
             try:
-                reply = self._request(text, name, edge_speed, pitch, volume)
+                reply = self._request(text, name, edge_speed, pitch, volume, self._max_reply_bytes(text, rate))
                 with self._lock:
                     self._stalls = 0  # the service answers
                 return self._speech(reply, text, rate)
@@ -347,8 +348,15 @@ class EdgeBackend:
                     raise BackendUnavailable(message)
                 self._down = None
 
-    def _request(self, text: str, name: str, rate: str, pitch: str, volume: str) -> _Reply:
-        """One round trip, bounded in time; failures come out as ``_Retry`` or final ``ReaderError``s."""
+    @staticmethod
+    def _max_reply_bytes(text: str, rate: float) -> int:
+        """The most MP3 one reply may bring: twice the longest speech its text can take, and the silence around
+        it (a service that streams without end is cut off, not buffered)."""
+        longest = speakable_chars(text) / (CHARS_PER_SECOND[0] * rate) + _LONG_SLACK
+        return int((longest + 5.0) * MP3_BYTES_PER_SECOND * 2)
+
+    def _request(self, text: str, name: str, rate: str, pitch: str, volume: str, max_bytes: int) -> _Reply:
+        """One round trip, bounded in time and size; failures come out as ``_Retry`` or final ``ReaderError``s."""
         self._point_client()
         seconds = max(1, math.ceil(self.settings.timeout))
         try:
@@ -374,10 +382,15 @@ class EdgeBackend:
         async def receive() -> _Reply:
             reply = _Reply()
             audio = bytearray()
-            async with asyncio.timeout(self.settings.timeout):
-                async for message in communicate.stream():
+            # aclosing: whatever ends the loop early (a cap, a parse error), the client's stream, and with it
+            # its websocket and session, is closed before the event loop is.
+            async with asyncio.timeout(self.settings.timeout), contextlib.aclosing(communicate.stream()) as stream:
+                async for message in stream:
                     if message["type"] == "audio":
                         audio += message.get("data", b"")
+                        if len(audio) > max_bytes:
+                            raise _Retry(f"sent more audio than {_quote(text)} can take ({len(audio)} bytes)",
+                                         unavailable=False)
                     elif message["type"] in ("SentenceBoundary", "WordBoundary"):
                         mark = (int(message.get("offset", 0)), int(message.get("duration", 0)))
                         reply.boundaries.append(mark)
