@@ -25,10 +25,10 @@ correction, the SSML. Around it, this module does what the client does not:
   ``BackendUnavailable`` whose one line says what happened and suggests ``--voice baker``; the backend then
   fails fast for ``_DOWN_SECONDS`` instead of retrying every remaining chunk (with ``--fallback offline``
   those chunks go straight to the offline voice). A chunk the service will not speak is a ``SynthesisError``.
-  A time-out is retried only while the service answers other requests: as many time-outs in a row as requests
-  may be in flight (``concurrency``, at least ``_STALLS``), from any thread, with no answer between them, and
-  the service counts as stalled (unavailable) at once, so a stalled service fails in about one ``timeout``
-  (two with one request at a time), not ``attempts`` of them. An answer the client cannot parse
+  A time-out is retried only while the service answers something: once a call has timed out ``_STALLS`` (2)
+  times and the service as many times in a row as requests may be in flight (``concurrency``), with no answer
+  between them, the service counts as stalled (unavailable) at once, so a stalled service fails in about two
+  ``timeout``s, not ``attempts`` of them; a slow start (every first request timing out) is still retried. An answer the client cannot parse
   (a malformed frame) is the service's fault: retried, and a ``SynthesisError`` in the end (so ``--fallback``
   applies), never a usage error; only edge-tts refusing our own voice or prosody strings is one.
 * **Cancel.** ``cancel()`` (Ctrl-C) makes every request in flight end at once, and their retries stop; the
@@ -186,11 +186,12 @@ class _Reply:
 class _Retry(Exception):
     """A failure worth another try; ``unavailable``: it says the service as a whole is not usable."""
 
-    def __init__(self, message: str, *, unavailable: bool, wait: float = 0.0, final: bool = False) -> None:
+    def __init__(self, message: str, *, unavailable: bool, wait: float = 0.0, timed_out: bool = False) -> None:
         super().__init__(message)
         self.unavailable = unavailable
         self.wait = wait
-        self.final = final  # not worth another try (the service stalls)
+        self.timed_out = timed_out
+        self.final = False  # not worth another try (the service stalls)
 
 
 def _quote(text: str, limit: int = 40) -> str:
@@ -286,7 +287,7 @@ class EdgeBackend:
         with self._lock:
             epoch = self._epoch
         last: _Retry | None = None
-        tried = 0
+        tried = timed_out = 0
         for attempt in range(1, attempts + 1):
             self._check_down()
             self._check_cancelled(epoch, text)
@@ -298,6 +299,9 @@ class EdgeBackend:
                 return self._speech(reply, text, rate)
             except _Retry as exc:
                 last = exc
+            if last.timed_out:
+                timed_out += 1
+                last.final = self._stalled(timed_out)
             if last.final:
                 break
             if attempt < attempts:
@@ -333,12 +337,14 @@ class EdgeBackend:
             if self._epoch != epoch:
                 raise SynthesisError(f"the Edge voice request for {_quote(text)} was cancelled")
 
-    def _stalled(self, exc: BaseException) -> _Retry:
-        """A time-out: retried unless the service has now timed out ``_STALLS`` times in a row."""
+    def _stalled(self, own: int) -> bool:
+        """Count a time-out; whether the service is stalled: this call has now timed out ``_STALLS`` times, and
+        the service as many times in a row as requests may be in flight (nobody got an answer meanwhile).
+        A slow start (every first request timing out while the service warms up) is retried; a service
+        that answers others but not this text leaves the decision to the attempts."""
         with self._lock:
             self._stalls += 1
-            final = self._stalls >= max(_STALLS, self.settings.concurrency)
-        return _Retry(_describe(exc, self.settings.timeout), unavailable=True, final=final)
+            return own >= _STALLS and self._stalls >= max(_STALLS, self.settings.concurrency)
 
     def _check_down(self) -> None:
         with self._lock:
@@ -425,7 +431,7 @@ class EdgeBackend:
                     f"{exc.message or ''}".rstrip() + f"); {SUGGESTION}"
                 ) from exc
             except TimeoutError as exc:  # asyncio's, and aiohttp's connect and read time-outs
-                raise self._stalled(exc) from exc
+                raise _Retry(_describe(exc, self.settings.timeout), unavailable=True, timed_out=True) from exc
             except (aiohttp.ClientError, OSError) as exc:
                 raise _Retry(_describe(exc, self.settings.timeout), unavailable=True) from exc
             except EdgeTTSException as exc:  # WebSocketError, UnexpectedResponse, UnknownResponse
