@@ -2,19 +2,24 @@
 
 Every file reader writes for a user (audio, subtitles, records, pages, feeds, caches) goes through
 ``atomic_output`` or ``write_atomic``: the data is written to a visible temporary file next to the target,
-``<name>.<random>.part``, and renamed over it only when complete, so a crash, a full disk or Ctrl-C never
+``<name>.<random>-<pid>.part``, and renamed over it only when complete, so a crash, a full disk or Ctrl-C never
 leaves a half-written file under a real name. A file left by a killed process is easy to recognise by its
-``.part`` suffix.
+``.part`` suffix, and ``remove_leftovers`` deletes those of a target whose process is gone (the pid in the
+name says whose it is). ``OutputGroup`` publishes several files together: all written first, then renamed.
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import secrets
+import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from reader.errors import ConfigError, OutputError
@@ -28,8 +33,8 @@ def output_error(path: Path, exc: OSError) -> OutputError:
 def create_sibling_temp(path: Path, suffix: str = ".part") -> Path:
     """Create an empty, new file next to ``path`` (same directory, so ``os.replace`` onto it is atomic).
 
-    The name is ``<path.name>.<random><suffix>``: visible, so that a file left by a killed process is easy
-    to recognise. It is created with mode 0666 minus the umask, like any new file, so the published file
+    The name is ``<path.name>.<random>-<pid><suffix>``: visible, so that a file left by a killed process is
+    easy to recognise (and ``remove_leftovers`` can tell whether its process is still running). It is created with mode 0666 minus the umask, like any new file, so the published file
     gets ordinary permissions (``tempfile`` would make it 0600). Raises ``OutputError`` with a one-line
     message naming the directory when it is missing, not a directory or not writable.
     """
@@ -39,7 +44,7 @@ def create_sibling_temp(path: Path, suffix: str = ".part") -> Path:
     if not directory.is_dir():
         raise OutputError(f"output directory is not a directory: {directory}")
     for _ in range(100):
-        candidate = directory / f"{path.name}.{secrets.token_hex(4)}{suffix}"
+        candidate = directory / f"{path.name}.{secrets.token_hex(4)}-{os.getpid()}{suffix}"
         try:
             fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
@@ -72,6 +77,102 @@ def atomic_output(path: Path, suffix: str = ".part") -> Iterator[Path]:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+#: Temporary files of a target: ``<name>.<8 hex>-<pid>.part`` (or ``.pcm.part``…); ``<name>.<8 hex>.part``
+#: from readers before the pid was added.
+_LEFTOVER = re.compile(r"\.[0-9a-f]{8}(?:-(\d+))?(?:\.[a-z]+)?\.part$")
+#: A temporary file without a pid is taken for a leftover once it is this old (seconds).
+_OLD_LEFTOVER = 24 * 3600.0
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_leftovers(path: Path) -> list[Path]:
+    """Delete the temporary files of ``path`` that a killed process left (its ``.part`` and ``.pcm.part``
+    siblings whose process is gone); the deleted paths. Never raises: it is housekeeping."""
+    removed: list[Path] = []
+    try:
+        candidates = list(path.parent.glob(glob.escape(path.name) + ".*.part"))
+    except OSError:
+        return removed
+    for candidate in candidates:
+        match = _LEFTOVER.search(candidate.name[len(path.name):])
+        if match is None:
+            continue
+        try:
+            if match.group(1) is not None:
+                if _alive(int(match.group(1))):
+                    continue
+            elif time.time() - candidate.stat().st_mtime < _OLD_LEFTOVER:
+                continue
+            candidate.unlink()
+            removed.append(candidate)
+        except OSError:
+            continue
+    return removed
+
+
+class OutputGroup:
+    """Files that appear together or not at all (an audio file and its sidecars).
+
+    ``temp(target)`` gives a temporary file next to each target to write into; when the ``with`` block ends
+    normally they are renamed into place in the order they were asked for (put the main file last: readers
+    look for it), and when it raises every temporary file is deleted and no target is touched. Everything is
+    written before anything is renamed, so a full disk fails the whole group, never half of it.
+    """
+
+    def __init__(self) -> None:
+        self._files: list[tuple[Path, Path]] = []
+
+    def temp(self, target: Path, suffix: str = ".part") -> Path:
+        temp = create_sibling_temp(target, suffix)
+        self._files.append((target, temp))
+        return temp
+
+    def write(self, target: Path, data: bytes | str) -> Path:
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        temp = self.temp(target)
+        try:
+            temp.write_bytes(payload)
+        except OSError as exc:
+            raise output_error(target, exc) from exc
+        return target
+
+    def discard(self) -> None:
+        for _, temp in self._files:
+            temp.unlink(missing_ok=True)
+        self._files = []
+
+    def commit(self) -> None:
+        try:
+            for target, temp in self._files:
+                try:
+                    os.replace(temp, target)
+                except OSError as exc:
+                    raise output_error(target, exc) from exc
+        finally:
+            self.discard()
+
+    def __enter__(self) -> OutputGroup:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
 
 
 def write_atomic(path: Path, data: bytes | str) -> Path:

@@ -148,6 +148,12 @@ TARGET_LUFS = -16.0
 #: default bitrate are in ``reader.audio.formats``.
 DEFAULT_FORMAT = "mp3"
 
+# Fetching (reader/source/): one deadline for a whole fetch, redirects and a slow server included
+# (``--timeout``), and the longest robots.txt Crawl-delay a batch honours (a site asking for more is told
+# of in a warning and waited on this long).
+FETCH_TIMEOUT = 30.0
+MAX_CRAWL_DELAY = 60.0
+
 # The listen page (reader/page.py): the speeds its player offers and how far its skip buttons jump.
 PAGE_SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 PAGE_SKIP_SECONDS = 10

@@ -44,6 +44,7 @@ from mutagen.id3 import (
     PictureType,
 )
 
+from reader import _clean
 from reader.errors import AudioError, OutputError
 from reader.models import ChapterMark
 
@@ -125,6 +126,7 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
     ``OutputError`` when the file cannot be written, ``AudioError`` when it is not something mutagen can tag.
     """
     check_chapters(chapters)
+    info, chapters = _displayable(info, chapters)
     tags = _load(path)
     for key in _OWNED:
         tags.delall(key)
@@ -159,6 +161,20 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
         raise OutputError(f"cannot write the tags of {path}: {exc.strerror or exc}") from exc
     except MutagenError as exc:
         raise AudioError(f"cannot write the tags of {path}: {exc}") from exc
+
+
+def _displayable(info: TrackInfo, chapters: Sequence[ChapterMark]) -> tuple[TrackInfo, list[ChapterMark]]:
+    """Text as players show it (``reader._clean.display``: no control or bidi characters; a NUL would end an
+    ID3 text early) and the URL without credentials, in ASCII (WOAS is a Latin-1 frame)."""
+    def show(value: str | None) -> str | None:
+        return _clean.display(value) if value is not None else None
+
+    cleaned = TrackInfo(
+        title=_clean.display(info.title), artist=show(info.artist), album=show(info.album), date=show(info.date),
+        url=_clean.uri(info.url) if info.url else None, lyrics=show(info.lyrics),
+        language=info.language,
+    )
+    return cleaned, [ChapterMark(_clean.display(m.title), m.start, m.end) for m in chapters]
 
 
 def _syncsafe(data: bytes) -> int:

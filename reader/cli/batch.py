@@ -10,12 +10,14 @@ from click.core import ParameterSource
 
 from reader.cli.app import cli
 from reader.cli.options import (
+    FloatRange,
     cache_dir_option,
     cover_option,
     fallback_option,
     format_option,
     quiet_option,
     rate_option,
+    timeout_option,
     voice_option,
 )
 from reader.errors import ReaderError
@@ -37,15 +39,16 @@ from reader.errors import ReaderError
                    "address (tcp://host:8786). Needs reader[cluster].")
 @click.option("--follow", is_flag=True, help="INPUT is a list page: narrate the same-site articles it links to.")
 @click.option("--limit", type=click.IntRange(1), help="At most this many articles.")
-@click.option("--delay", type=click.FloatRange(0, 3600), default=0.0, show_default=True,
+@click.option("--delay", type=FloatRange(0, 3600), default=0.0, show_default=True,
               help="Seconds between two requests to the same site (robots.txt Crawl-delay if longer).")
 @click.option("--base-url", help="Where the library will be served, for the feed's links (default: file://).")
 @fallback_option()
 @cache_dir_option()
+@timeout_option
 @quiet_option("No progress bars and no summary (failures are still listed).")
 def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path | None, voice: str,
           rate: float | None, jobs: int, follow: bool, cluster: str | None, limit: int | None, delay: float,
-          base_url: str | None, fallback: str | None, cache_dir: Path | None, quiet: bool) -> None:
+          base_url: str | None, fallback: str | None, cache_dir: Path | None, timeout: float, quiet: bool) -> None:
     """Narrate every article of INPUT into a library with a catalog, a podcast feed and an index page.
 
     INPUT is a folder (every .html/.htm/.txt under it), a file of URLs (one per line), a list page with
@@ -59,7 +62,7 @@ def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path 
         jobs = local_workers()
     options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
                            follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback,
-                           format=audio_format, cover=cover, cluster=cluster)
+                           format=audio_format, cover=cover, cluster=cluster, timeout=timeout)
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)
     else:

@@ -7,19 +7,28 @@ import sys
 
 import click
 
-from reader.cli.app import cli
+from reader.cli.app import cli, require_stdout
+from reader.cli.options import timeout_option
+from reader.errors import FetchError, UsageError
+
+#: ``reader normalize`` reads stdin a line at a time; a line longer than this is refused, not buffered.
+MAX_LINE_BYTES = 1024 * 1024
+
+
 
 
 @cli.command()
 @click.argument("source")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: the article as it will be read; json: the stable machine-readable schema.")
-def extract(source: str, fmt: str) -> None:
+@timeout_option
+def extract(source: str, fmt: str, timeout: float) -> None:
     """Print the article of SOURCE (a URL, an .html/.txt file, or - for stdin)."""
     from reader.extraction import extract as extract_article
     from reader.source.fetch import fetch
 
-    article = extract_article(fetch(source))
+    require_stdout()
+    article = extract_article(fetch(source, timeout=timeout))
     if fmt == "json":
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -32,8 +41,17 @@ def normalize(text: str | None) -> None:
     """Print the spoken form of TEXT (or of each line of stdin)."""
     from reader.text.normalize import normalize as to_spoken
 
+    require_stdout()
     if text is not None:
         click.echo(to_spoken(text))
         return
-    for line in sys.stdin:
-        click.echo(to_spoken(line.rstrip("\n")))
+    if sys.stdin is None:
+        raise UsageError("no TEXT and no standard input (it is closed)")
+    stream = sys.stdin.buffer
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            raise FetchError(f"<stdin>: a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB")
+        click.echo(to_spoken(line.decode("utf-8", "replace").rstrip("\r\n")))

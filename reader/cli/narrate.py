@@ -9,12 +9,14 @@ import click
 from reader._format import clock
 from reader.cli.app import cli
 from reader.cli.options import (
+    FloatRange,
     cache_dir_option,
     cover_option,
     fallback_option,
     format_option,
     quiet_option,
     rate_option,
+    timeout_option,
     voice_option,
 )
 from reader.settings import TARGET_LUFS, Pauses
@@ -34,10 +36,10 @@ from reader.settings import TARGET_LUFS, Pauses
 @rate_option
 @cache_dir_option()
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the chunk cache.")
-@click.option("--sentence-pause", type=click.FloatRange(0, 10), default=Pauses.sentence, show_default=True)
-@click.option("--paragraph-pause", type=click.FloatRange(0, 10), default=Pauses.paragraph, show_default=True)
-@click.option("--chapter-pause", type=click.FloatRange(0, 10), default=Pauses.chapter, show_default=True)
-@click.option("--loudness", type=click.FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
+@click.option("--sentence-pause", type=FloatRange(0, 10), default=Pauses.sentence, show_default=True)
+@click.option("--paragraph-pause", type=FloatRange(0, 10), default=Pauses.paragraph, show_default=True)
+@click.option("--chapter-pause", type=FloatRange(0, 10), default=Pauses.chapter, show_default=True)
+@click.option("--loudness", type=FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
               help="Target integrated loudness in LUFS.")
 @click.option("--no-header", is_flag=True, help="Do not read title, source and date before the text.")
 @click.option("--no-sidecars", is_flag=True,
@@ -47,11 +49,13 @@ from reader.settings import TARGET_LUFS, Pauses
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Chunks synthesized at once (default: the backend's).")
 @fallback_option("Speak the chunks the voice's backend fails on with this one (e.g. offline); the manifest says "
                  "which.")
+@timeout_option
 @quiet_option("No progress bar and no summary.")
-def narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path, audio_format: str | None, cover: Path | None,
-            voice: str, rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float,
-            paragraph_pause: float, chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool,
-            html: bool, jobs: int | None, fallback: str | None, quiet: bool) -> None:
+def narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path,
+            audio_format: str | None, cover: Path | None, voice: str, rate: float | None, cache_dir: Path | None,
+            no_cache: bool, sentence_pause: float, paragraph_pause: float, chapter_pause: float, loudness: float,
+            no_header: bool, no_sidecars: bool, html: bool, jobs: int | None, fallback: str | None, timeout: float,
+            quiet: bool) -> None:
     """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 (or M4B, M4A, Opus, WAV)
     with .vtt and .json."""
     from reader.cli.progress import narrate_progress
@@ -65,14 +69,14 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
         voice=voice, rate=rate, output=output, output_dir=output_dir, format=audio_format, cover=cover,
         cache_dir=cache_dir,
         use_cache=not no_cache, target_lufs=loudness, header=not no_header, sidecars=not no_sidecars,
-        workers=jobs, fallback=fallback,
+        workers=jobs, fallback=fallback, timeout=timeout,
         pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),
     )
     narrator = Narrator(options)
     with narrate_progress(quiet) as report:
         if report.stage:
             report.stage("fetch")
-        fetched = from_text(text) if text is not None else fetch(source or "-")
+        fetched = from_text(text) if text is not None else fetch(source or "-", timeout=timeout)
         result = narrator.narrate_source(fetched, progress=report.progress, stage=report.stage)
     page = None
     if html:  # with --no-sidecars there is no record file: the page is made from the narration's record

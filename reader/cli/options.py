@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from reader.settings import DEFAULT_PRESET, RATE_MAX, RATE_MIN
+from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT, RATE_MAX, RATE_MIN
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan`` (which compares false with both bounds, so click lets it
+    through) and infinities: every number option of reader is a finite number."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def voice_option(help: str = "A voice preset (see `reader voices`).") -> Callable[[F], F]:
@@ -18,7 +30,7 @@ def voice_option(help: str = "A voice preset (see `reader voices`).") -> Callabl
 
 
 def rate_option(f: F) -> F:
-    return click.option("--rate", type=click.FloatRange(RATE_MIN, RATE_MAX),
+    return click.option("--rate", type=FloatRange(RATE_MIN, RATE_MAX),
                         help=f"Speaking rate, {RATE_MIN}–{RATE_MAX} (default: the preset's).")(f)
 
 
@@ -47,3 +59,6 @@ def format_option(help: str) -> Callable[[F], F]:
 def cover_option(f: F) -> F:
     return click.option("--cover", metavar="IMAGE", type=click.Path(dir_okay=False, path_type=Path),
                         help="Cover art for the audio file's tags: a JPEG or PNG (not for WAV).")(f)
+def timeout_option(f: F) -> F:
+    return click.option("--timeout", type=FloatRange(1, 3600), default=FETCH_TIMEOUT, show_default=True,
+                        help="Seconds one web page may take in all (redirects and a slow server included).")(f)

@@ -29,5 +29,11 @@ def play(source: str, chapter: int | None, output_device: str, voice: str, cache
     from reader.narration.pipeline import NarrateOptions
 
     run(source, NarrateOptions(voice=voice, cache_dir=cache_dir), chapter=None if chapter is None else chapter - 1,
-        device=output_device, interactive=not quiet and sys.stdin.isatty() and sys.stdout.isatty(),
+        device=output_device, interactive=not quiet and _tty(sys.stdin) and _tty(sys.stdout),
         echo=None if quiet else click.echo, spinner=not quiet and sys.stderr.isatty())
+
+
+def _tty(stream: object) -> bool:
+    """Whether ``stream`` is a terminal (a closed stdin or stdout is None: not one)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty()) if callable(isatty) else False

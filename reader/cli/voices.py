@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reader.cli.app import cli
+from reader.cli.app import cli, require_stdout
 from reader.errors import ReaderError
 
 
@@ -15,6 +15,7 @@ def voices(backend: str | None) -> None:
     from reader.settings import load_presets
     from reader.speech import registry
 
+    require_stdout()
     presets = load_presets()
     status: dict[str, tuple[bool, str]] = {}
     for name in registry.names():

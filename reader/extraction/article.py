@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from reader._clean import clean_article
 from reader.errors import ExtractError
 from reader.extraction import rules
 from reader.models import Article, Chapter, Source
@@ -528,12 +529,18 @@ def _text_title(blocks: list[Block]) -> tuple[str | None, int]:
             continue
         if len(keys[i]) >= 4 and keys[i] in keys[i + 1 : i + 30]:
             return line, i
-        if i + 1 < len(lines) and _meta_line(lines[i + 1], _Meta()) and cjk_count(line) >= 4:
+        if i + 1 < len(lines) and _meta_line(lines[i + 1], _Meta()) and cjk_count(line) >= 1:
             return line, i
     for i, line in enumerate(lines):
         if _sentence_like(line) and rules.SENTENCE_END.search(line):
             break  # the text starts with a sentence: it has no title
-        if not is_furniture(line) and cjk_count(line) >= 4 or len(line.split()) >= 3:
+        if is_furniture(line) and not len(line.split()) >= 3:
+            continue
+        # A short title (公告, 通知) is a title when what follows it is text.
+        if (0 < cjk_count(line) < 4 and not rules.SENTENCE_END.search(line) and i + 1 < len(lines)
+                and _sentence_like(lines[i + 1]) and not _meta_line(line, _Meta())):
+            return line, i
+        if cjk_count(line) >= 4 or len(line.split()) >= 3:
             return line, i
     return None, 0
 
@@ -605,9 +612,10 @@ def extract(source: Source) -> Article:
     decoded = decode(source.data, source.charset, source.name)
     text = decoded.text
     try:
+        # Control characters, lone surrogates and credentials never leave extraction (reader._clean).
         if source.kind == "html" or (source.kind == "auto" and looks_like_html(text)):
-            return extract_html(text, url=source.url, encoding=decoded.encoding)
-        return extract_text(text, url=source.url, encoding=decoded.encoding)
+            return clean_article(extract_html(text, url=source.url, encoding=decoded.encoding))
+        return clean_article(extract_text(text, url=source.url, encoding=decoded.encoding))
     except ExtractError as exc:
         raise ExtractError(f"{source.name}: {exc}") from None
     except RecursionError as exc:

@@ -7,11 +7,15 @@ How a run goes (``run_batch``):
    large the archive. The voice, rate and engine are resolved once, and their fingerprint (the settings
    hash) decides with the article's hashes whether an article must be narrated again.
 2. **The library** is created if needed and locked for the run (``catalog.LibraryLock``: a second batch is
-   refused). Leftovers of a killed run are cleared: its staging folder, and catalog rows still marked running.
+   refused). Leftovers of a killed run are cleared: its staging folder, and catalog rows still marked running
+   (also at the end of this run, however it ends). A library whose catalog is missing is first rebuilt from
+   its own files (``reader.library.rebuild``): its narrations are adopted, not made again.
 3. **Articles** go through a thread pool, ``jobs`` at a time, fed from the list as earlier ones finish, so
    that no more than ``jobs`` articles (and their audio) are ever held. Each one: fetch (URLs politely, see
-   ``reader.source.polite``) → skip if its bytes, or else its extracted article, and the settings are those of the
-   narration the library already holds → claim a file name → narrate (``reader.narration.pipeline.narrate_article``,
+   ``reader.source.polite``; links found with ``--follow`` only where ``Discovery.scope`` allows) → skip if its
+   bytes, or else its extracted article, and the settings are those of the narration the library already holds,
+   or adopt the narration beside it when its record has the fingerprint this run would make → claim a file
+   name → narrate (``reader.narration.pipeline.narrate_article``,
    sharing the process's backend and the chunk cache) into a staging folder inside the library → write its
    listen page there (``reader.publish.page``, when installed) → move the files into place → record the row. A
    failing article is recorded with its error and the batch goes on.
@@ -22,9 +26,14 @@ only the narration of each article runs on a worker of the cluster (``reader.lib
 the files back to the same thread, and the pool keeps as many articles in flight as the cluster has worker
 threads, two each.
 
-Ctrl-C (or a progress callback raising ``KeyboardInterrupt``) sets a stop flag; articles in flight stop at
-their next progress report, their staging folders are removed, and ``BatchInterrupted`` is raised once the
-feed and index are written. Files reach the library only by renames out of the staging folder, in the
+Ctrl-C (or SIGTERM, or a progress callback raising ``KeyboardInterrupt``) sets a stop flag; fetches in flight
+are aborted at once, the engine is told to give up its requests (``cancel``, when it has one: the Edge
+voices), articles in flight stop at their next progress report, their staging folders are removed, and
+``BatchInterrupted`` is raised once the feed and index are written. An error of the library itself (its
+catalog cannot be written: a full disk) stops the batch the same way and is raised as it is.
+
+Sources are recorded and shown without credentials (``reader._clean.url_for_display``); a URL's
+``user:password@`` is used only to fetch it. Files reach the library only by renames out of the staging folder, in the
 worker, with no callback in between, so the library never holds half an article; the next run resumes.
 """
 
@@ -43,19 +52,31 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from reader.errors import BatchInterrupted, ClusterError, OutputError, ReaderError, UsageError
+from reader._clean import url_for_display
+from reader.errors import (
+    BatchInterrupted,
+    ClusterError,
+    LibraryError,
+    OutputError,
+    ReaderError,
+    RecordError,
+    UsageError,
+)
 from reader.extraction import extract
-from reader.library.catalog import Catalog, Entry, Published, SQLiteCatalog
+from reader.library.catalog import CATALOG_NAME, Catalog, Entry, Published, SQLiteCatalog
 from reader.library.cluster import MAX_IN_FLIGHT, check_cluster, open_cluster
 from reader.library.lock import LibraryLock
+from reader.library.rebuild import adoptable, rebuild
 from reader.models import Article, Source
 from reader.narration.fingerprint import content_hash
 from reader.narration.naming import default_name
 from reader.narration.pipeline import NarrateOptions, Narration, Narrator
+from reader.narration.record import NarrationRecord
 from reader.publish.feed import SUMMARY_CHARS, check_base_url, write_feed
 from reader.publish.index import write_index
 from reader.publish.page import write_page
-from reader.settings import DEFAULT_PRESET
+from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT
+from reader.source.address import Scope
 from reader.source.discover import Discovery, discover
 from reader.source.fetch import is_url, read_file
 from reader.source.polite import PoliteFetcher, Stopped
@@ -87,6 +108,7 @@ class BatchOptions:
     # Narrate on a Dask cluster: "local" (``jobs`` worker processes on this machine) or a scheduler's address
     # ("tcp://host:8786"); None: threads of this process. See reader.library.cluster.
     cluster: str | None = None
+    timeout: float = FETCH_TIMEOUT  # seconds one web page may take in all
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -97,9 +119,9 @@ class BatchOptions:
             raise UsageError(f"delay must be 0 or more seconds, not {self.delay}")
         if self.base_url is not None:
             check_base_url(self.base_url)
-        # validates rate, fallback, format and cover
+        # validates rate, fallback, format, cover and timeout
         NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback, format=self.format,
-                       cover=self.cover)
+                       cover=self.cover, timeout=self.timeout)
         if self.cluster is not None:
             object.__setattr__(self, "cluster", check_cluster(self.cluster))
 
@@ -191,22 +213,30 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
                                        fallback=options.fallback, format=options.format, cover=options.cover))
     stop = threading.Event()
     remote = None
-    with PoliteFetcher(delay=options.delay, stop=stop) as fetcher, ExitStack() as stack:
+    with PoliteFetcher(delay=options.delay, timeout=options.timeout, stop=stop) as fetcher, ExitStack() as stack:
         found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,
                          fetch_page=fetcher.fetch)
         if options.cluster is not None:  # after discovery (a bad INPUT fails at once), before the library
             remote = stack.enter_context(open_cluster(options.cluster, narrator, stop=stop, workers=options.jobs))
         prepare_library(library)
-        with LibraryLock(library), SQLiteCatalog(library) as catalog:
-            catalog.recover()
-            shutil.rmtree(library / STAGING, ignore_errors=True)
-            runner = _Runner(options, catalog, fetcher, narrator, stop, progress)
-            if remote is not None:
-                runner.narrate, runner.slots = remote.narrate_article, remote.in_flight
-            result = runner.run(found)
-            result.feed = write_feed(catalog.published(), library, base_url=options.base_url, title=options.title)
-            result.index = write_index(catalog.published(), library, title=options.title)
-            shutil.rmtree(library / STAGING, ignore_errors=True)
+        with LibraryLock(library):
+            lost = not (library / CATALOG_NAME).exists()
+            with SQLiteCatalog(library) as catalog:
+                try:
+                    catalog.recover()
+                    if lost:  # a new library, or one whose catalog was deleted: its files say what it holds
+                        rebuild(library, catalog)
+                    shutil.rmtree(library / STAGING, ignore_errors=True)
+                    runner = _Runner(options, catalog, fetcher, narrator, stop, progress, found.scope)
+                    if remote is not None:
+                        runner.narrate, runner.slots = remote.narrate_article, remote.in_flight
+                    result = runner.run(found)
+                    result.feed = write_feed(catalog.published(), library, base_url=options.base_url,
+                                             title=options.title)
+                    result.index = write_index(catalog.published(), library, title=options.title)
+                finally:
+                    shutil.rmtree(library / STAGING, ignore_errors=True)
+                    _end_attempts(catalog)
     result.seconds = time.perf_counter() - started
     if runner.interrupted:
         left = result.total - result.finished
@@ -218,10 +248,19 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     return result
 
 
+def _end_attempts(catalog: Catalog) -> None:
+    """No row stays 'running' once the run is over (on a full disk ``recover`` uses the catalog's reserve)."""
+    try:
+        catalog.recover()
+    except LibraryError as exc:
+        log.warning("%s", exc)
+
+
 class _Runner:
     def __init__(self, options: BatchOptions, catalog: Catalog, fetcher: PoliteFetcher, narrator: Narrator,
-                 stop: threading.Event, progress: BatchCallback | None) -> None:
+                 stop: threading.Event, progress: BatchCallback | None, scope: Scope | None = None) -> None:
         self.options = options
+        self.scope = scope  # where the items may be fetched from (links found on a list page), or as typed
         self.library = options.library
         self.catalog = catalog
         self.fetcher = fetcher
@@ -264,19 +303,32 @@ class _Runner:
                     self._emit(BatchEvent("finished", outcome.source, title=outcome.title, outcome=outcome))
         except (KeyboardInterrupt, _Stop, Stopped):  # Stopped: a lost cluster scheduler stops the batch
             self.interrupted = True
-            self.stop.set()
-            for future in pending:
-                future.cancel()
-            for future in pending:  # the ones already running stop at their next progress report
-                if future.cancelled():
-                    continue
-                try:
-                    result.add(future.result())
-                except (KeyboardInterrupt, _Stop, Stopped):
-                    pass
+            self._halt(pending, result)
+        except BaseException:  # the library itself failed (its catalog): stop the others, then say why
+            self._halt(pending, result)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return result
+
+    def _halt(self, pending: dict[Future[Outcome], str], result: BatchResult) -> None:
+        """Stop every article in flight: their fetches abort, the engine gives up its requests, the rest stop
+        at their next progress report."""
+        self.stop.set()
+        cancel = getattr(self.narrator.backend, "cancel", None)
+        if callable(cancel):
+            cancel()
+        for future in pending:
+            future.cancel()
+        for future in pending:
+            if future.cancelled():
+                continue
+            try:
+                result.add(future.result())
+            except (KeyboardInterrupt, _Stop, Stopped):
+                pass
+            except ReaderError as exc:
+                log.warning("%s", exc)
 
     # -- one article, in a worker thread ----------------------------------------------------------------------
 
@@ -284,7 +336,8 @@ class _Runner:
         if self.stop.is_set():
             raise _Stop
 
-    def _article(self, spec: str) -> Outcome:
+    def _article(self, url: str) -> Outcome:
+        spec = url_for_display(url)  # what is recorded and shown: no credentials
         started = time.perf_counter()
         timings: dict[str, float] = {}
         title: str | None = None
@@ -292,7 +345,7 @@ class _Runner:
             self._check()
             self._emit(BatchEvent("started", spec))
             t = time.perf_counter()
-            source = self._fetch(spec)
+            source = self._fetch(url, spec)
             timings["fetch"] = round(time.perf_counter() - t, 3)
             raw = _sha256(source.data)
             entry = self.catalog.get(spec)
@@ -306,6 +359,9 @@ class _Runner:
             content = content_hash(article)
             if self._current(entry) and entry is not None and entry.content_hash == content:
                 return self._skip(spec, entry, raw, started)
+            adopted = self._adopt(spec, entry, article, raw, content, timings, started)
+            if adopted is not None:
+                return adopted
             self._check()
             audio_name = self.catalog.claim(spec, default_name(article, self.narrator.format.suffix),
                                             title=article.title)
@@ -321,8 +377,13 @@ class _Runner:
         except (KeyboardInterrupt, _Stop, Stopped):
             self.catalog.interrupted(spec)
             raise
+        except LibraryError:
+            raise  # the catalog itself: the batch cannot go on
         except ReaderError as exc:
             return self._failed(spec, title, str(exc), timings, started)
+        except OSError as exc:  # a full disk, a vanished file: the article failed, in one line
+            where = f"{exc.filename}: " if exc.filename else ""
+            return self._failed(spec, title, f"{where}{exc.strerror or exc}", timings, started)
         except Exception as exc:  # a bug, not the article: still recorded, and the batch goes on
             log.exception("%s: unexpected error", spec)
             return self._failed(spec, title, f"internal error: {type(exc).__name__}: {exc}", timings, started)
@@ -333,16 +394,55 @@ class _Runner:
         self.catalog.failed(spec, error, timings)
         return Outcome(spec, "failed", title, error=error, seconds=time.perf_counter() - started)
 
-    def _fetch(self, spec: str) -> Source:
+    def _fetch(self, url: str, spec: str) -> Source:
         self._emit(BatchEvent("stage", spec, stage="fetch"))
-        return self.fetcher.fetch(spec) if is_url(spec) else read_file(Path(spec))
+        return self.fetcher.fetch(url, scope=self.scope) if is_url(url) else read_file(Path(url))
+
+    def _orphan(self, audio: str, spec: str) -> bool:
+        """Whether no other article's row lists ``audio`` (a row rebuilt from the files, with no hashes yet,
+        does not count: it is a stand-in for whichever article the files turn out to be)."""
+        return not any(e.audio == audio and e.source != spec and e.raw_hash for e in self.catalog.published())
+
+    def _adopt(self, spec: str, entry: Entry | None, article: Article, raw: str, content: str,
+               timings: dict[str, float], started: float) -> Outcome | None:
+        """The library already holds exactly this narration (its record beside the audio has the fingerprint
+        this run would make: a catalog rebuilt or lost, a killed run): record it as this article's."""
+        key = self.narrator.fingerprint(article)
+        candidates = [entry.manifest if entry is not None else None, Path(default_name(article)).stem + ".json"]
+        for manifest in dict.fromkeys(c for c in candidates if c):
+            found = adoptable(self.library, manifest, key)
+            if found is None:
+                continue
+            audio, record = found
+            if record.source not in (None, spec) or not self._orphan(audio.name, spec):
+                continue  # another article's narration (a mirror of the same text keeps its own files)
+            page = audio.with_suffix(".html")
+            published = Published(
+                raw_hash=raw, content_hash=content, settings_hash=self.settings, title=article.title,
+                date=article.date, site=article.source, url=article.url, summary=_summary(article),
+                duration=round(record.audio.duration, 3), chapters=len(record.chapters), audio=audio.name,
+                vtt=audio.with_suffix(".vtt").name if audio.with_suffix(".vtt").is_file() else None,
+                manifest=manifest, page=page.name if page.is_file() else None, timings=dict(timings),
+            )
+            if self.pages and published.page is None:
+                published = Published(**{**asdict(published), "page": self._page(audio)})
+            self.catalog.done(spec, published)
+            return Outcome(spec, "skipped", article.title, audio, published.duration,
+                           seconds=time.perf_counter() - started)
+        return None
 
     def _current(self, entry: Entry | None) -> bool:
         """Whether the library holds a narration of ``entry`` made with this run's settings."""
         if entry is None or entry.settings_hash != self.settings or not entry.audio:
             return False
-        return all((self.library / name).is_file()
-                   for name in (entry.audio, entry.vtt, entry.manifest) if name)
+        if not all((self.library / name).is_file() for name in (entry.audio, entry.vtt, entry.manifest) if name):
+            return False
+        if entry.manifest:  # a damaged record beside the audio is made again, not left for the user to delete
+            try:
+                NarrationRecord.read(self.library / entry.manifest)
+            except RecordError:
+                return False
+        return True
 
     def _skip(self, spec: str, entry: Entry, raw: str, started: float) -> Outcome:
         page = entry.page
@@ -372,6 +472,7 @@ class _Runner:
             t = time.perf_counter()
             narration = self.narrate(
                 article,
+                source=spec,
                 output=staging / audio_name,
                 progress=lambda p: self._on_chunks(spec, article.title, p),
                 stage=lambda s: self._on_stage(spec, article.title, s),

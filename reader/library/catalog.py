@@ -15,6 +15,11 @@ than misread, an older one is migrated when it is opened (in one transaction: it
 or the new one). Version 2 renamed the ``mp3`` column to ``audio`` when formats other than MP3 came (a
 version 1 library keeps its MP3s and is listed as before). Writes are single short transactions, so the
 file is consistent whenever the process stops.
+Every ``sqlite3`` error becomes a one-line ``LibraryError``. A full disk must not leave rows 'running' for
+good: beside the catalog lies a small reserve file (``.catalog-reserve``), given up when a write finds the
+disk full so that ``recover`` can still record how the run ended. Values read back are checked: a row whose
+duration, chapters or timings are damaged reads as not narrated (its ``settings_hash`` is dropped), so the
+next batch makes it again instead of failing on it.
 
 ``Catalog`` is the protocol the batch needs (its docstring is the contract); ``SQLiteCatalog`` is the one
 implementation. Another database (a server shared by many batch owners, say) is another class with the same
@@ -24,6 +29,8 @@ methods. One batch at a time per library is ``reader.library.lock``'s job.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sqlite3
 import threading
 import time
@@ -37,6 +44,9 @@ from reader.errors import LibraryError
 
 SCHEMA_VERSION = 2
 CATALOG_NAME = "catalog.sqlite"
+#: Space kept beside the catalog for the writes that end a run on a full disk.
+RESERVE_NAME = ".catalog-reserve"
+RESERVE_BYTES = 256 * 1024
 #: File stems the library itself uses: an article called "index" must not overwrite index.html.
 RESERVED_STEMS = frozenset({"index", "feed", "catalog"})
 #: The files one narration publishes, by the column that names each.
@@ -135,7 +145,9 @@ class Catalog(Protocol):
     - ``recover()``: mark attempts a killed batch left running as interrupted (under the library lock).
     - ``claim(source, wanted, title=)``: reserve an audio file name for an attempt, ``wanted`` or with " (2)"…
       appended, never one another row publishes or claims or a file of the library already has.
-    - ``done(source, published)``, ``unchanged(source, raw_hash, page=)``, ``failed(source, error, timings)``,
+    - ``done(source, published)``: the files become ``source``'s; a row of another source that listed the
+      same audio file (a library rebuilt from its files, then adopted by the article's real source) is
+      dropped. ``failed(…)``, ``unchanged(source, raw_hash, page=)``, ``failed(source, error, timings)``,
       ``interrupted(source)``: record how an attempt ended. ``close()``.
     """
 
@@ -168,10 +180,31 @@ class SQLiteCatalog:
             self._setup()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise LibraryError(f"{self.path}: not a reader catalog ({exc})") from exc
+            if not is_damaged(exc):  # the disk, the file system, a lock: not the catalog's fault
+                raise self._error(exc) from exc
+            raise LibraryError(f"{self.path}: not a reader catalog ({exc}); `reader library repair "
+                               f"{self.library}` rebuilds it from the library's files") from exc
         except BaseException:
             self._db.close()
             raise
+        self._reserve()
+
+    def _reserve(self) -> None:
+        """Keep ``RESERVE_BYTES`` on the catalog's disk for the writes that end a run (best effort)."""
+        reserve = self.library / RESERVE_NAME
+        try:
+            if not reserve.exists():
+                with open(reserve, "wb") as fh:
+                    fh.write(b"\0" * RESERVE_BYTES)
+        except OSError:
+            reserve.unlink(missing_ok=True)
+
+    def _error(self, exc: sqlite3.Error) -> LibraryError:
+        try:
+            full = os.statvfs(self.library).f_bavail == 0
+        except OSError:
+            full = False
+        return LibraryError(f"{self.path}: cannot use the catalog ({exc}{'; the disk is full' if full else ''})")
 
     def _setup(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -206,13 +239,30 @@ class SQLiteCatalog:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    try:
+                        self._db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                raise self._error(exc) from exc
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -227,13 +277,13 @@ class SQLiteCatalog:
     # -- reading ------------------------------------------------------------------------------------------
 
     def get(self, source: str) -> Entry | None:
-        with self._lock:
+        with self._reading():
             row = self._db.execute("SELECT * FROM articles WHERE source = ?", (source,)).fetchone()
         return _entry(row) if row is not None else None
 
     def published(self) -> Iterator[Entry]:
         """Rows with files in the library, newest article first (undated ones by when they were made)."""
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(
                 "SELECT * FROM articles WHERE audio IS NOT NULL "
                 "ORDER BY coalesce(date, '') DESC, done_at DESC, source"
@@ -241,7 +291,7 @@ class SQLiteCatalog:
         return (_entry(r) for r in rows)
 
     def counts(self) -> dict[str, int]:
-        with self._lock:
+        with self._reading():
             rows = self._db.execute("SELECT status, count(*) FROM articles GROUP BY status").fetchall()
         return {status: n for status, n in rows}
 
@@ -251,7 +301,16 @@ class SQLiteCatalog:
         """Mark attempts left 'running' by a batch that was killed (call with the library lock held).
 
         Their claims stay: the process may have died between moving the files into place and recording
-        them, so the name stays reserved for the same article, which takes it again on its next attempt."""
+        them, so the name stays reserved for the same article, which takes it again on its next attempt.
+        On a full disk the reserve file is given up for this write. A batch calls it when it starts and when
+        it ends, however it ends."""
+        try:
+            return self._recover()
+        except LibraryError:
+            (self.library / RESERVE_NAME).unlink(missing_ok=True)
+            return self._recover()
+
+    def _recover(self) -> int:
         with self._transaction() as db:
             cursor = db.execute(
                 "UPDATE articles SET status = 'interrupted', updated_at = ? WHERE status = 'running'",
@@ -302,6 +361,9 @@ class SQLiteCatalog:
     def done(self, source: str, result: Published) -> None:
         """Record a published narration (its files are already in place)."""
         with self._transaction() as db:
+            # Names are unique among articles (``claim``), so another row listing this audio file is one
+            # rebuilt from the library's files under a stand-in source: the article's real source adopts it.
+            db.execute("DELETE FROM articles WHERE source != ? AND audio = ?", (source, result.audio))
             db.execute(
                 "INSERT INTO articles (source, status, updated_at) VALUES (?, 'done', ?) "
                 "ON CONFLICT(source) DO NOTHING",
@@ -355,7 +417,54 @@ class SQLiteCatalog:
             )
 
 
+def is_damaged(exc: sqlite3.Error) -> bool:
+    """Whether ``exc`` says the catalog file itself is damaged (not a database, or a corrupt one), as opposed
+    to the disk, the file system or a lock failing (which a repair must not "fix" by moving the file aside)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "not a database" in str(exc) or "malformed" in str(exc)
+    return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+_TEXT_COLUMNS = ("raw_hash", "content_hash", "settings_hash", "title", "date", "site", "url", "summary", "audio", "vtt",
+                 "manifest", "page", "claim", "error")
+
+
 def _entry(row: sqlite3.Row) -> Entry:
+    """A row as an ``Entry``, every value checked: a damaged one (a hand edit, a bad disk) reads as missing,
+    and a row with damaged outputs reads as not narrated (no ``settings_hash``), so it is made again."""
     data: dict[str, Any] = dict(row)
-    data["timings"] = json.loads(data["timings"]) if data["timings"] else {}
+    damaged = False
+    for key in _TEXT_COLUMNS:
+        if data.get(key) is not None and not isinstance(data[key], str):
+            damaged = damaged or key in ("audio", "vtt", "manifest", "page")
+            data[key] = None
+    for key in ("duration",):
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or not math.isfinite(value) or value < 0):
+            data[key], damaged = None, True
+    for key in ("chapters", "attempts"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, int) or value < 0):
+            data[key], damaged = (0 if key == "attempts" else None), True
+    for key in ("updated_at", "done_at"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, int | float) or not math.isfinite(value)):
+            data[key] = 0.0 if key == "updated_at" else None
+    timings = data.get("timings")
+    try:
+        parsed = json.loads(timings) if isinstance(timings, str) and timings else {}
+        if not isinstance(parsed, dict) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in parsed.values()):
+            raise ValueError("not an object of numbers")
+    except ValueError:
+        parsed = {}
+    data["timings"] = {str(k): float(v) for k, v in parsed.items()}
+    if damaged or data.get("audio") is not None and data.get("duration") is None:
+        data["settings_hash"] = None
+    if not isinstance(data.get("status"), str):
+        data["status"] = "interrupted"
+    if data.get("source") is not None and not isinstance(data["source"], str):
+        data["source"] = str(data["source"])
     return Entry(**data)

@@ -275,11 +275,11 @@ class ClusterNarrator:
     # -- one article ----------------------------------------------------------------------------------
 
     def narrate_article(self, article: Article, *, output: Path, progress: ProgressCallback | None = None,
-                        stage: StageCallback | None = None) -> Narration:
+                        stage: StageCallback | None = None, source: str | None = None) -> Narration:
         """Narrate ``article`` on a worker into ``output`` (and its sidecars beside it)."""
         token = uuid.uuid4().hex
         reports: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-        job = Job(self.batch, self.topic, token, self.narrator.options, article, output.name)
+        job = Job(self.batch, self.topic, token, self.narrator.options, article, output.name, source)
         with self._lock:
             self._queues[token] = reports
         try:
@@ -391,6 +391,7 @@ class Job:
     options: NarrateOptions
     article: Article
     name: str
+    source: str | None = None  # what the record says the article was read from
 
 
 class _Cancelled(BaseException):
@@ -455,8 +456,8 @@ def narrate_on_worker(job: Job) -> dict[str, Any]:
     try:
         check()
         narrator = _narrator(job.options)
-        narration = narrator.narrate_article(job.article, output=scratch / job.name, progress=on_chunks,
-                                             stage=on_stage)
+        narration = narrator.narrate_article(job.article, output=scratch / job.name, source=job.source,
+                                             progress=on_chunks, stage=on_stage)
         check()
         paths = [p for p in (narration.audio, narration.vtt, narration.manifest) if p is not None]
         files = {p.name: p.read_bytes() for p in paths}

@@ -40,13 +40,19 @@ class LibraryLock:
         except OSError as exc:
             os.close(fd)
             raise LibraryError(f"{self.path.parent}: cannot lock the library ({exc.strerror or exc})") from exc
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:  # the pid is for the message a second batch gets: a full disk must not fail the batch here
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        except OSError:
+            pass
         self._fd = fd
 
     def release(self) -> None:
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
+            try:
+                os.ftruncate(self._fd, 0)
+            except OSError:
+                pass
             os.close(self._fd)  # closing drops the flock
             self._fd = None
 

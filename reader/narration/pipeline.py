@@ -4,14 +4,18 @@ Orchestration only: each stage is a module of its own and takes the previous sta
 ``Narrator`` resolves the settings once (voice preset, engine, lexicon, the fingerprint of everything that
 decides the audio) and narrates any number of articles with them; ``narrate`` and ``narrate_article`` are
 one-article shorthands. Nothing here prints: progress goes to callbacks and the CLI decides how to show it.
-Outputs are published atomically: the audio is encoded to a temporary file, tagged there, then renamed; the
-VTT and JSON sidecars are written the same way, after the audio.
+Outputs are published together (``reader._files.OutputGroup``): the audio is encoded to a temporary file and
+tagged there, the VTT and JSON sidecars are written to theirs, and only then is everything renamed into place,
+sidecars first: a full disk or Ctrl-C leaves no audio without its sidecars (and no temporary files: those a
+killed run left are removed by the next one). A default file name is the narration's own
+(``reader.narration.outputs.own_name``): another article of the same date and title gets ``NAME (2)``.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import os
 import shutil
 import time
@@ -19,7 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from reader._files import atomic_output
+from reader._clean import clean_article, url_for_display
+from reader._files import OutputGroup, remove_leftovers
 from reader.audio import formats
 from reader.audio.assemble import Assembled, Piece, assemble
 from reader.audio.tags import Cover, TrackInfo, chapter_marks
@@ -33,12 +38,14 @@ from reader.narration.fingerprint import (
     settings_fingerprint,
 )
 from reader.narration.naming import default_name
+from reader.narration.outputs import files_of, own_name, same_article
 from reader.narration.record import AudioInfo, ChunkRecord, NarrationRecord, VoiceRecord, ms
 from reader.narration.store import NarrationStore
 from reader.narration.subtitles import subtitle_cues
 from reader.narration.vtt import write_webvtt
 from reader.settings import (
     DEFAULT_PRESET,
+    FETCH_TIMEOUT,
     TARGET_LUFS,
     Pauses,
     Preset,
@@ -46,7 +53,7 @@ from reader.settings import (
     preset,
     user_cache_dir,
 )
-from reader.source.fetch import fetch
+from reader.source.fetch import fetch, is_url
 from reader.speech import registry
 from reader.speech.backend import Backend
 from reader.speech.cache import ChunkCache
@@ -79,6 +86,7 @@ class NarrateOptions:
     sidecars: bool = True  # write OUT.vtt and OUT.json
     workers: int | None = None  # None: the backend's own choice
     fallback: str | None = None  # a backend that speaks the chunks the preset's backend fails on
+    timeout: float = FETCH_TIMEOUT  # seconds a web page may take in all
 
     def __post_init__(self) -> None:
         if self.rate is not None:
@@ -86,8 +94,10 @@ class NarrateOptions:
         if self.fallback is not None and self.fallback not in registry.names():
             known = ", ".join(registry.names())
             raise UsageError(f"unknown fallback backend {self.fallback!r} (known: {known})")
-        if not -40.0 <= self.target_lufs <= -5.0:
-            raise OutputError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
+        if not -40.0 <= self.target_lufs <= -5.0:  # nan too
+            raise UsageError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
+        if not (math.isfinite(self.timeout) and self.timeout > 0):
+            raise UsageError(f"timeout {self.timeout} is not a number of seconds above 0")
         fmt = formats.choose(self.output, self.format)  # an unknown or contradicting format fails early
         if self.cover is not None and not fmt.covers:
             raise UsageError(f"--cover: a {fmt.label} file has no place for cover art")
@@ -208,11 +218,12 @@ class Narrator:
         """The key of ``article``'s narration with these settings."""
         return narration_fingerprint(self.settings_fingerprint, content_hash(article))
 
-    def output_path(self, article: Article, output: Path | None = None) -> Path:
+    def output_path(self, article: Article, output: Path | None = None, *, source: str | None = None) -> Path:
         """Where ``article``'s audio goes (checked: its directory exists and is writable, and its suffix is
-        the format's; a name without a suffix gets it)."""
-        out = (output or self.options.output
-               or self.options.output_dir / default_name(article, self.format.suffix))
+        the format's; a name without a suffix gets it). A default name (no ``output``) is the narration's own:
+        not one that another article's narration holds."""
+        explicit = output or self.options.output
+        out = explicit or self.options.output_dir / default_name(article, self.format.suffix)
         formats.choose(out, self.format.name)
         out = formats.output_path(out, self.format)
         directory = out.parent if str(out.parent) else Path(".")
@@ -220,6 +231,9 @@ class Narrator:
             raise OutputError(f"{directory}: output directory does not exist")
         if not os.access(directory, os.W_OK | os.X_OK):
             raise OutputError(f"{directory}: output directory is not writable")
+        if explicit is None:
+            key = self.fingerprint(article)
+            out = own_name(out, lambda r: same_article(r, source=source, fingerprint=key, article=article))
         return out
 
     def narrate(self, spec: str, *, progress: ProgressCallback | None = None, stage: StageCallback | None = None,
@@ -227,12 +241,15 @@ class Narrator:
         """Narrate the article at ``spec`` (a URL, a file, or ``-`` for stdin)."""
         if stage:
             stage("fetch")
-        return self.narrate_source(fetch(spec), progress=progress, stage=stage, listen=listen)
+        return self.narrate_source(fetch(spec, timeout=self.options.timeout), progress=progress, stage=stage,
+                                   listen=listen, origin=source_name(spec))
 
     def narrate_source(self, source: Source, *, progress: ProgressCallback | None = None,
-                       stage: StageCallback | None = None, listen: ListenCallback | None = None) -> Narration:
-        """Narrate the article in ``source`` (fetched bytes, or text from ``reader.source.fetch.from_text``)."""
-        return self.narrate_article(extract(source), progress=progress, stage=stage, listen=listen)
+                       stage: StageCallback | None = None, listen: ListenCallback | None = None,
+                       origin: str | None = None) -> Narration:
+        """Narrate the article in ``source`` (fetched bytes, or text from ``reader.source.fetch.from_text``);
+        ``origin`` is what the record says it was read from (``source_name``; None for stdin or text)."""
+        return self.narrate_article(extract(source), progress=progress, stage=stage, listen=listen, source=origin)
 
     def narrate_article(
         self,
@@ -242,8 +259,12 @@ class Narrator:
         progress: ProgressCallback | None = None,
         stage: StageCallback | None = None,
         listen: ListenCallback | None = None,
+        source: str | None = None,
     ) -> Narration:
         """Narrate ``article`` (to ``output``, or the options' output), or copy it from the narration store.
+
+        ``source``: what the article was read from, as ``source_name`` gives it (written in the record, so that
+        the files say which article they are).
 
         Synthesis streams into assembly: chunks are laid out and measured as they come, in order, so only the
         encode is left when the last chunk is spoken. ``listen`` (a player) is told of each chunk as it is
@@ -251,31 +272,43 @@ class Narrator:
         comes from the store.
         """
         started = time.perf_counter()
+        article = clean_article(article)
         check_language(article)
-        out = self.output_path(article, output)  # fail before minutes of synthesis, not after
+        out = self.output_path(article, output, source=source)  # fail before minutes of synthesis, not after
+        for path in files_of(out):
+            remove_leftovers(path)  # of a run that was killed
         store = NarrationStore(self.cache_root)
         key = self.fingerprint(article)
         stored = store.get(key)
-        if stored is not None:
-            if stage:
-                stage("copy")
-            with atomic_output(out) as tmp:
-                shutil.copyfile(stored[0], tmp)
-            record = replace(stored[1], voice=replace(stored[1].voice, preset=self.preset.name)).with_file(out.name)
-        else:
-            record = self._make(article, out, key, progress, stage, listen)
-            # A narration that a fallback engine helped with is not kept: the next run asks the service again.
-            if not record.helped():
-                store.put(key, out, record)
         vtt = manifest = None
-        if self.options.sidecars:
-            vtt = write_webvtt(out.with_suffix(".vtt"), subtitle_cues(record))
-            manifest = record.write(out.with_suffix(".json"))
+        with OutputGroup() as group:
+            if self.options.sidecars:  # renamed into place before the audio
+                vtt, manifest = group.temp(out.with_suffix(".vtt")), group.temp(out.with_suffix(".json"))
+            audio = group.temp(out)
+            if stored is not None:
+                if stage:
+                    stage("copy")
+                try:
+                    shutil.copyfile(stored[0], audio)
+                except OSError as exc:
+                    raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+                record = replace(stored[1], voice=replace(stored[1].voice, preset=self.preset.name),
+                                 source=source).with_file(out.name)
+            else:
+                record = replace(self._make(article, out, audio, key, progress, stage, listen), source=source)
+            if vtt is not None and manifest is not None:
+                write_webvtt(vtt, subtitle_cues(record))
+                record.write(manifest)
+                vtt, manifest = out.with_suffix(".vtt"), out.with_suffix(".json")
+        # A narration that a fallback engine helped with is not kept: the next run asks the service again.
+        if stored is None and not record.helped():
+            store.put(key, out, record)
         return Narration(article, record, out, vtt, manifest, self.preset, time.perf_counter() - started,
                          from_store=stored is not None)
 
-    def _make(self, article: Article, out: Path, key: str, progress: ProgressCallback | None,
+    def _make(self, article: Article, out: Path, target: Path, key: str, progress: ProgressCallback | None,
               stage: StageCallback | None, listen: ListenCallback | None) -> NarrationRecord:
+        """Synthesize and assemble ``article`` into ``target`` (a temporary file that becomes ``out``)."""
         if stage:
             stage("segment")
         backend, fallback, options = self.backend, self.fallback, self.options
@@ -309,7 +342,7 @@ class Narrator:
             marks.extend(chapter_marks(_chapter_starts(article, chunks, result), result.duration))
             fmt.write_tags(tmp, _track_info(article, self.cover), marks if fmt.chapters else [])
 
-        assembled = assemble(pieces(), out, target_lufs=options.target_lufs, fmt=fmt, bitrate=options.bitrate,
+        assembled = assemble(pieces(), target, target_lufs=options.target_lufs, fmt=fmt, bitrate=options.bitrate,
                              before_publish=publish)
         return NarrationRecord(
             article=article,
@@ -331,6 +364,19 @@ class Narrator:
             ],
             fingerprint=key,
         )
+
+
+def source_name(spec: str) -> str | None:
+    """What a narration of ``spec`` says it was read from: a URL without credentials, an absolute path, or
+    None for stdin."""
+    if spec == "-":
+        return None
+    if is_url(spec):
+        return url_for_display(spec)
+    try:
+        return str(Path(spec).resolve())
+    except (OSError, RuntimeError):
+        return spec
 
 
 def narrate(spec: str, options: NarrateOptions | None = None, *, progress: ProgressCallback | None = None,

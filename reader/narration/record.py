@@ -10,7 +10,10 @@ the batch library (a library can be rebuilt from these files), the benchmarks. I
 - ``chapters``: one mark per chapter, start and end in seconds of the track;
 - ``chunks``: every piece the engine spoke, with its original and spoken text, place in the article, time
   span in the track, the pause after it, the backend and voice that spoke it and its chunk-cache key;
-- ``fingerprint``: the narration's key (``reader.narration.fingerprint``), so a file says what made it.
+- ``fingerprint``: the narration's key (``reader.narration.fingerprint``), so a file says what made it;
+- ``source``: what was narrated, as the user named it (an absolute path or a URL without credentials; None
+  for stdin), so a file says which article it is: ``reader narrate`` tells its own earlier narration from
+  another article's of the same title, and a batch library can be rebuilt from its records.
 
 ``sentences()`` is the one rule that joins chunks back into sentences (a sentence ends at a chunk that is
 not followed by a clause pause, or where its paragraph ends): the VTT cues, the page's highlighted spans
@@ -168,6 +171,7 @@ class NarrationRecord:
     chapters: list[ChapterMark]
     chunks: list[ChunkRecord]
     fingerprint: str = ""
+    source: str | None = None
     generator: str = field(default=f"reader {__version__}")
     version: int = VERSION
 
@@ -199,6 +203,7 @@ class NarrationRecord:
             "version": self.version,
             "generator": self.generator,
             "fingerprint": self.fingerprint,
+            "source": self.source,
             "article": {k: art[k] for k in _ARTICLE_KEYS},  # type: ignore[literal-required]
             "audio": {
                 "file": self.audio.file,
@@ -343,6 +348,7 @@ class _Reader:
             chapters=chapters,
             chunks=chunks,
             fingerprint=self.get(data, "fingerprint", str, optional=True, default=""),
+            source=self.get(data, "source", str, optional=True),
             generator=str(data.get("generator", "")),
             version=VERSION,
         )

@@ -26,7 +26,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from reader import __version__
+from reader import __version__, _clean
 from reader._files import write_atomic
 from reader._format import clock
 from reader.audio.formats import by_suffix
@@ -91,7 +91,7 @@ def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", _PodcastIndex, _PodcastIndexEntry)
-    name = title or f"{library.resolve().name}: read aloud"
+    name = _clean.display(title or f"{library.resolve().name}: read aloud")
     fg.title(name)
     fg.link(href=base + "index.html", rel="alternate")
     fg.description(f"{name}. Chinese news and government articles narrated by reader {__version__}.")
@@ -112,12 +112,13 @@ def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
         item = fg.add_entry(order="append")
         guid = "reader:" + hashlib.sha256(entry.source.encode("utf-8")).hexdigest()[:32]
         item.guid(guid, permalink=False)
-        item.title(entry.title or audio.stem)
+        item.title(_clean.display(entry.title or audio.stem))
         fmt = by_suffix(audio.suffix)
         item.enclosure(base + quote(entry.audio), str(size), fmt.enclosure_type if fmt else "audio/mpeg")
         item.pubDate(pub_date(entry))
-        item.description(_description(entry))
+        item.description(_clean.display(_description(entry)))
         link = base + quote(entry.page) if entry.page and (library / entry.page).is_file() else entry.url
+        link = _clean.url_for_display(_clean.display(link)) if link else None
         if link:
             item.link(href=link)
         if entry.duration is not None:

@@ -34,6 +34,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from reader import _clean
 from reader._files import write_atomic
 from reader._format import clock
 from reader.audio.formats import FORMATS
@@ -141,16 +142,26 @@ def render_page(page: PageData, *, audio_href: str, vtt_href: str | None, storag
 
 @cache
 def environment() -> jinja2.Environment:
-    """Jinja2 for reader's templates: autoescaping on, a ``clock`` filter; other pages may share it."""
+    """Jinja2 for reader's templates: autoescaping on, every interpolated string made displayable
+    (``reader._clean.display``: no control or bidi characters) before it is escaped, a ``clock`` filter; other
+    pages may share it."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("reader.publish", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_displayable,
     )
     env.filters["clock"] = clock
     return env
+
+
+def _displayable(value: Any) -> Any:
+    """Jinja's ``finalize``: plain strings are cleaned for display; ``Markup`` (our own script) is left as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _clean.display(value)
+    return value
 
 
 @cache
@@ -176,6 +187,7 @@ def page_data(record: NarrationRecord) -> PageData:
     """What the page shows of a narration record: the article's metadata and its sentences in place."""
     art = record.article
     url = art.url if art.url and art.url.lower().startswith(("http://", "https://")) else None  # never javascript:
+    url = _clean.url_for_display(url) if url else None
     sections = {i: Section(i, m.title, m.start, m.end) for i, m in enumerate(record.chapters)}
     page = PageData(title=art.title, subtitle=art.subtitle, source=art.source, date=art.date, byline=art.byline,
                     url=url, duration=record.audio.duration, title_sentence=None, subtitle_sentence=None,

@@ -2,10 +2,15 @@
 
 - a folder: every ``.html``/``.htm``/``.txt`` file under it (hidden files and folders, and the library
   itself when it lies inside, are left out), in a stable order;
-- a file of URLs, one per line (``#`` comments and blank lines allowed): lines that are not http(s) URLs
-  are reported and left out, duplicates are dropped;
-- a list page (``--follow``, a URL or a saved HTML file): the article links on it (see ``article_links``);
+- a file of URLs, one per line (``#`` comments and blank lines allowed): lines that are not well-formed
+  http(s) URLs are reported and left out, duplicates are dropped;
+- a list page (``--follow``, a URL or a saved HTML file): the article links on it (see ``article_links``),
+  always http(s) URLs on the list page's site, never local files; ``Discovery.scope`` says where fetching
+  them (and their redirects) may go (``reader.source.address``);
 - anything else: that one article (a URL, an HTML or text file).
+
+Only regular files are articles: named pipes, devices and sockets in a folder are reported and left out
+(reading a pipe nobody writes to would hang the batch), and given as INPUT they are refused.
 
 Only the names are collected (strings, not articles), so a batch of any size starts with a small list.
 """
@@ -18,15 +23,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
-from urllib.request import url2pathname
 
 import lxml.html
 from lxml import etree
 
+from reader._clean import url_for_display
 from reader.errors import DecodeError, ExtractError, UsageError
 from reader.models import Source
+from reader.source.address import Scope, Site, host_of, parse_url, site_of
 from reader.source.decode import decode
-from reader.source.fetch import is_url, read_file
+from reader.source.fetch import is_regular_file, is_url, read_file
 
 ARTICLE_SUFFIXES = frozenset({".html", ".htm", ".txt"})
 #: Links to these are files, not articles.
@@ -43,11 +49,15 @@ _SNIFF_LINES = 200
 
 @dataclass
 class Discovery:
-    """The articles found, and what was left out (one message per garbage line; a count of duplicates)."""
+    """The articles found, and what was left out (one message per garbage line; a count of duplicates).
+
+    ``scope``: where fetching the items may go when they are links found on a list page; None when the user
+    named them (fetched as typed)."""
 
     items: list[str]
     ignored: list[str] = field(default_factory=list)
     duplicates: int = 0
+    scope: Scope | None = None
 
 
 def discover(
@@ -64,19 +74,24 @@ def discover(
     if follow:
         found = _follow(spec, fetch_page)
     elif is_url(spec):
-        scheme = urlsplit(spec).scheme.lower()
-        if scheme not in ("http", "https"):
-            raise UsageError(f"{spec}: unsupported scheme {scheme!r} (only http and https URLs are fetched)")
+        parse_url(spec)
         found = Discovery([spec])
     else:
         path = Path(spec)
         if path.is_dir():
             if exclude is not None and path.resolve().is_relative_to(exclude.resolve()):
                 raise UsageError(f"{spec}: is the library itself (or inside it); give the folder of the articles")
-            found = Discovery(list(_walk(path, exclude)))
+            found = Discovery([])
+            for name, regular in _walk(path, exclude):
+                if regular:
+                    found.items.append(name)
+                else:
+                    found.ignored.append(f"{name}: not a regular file (a named pipe, device or socket)")
             if not found.items:
                 raise UsageError(f"{spec}: no .html, .htm or .txt files in this folder")
         elif path.exists():
+            if not is_regular_file(path):
+                raise UsageError(f"{spec}: not a regular file (a named pipe, device or socket)")
             found = _url_list(path) or Discovery([str(path.resolve())])
         else:
             raise UsageError(f"{spec}: no such file or folder")
@@ -85,7 +100,8 @@ def discover(
     return found
 
 
-def _walk(root: Path, exclude: Path | None) -> Iterable[str]:
+def _walk(root: Path, exclude: Path | None) -> Iterable[tuple[str, bool]]:
+    """Each article file under ``root`` and whether it is a regular file."""
     skip = exclude.resolve() if exclude is not None else None
 
     def blocked(error: OSError) -> None:
@@ -96,7 +112,7 @@ def _walk(root: Path, exclude: Path | None) -> Iterable[str]:
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (skip is None or here / d != skip))
         for name in sorted(files):
             if not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_SUFFIXES:
-                yield str(here / name)
+                yield str(here / name), is_regular_file(here / name)
 
 
 _URL_LINE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
@@ -121,9 +137,14 @@ def _url_list(path: Path) -> Discovery | None:
     seen: set[str] = set()
     for n, line in lines:
         if not _URL_LINE.match(line):
-            found.ignored.append(f"{path}:{n}: not an http(s) URL: {_short(line)}")
+            found.ignored.append(f"{path}:{n}: not an http(s) URL: {_short(url_for_display(line))}")
             continue
-        url = urldefrag(line).url
+        try:
+            parse_url(line)
+            url = urldefrag(line).url
+        except (UsageError, ValueError):
+            found.ignored.append(f"{path}:{n}: not a valid URL: {_short(url_for_display(line))}")
+            continue
         if url in seen:
             found.duplicates += 1
             continue
@@ -139,40 +160,57 @@ def _short(text: str, limit: int = 60) -> str:
 def _follow(spec: str, fetch_page: Callable[[str], Source] | None) -> Discovery:
     if is_url(spec):
         if fetch_page is None:
-            raise UsageError(f"{spec}: cannot fetch a list page here")
+            raise UsageError(f"{url_for_display(spec)}: cannot fetch a list page here")
+        parse_url(spec)
         source = fetch_page(spec)
-        base = source.url or spec
+        page_url = spec
     else:
         path = Path(spec)
         if path.is_dir():
             raise UsageError(f"{spec}: --follow takes a list page (a URL or an HTML file), not a folder")
+        if path.exists() and not is_regular_file(path):
+            raise UsageError(f"{spec}: not a regular file (a named pipe, device or socket)")
         source = read_file(path)
-        base = path.resolve().as_uri()
+        page_url = path.resolve().as_uri()
     html = decode(source.data, source.charset, source.name).text
+    shown = url_for_display(spec)
     try:
-        links = article_links(html, base)
+        links, site = links_and_site(html, page_url)
     except ExtractError as exc:
-        raise UsageError(f"{spec}: {exc}") from None
+        raise UsageError(f"{shown}: {exc}") from None
     if not links:
-        raise UsageError(f"{spec}: no article links on this list page (same site, with a title)")
-    return Discovery([_as_spec(link) for link in links])
-
-
-def _as_spec(url: str) -> str:
-    """A link as a batch input: file: URLs (links of a saved list page) become paths."""
-    parts = urlsplit(url)
-    return url2pathname(unquote(parts.path)) if parts.scheme == "file" else url
+        raise UsageError(f"{shown}: no article links on this list page (http(s) links on its own site, with a "
+                         "title)")
+    # Links of a list page whose URL the user typed may reach that same host, whatever its address; links
+    # of a saved page (a file) never reach an internal address.
+    trusted = host_of(spec) if is_url(spec) else None
+    return Discovery(links, scope=Scope.followed(site, trusted or None))
 
 
 def article_links(html: str, page_url: str) -> list[str]:
-    """The article links of a list page, in page order, deduplicated.
+    """The article links of a list page, in page order, deduplicated (see ``links_and_site``)."""
+    return links_and_site(html, page_url)[0]
+
+
+#: A browser's mark of where a saved page came from: ``<!-- saved from url=(0046)https://… -->``.
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.IGNORECASE)
+
+
+def links_and_site(html: str, page_url: str) -> tuple[list[str], Site | None]:
+    """The article links of a list page, in page order, deduplicated, and the site they are on.
 
     Written here rather than taken from a library: the crawling libraries (scrapy's LinkExtractor,
     trafilatura's spider) bring frameworks or heuristics tuned for Western sites, and what is needed is
-    small. A link counts when it stays on the page's site (same scheme family and host, after ``<base>``),
+    small. A link counts when it is an http(s) URL on the list page's site (``reader.source.address.site_of``),
     is not the page itself, a fragment, a script or a file download, is not in the page's ``<nav>``,
     ``<header>`` or ``<footer>``, and its text or title has at least ``MIN_LINK_TEXT`` word characters
-    (article titles do; menu items and pager numbers do not).
+    (article titles do; menu items and pager numbers do not). Links are followed only over http(s), never to
+    local files, and come without any ``user:password@``.
+
+    The site: that of ``page_url`` when it is an http(s) URL (a ``<base href>`` only resolves relative links,
+    it cannot send reader elsewhere). A saved page (``file:``) has no site of its own: its ``<base href>``
+    says where it came from, or the browser's ``saved from url`` mark, or else the site most of its absolute
+    links point to.
     """
     try:
         doc = lxml.html.document_fromstring(html)
@@ -182,9 +220,21 @@ def article_links(html: str, page_url: str) -> list[str]:
     for tag in doc.iter("base"):
         href = (tag.get("href") or "").strip()
         if href:
-            base = urljoin(page_url, href)
+            try:
+                base = urljoin(page_url, href)
+            except ValueError:
+                pass
             break
-    site = _site(base)
+    saved = _SAVED_FROM.search(html[:4096])
+    if site_of(page_url) is not None and page_url.lower().startswith(("http://", "https://")):
+        site: Site | None = site_of(page_url)
+    elif base.lower().startswith(("http://", "https://")):
+        site = site_of(base)
+    elif saved is not None:
+        site = site_of(saved.group(1))
+        base = saved.group(1)
+    else:
+        site = _most_linked_site(doc)
     page = urldefrag(page_url).url
     links: list[str] = []
     seen: set[str] = set()
@@ -192,9 +242,14 @@ def article_links(html: str, page_url: str) -> list[str]:
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        url = urldefrag(urljoin(base, href)).url
-        parts = urlsplit(url)
-        if _site(url) != site or parts.path in ("", "/") or url == page or url in seen:
+        try:
+            url = url_for_display(urldefrag(urljoin(base, href)).url)
+            parts = urlsplit(url)
+        except ValueError:  # a malformed href ("http://[::1")
+            continue
+        if parts.scheme.lower() not in ("http", "https") or site is None or site_of(url) != site:
+            continue
+        if parts.path in ("", "/") or url == page or url in seen:
             continue
         if Path(unquote(parts.path)).suffix.lower() in _ASSET_SUFFIXES:
             continue
@@ -205,11 +260,16 @@ def article_links(html: str, page_url: str) -> list[str]:
             continue
         seen.add(url)
         links.append(url)
-    return links
+    return links, site
 
 
-def _site(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    family = "http" if scheme in ("http", "https") else scheme
-    return family, (parts.hostname or "").lower()
+def _most_linked_site(doc: lxml.html.HtmlElement) -> Site | None:
+    """The site most absolute http(s) links of a saved page point to (the first one on a tie)."""
+    counts: dict[Site, int] = {}
+    for anchor in doc.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if href.lower().startswith(("http://", "https://")):
+            site = site_of(href)
+            if site is not None:
+                counts[site] = counts.get(site, 0) + 1
+    return max(counts, key=lambda s: counts[s]) if counts else None

@@ -8,13 +8,18 @@ with one shared ``httpx.Client`` (thread-safe, keeps connections alive). Per hos
 - the host's robots.txt, read once with the standard library's ``urllib.robotparser`` and asked about every
   URL for our user agent. Following RFC 9309: a robots.txt that is missing (HTTP 4xx) allows everything; a
   server error (5xx) disallows everything for this run; a host that cannot be reached at all is left to
-  the page request itself, which then fails with the real network error.
+  the page request itself, which then fails with the real network error. robots.txt is fetched like a page
+  (``reader.source.fetch.get``): at most ``MAX_ROBOTS_BYTES`` after decompression, within the fetch
+  deadline, redirects on its own site only. A ``Crawl-delay`` longer than ``MAX_CRAWL_DELAY`` is not waited
+  for in full: the wait is capped and a warning says so, once per site.
 
-A ``stop`` event makes waiting for the delay end early (Ctrl-C in a batch).
+A ``stop`` event makes waiting for the delay end early and aborts requests in flight (Ctrl-C in a batch);
+``fetch`` then raises ``Stopped``.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import urllib.robotparser
@@ -24,9 +29,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from reader._clean import url_for_display
 from reader.errors import FetchError
 from reader.models import Source
-from reader.source.fetch import MAX_REDIRECTS, TIMEOUT, USER_AGENT, fetch_url
+from reader.settings import FETCH_TIMEOUT, MAX_CRAWL_DELAY
+from reader.source.address import Scope, site_of
+from reader.source.fetch import MAX_ROBOTS_BYTES, Stopped, fetch_url, get, make_client
+
+__all__ = ["PoliteFetcher", "Stopped", "ROBOTS_AGENT", "PER_HOST"]
+
+log = logging.getLogger(__name__)
 
 #: The product token robots.txt rules are matched against (our User-Agent starts with "reader/").
 ROBOTS_AGENT = "reader"
@@ -41,10 +53,7 @@ class _Host:
     robots: urllib.robotparser.RobotFileParser | None = None
     robots_error: str | None = None
     robots_read: bool = False
-
-
-class Stopped(Exception):
-    """The fetcher was asked to stop while waiting."""
+    warned: bool = False
 
 
 class PoliteFetcher:
@@ -54,6 +63,7 @@ class PoliteFetcher:
         delay: float = 0.0,
         per_host: int = PER_HOST,
         robots: bool = True,
+        timeout: float = FETCH_TIMEOUT,
         stop: threading.Event | None = None,
         client: httpx.Client | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -66,16 +76,12 @@ class PoliteFetcher:
         self.delay = delay
         self.per_host = per_host
         self.robots = robots
+        self.timeout = timeout
         self.stop = stop or threading.Event()
         self._clock = clock
         self._sleep = sleep if sleep is not None else self.stop.wait
         self._own_client = client is None
-        self.client = client or httpx.Client(
-            timeout=TIMEOUT,
-            follow_redirects=True,
-            max_redirects=MAX_REDIRECTS,
-            headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9"},
-        )
+        self.client = client or make_client()
         self._hosts: dict[str, _Host] = {}
         self._lock = threading.Lock()
 
@@ -96,21 +102,32 @@ class PoliteFetcher:
                 host = self._hosts[key] = _Host(threading.BoundedSemaphore(self.per_host))
             return host
 
-    def fetch(self, url: str) -> Source:
+    def fetch(self, url: str, scope: Scope | None = None) -> Source:
+        """The page at ``url`` (``scope``: where it and its redirects may go; default: as typed)."""
+        if self.stop.is_set():
+            raise Stopped(url_for_display(url))
         parts = urlsplit(url)
-        key = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        key = f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{parts.port or ''}"
         host = self._host(key)
         with host.slots:
-            self._check_robots(host, key, url)
-            self._wait_turn(host)
-            return fetch_url(url, client=self.client)
+            self._check_robots(host, url)
+            self._wait_turn(host, url)
+            return fetch_url(url, client=self.client, timeout=self.timeout, scope=scope, cancel=self.stop)
 
-    def _wait_turn(self, host: _Host) -> None:
+    def _wait_turn(self, host: _Host, url: str) -> None:
         delay = self.delay
         if host.robots is not None:
             crawl_delay = host.robots.crawl_delay(ROBOTS_AGENT)
             if crawl_delay is not None:
-                delay = max(delay, float(crawl_delay))
+                asked = float(crawl_delay)
+                if asked > MAX_CRAWL_DELAY:
+                    with host.lock:
+                        warned, host.warned = host.warned, True
+                    if not warned:
+                        log.warning("%s: robots.txt asks for a Crawl-delay of %g s; waiting %g s between its "
+                                    "requests instead", site_of(url), asked, MAX_CRAWL_DELAY)
+                    asked = MAX_CRAWL_DELAY
+                delay = max(delay, asked)
         with host.lock:
             now = self._clock()
             start = max(now, host.next_start)
@@ -118,30 +135,33 @@ class PoliteFetcher:
         if start > now and self._sleep(start - now):
             raise Stopped
 
-    def _check_robots(self, host: _Host, key: str, url: str) -> None:
+    def _check_robots(self, host: _Host, url: str) -> None:
         if not self.robots:
             return
         with host.lock:  # the first request to a host reads robots.txt; the others wait for it
             if not host.robots_read:
-                host.robots, host.robots_error = self._read_robots(key)
+                host.robots, host.robots_error = self._read_robots(url)
                 host.robots_read = True
+        shown = url_for_display(url)
         if host.robots_error is not None:
-            raise FetchError(f"{url}: {host.robots_error}")
+            raise FetchError(f"{shown}: {host.robots_error}")
         if host.robots is not None and not host.robots.can_fetch(ROBOTS_AGENT, url):
-            raise FetchError(f"{url}: disallowed by the site's robots.txt")
+            raise FetchError(f"{shown}: disallowed by the site's robots.txt")
 
-    def _read_robots(self, key: str) -> tuple[urllib.robotparser.RobotFileParser | None, str | None]:
-        parts = urlsplit(key)
+    def _read_robots(self, url: str) -> tuple[urllib.robotparser.RobotFileParser | None, str | None]:
+        parts = urlsplit(url)
         robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
-        parser = urllib.robotparser.RobotFileParser(robots_url)
+        parser = urllib.robotparser.RobotFileParser(url_for_display(robots_url))
         try:
-            response = self.client.get(robots_url)
-        except httpx.HTTPError:
-            return None, None  # unreachable: the page request will say why
-        if response.status_code >= 500:
-            return None, f"robots.txt answered HTTP {response.status_code}; not fetching from this site (RFC 9309)"
-        if response.status_code >= 400:
+            # RFC 9309 § 2.5: only the first 500 KiB (here 512) of a robots.txt are parsed.
+            answer = get(robots_url, self.client, limit=MAX_ROBOTS_BYTES, timeout=self.timeout,
+                         scope=Scope.typed(robots_url), cancel=self.stop, truncate=True)
+        except FetchError:
+            return None, None  # unreachable or too slow: the page request will say why
+        if answer.status >= 500:
+            return None, f"robots.txt answered HTTP {answer.status}; not fetching from this site (RFC 9309)"
+        if answer.status >= 400:
             parser.parse([])  # no rules: everything allowed
             return parser, None
-        parser.parse(response.text.splitlines())
+        parser.parse(answer.data.decode("utf-8", "replace").splitlines())
         return parser, None

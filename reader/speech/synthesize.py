@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from reader.errors import BackendUnavailable, ReaderError, SynthesisError
 from reader.models import Audio, Chunk
 from reader.speech.backend import Backend
-from reader.speech.cache import ChunkCache, chunk_key
+from reader.speech.cache import ChunkCache, chunk_key, plausible
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,12 @@ def synthesize_iter(
     ``BackendUnavailable``) is spoken by ``fallback`` with its first voice instead, cached under the
     fallback's own key (never the primary's, so a later run asks the primary again) and yielded with
     ``backend=fallback.name``.
+
+    A cached chunk is used only if it fits: the engine's sample rate, and a duration its text can take
+    (``reader.speech.cache.plausible``); one that does not is deleted and synthesized again.
+
+    Ctrl-C (``KeyboardInterrupt`` in the consumer) tells the engines to give up their requests in flight
+    (their ``cancel()``, when they have one), so that waiting for the running calls takes no time.
     """
     keys = chunk_keys(chunks, backend, voice, rate)
     chars_total = sum(len(c.spoken) for c in chunks)
@@ -93,6 +99,16 @@ def synthesize_iter(
             raise SynthesisError(f"{engine.name} returned no audio for “{chunk.text}”")
         return audio
 
+    def fits(audio: Audio | None, engine: Backend, key: str, chunk: Chunk) -> Audio | None:
+        if audio is None:
+            return None
+        if audio.sample_rate != engine.sample_rate or not plausible(audio.duration, chunk.spoken, rate):
+            log.info("cached chunk %s does not fit “%s” (%.1f s at %d Hz): made again", key[:12], chunk.text,
+                     audio.duration, audio.sample_rate)
+            cache.discard(key)
+            return None
+        return audio
+
     def work(i: int) -> Synthesized:
         chunk = chunks[i]
         try:
@@ -106,7 +122,7 @@ def synthesize_iter(
             state["fell_back"] += 1
             fallback_voice = fallback.voices()[0].id
             key = chunk_key(fallback.name, fallback.version, fallback_voice, rate, chunk.spoken)
-            hit = cache.get(key)
+            hit = fits(cache.get(key), fallback, key, chunk)
             if hit is not None:
                 return Synthesized(hit, key, True, fallback.name, fallback_voice)
             audio = speak(fallback, fallback_voice, chunk)
@@ -144,7 +160,7 @@ def synthesize_iter(
             elif key in futures and i == first[key]:
                 result = futures.pop(key).result()
             else:
-                hit = cache.get(key)
+                hit = fits(cache.get(key), backend, key, chunks[i])
                 if hit is None:  # vanished or damaged since it was counted: make it now
                     result = pool.submit(work, i).result()
                 else:
@@ -156,6 +172,12 @@ def synthesize_iter(
             if key not in cached:  # cached keys were counted up front
                 report(i, result.cached)
             yield result
+    except KeyboardInterrupt:
+        for engine in (backend, fallback):
+            cancel = getattr(engine, "cancel", None)
+            if callable(cancel):
+                cancel()
+        raise
     finally:
         for future in futures.values():
             future.cancel()

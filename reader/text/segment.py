@@ -6,6 +6,10 @@ unless that span alone is too long; a clause with no punctuation at all is cut b
 dictionary, through rjieba).
 The limit applies to the *spoken* form (``二零二一年`` is longer than ``2021年``). Chunks with nothing
 speakable in them (lone punctuation, ……) are never produced.
+
+A sentence longer than ``MAX_SENTENCE_CHARS`` (a page that never punctuates: 5,000 characters in one run) is
+first cut the same way into runs of at most that many characters, each ending like a sentence (a sentence
+pause), so that no subtitle cue, listen-page sentence or player line grows to minutes.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ _PROTECTED = re.compile(r"《[^《》]*》|“[^“”]*”|「[^「」]*」|[0-
 _SPEAKABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 Normalizer = Callable[[str], str]
+#: The longest sentence kept whole (characters of the written text): about 40 s of speech.
+MAX_SENTENCE_CHARS = 200
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -137,6 +143,13 @@ def split_long(sentence: str, fits: Callable[[str], bool], level: int = 0) -> li
     return out
 
 
+def sentence_runs(sentence: str) -> list[str]:
+    """``sentence``, or runs of at most ``MAX_SENTENCE_CHARS`` cut at its gentlest boundaries when longer."""
+    if len(sentence) <= MAX_SENTENCE_CHARS:
+        return [sentence]
+    return split_long(sentence, lambda text: len(text) <= MAX_SENTENCE_CHARS)
+
+
 def speakable(text: str) -> bool:
     return bool(_SPEAKABLE.search(text))
 
@@ -188,7 +201,7 @@ def _chunks(article: Article, max_chars: int, normalize: Normalizer, header: boo
         return len(normalize(text)) <= max_chars
 
     def pieces(text: str, chapter: int, paragraph: int, kind: str, last_pause: Pause) -> Iterator[Chunk]:
-        sentences = split_sentences(text)
+        sentences = [run for sentence in split_sentences(text) for run in sentence_runs(sentence)]
         out: list[tuple[str, Pause]] = []
         for si, sentence in enumerate(sentences):
             parts = split_long(sentence, fits)

@@ -22,7 +22,9 @@ It misbehaves on command (``misbehave(fault, times)``): ``403`` (with a Date), `
 ``500`` (at the handshake), ``close`` (closes the websocket a third of the way into the audio: truncated
 audio and no error), ``short`` (a third of the audio, then a normal ``turn.end``, no boundaries), ``noaudio``
 (``turn.start`` then ``turn.end``), ``stall`` (accepts, reads the request, never answers),
-``no-boundaries``; ``latency`` delays every answer; ``refuse()`` stops listening altogether.
+``no-boundaries``, ``bad-frame`` (a binary audio frame whose header block is malformed: a line without a
+colon, which the client fails to parse), ``flood`` (the audio sent again and again, 200 times); ``latency`` delays every answer; ``refuse()`` stops listening
+altogether.
 """
 
 from __future__ import annotations
@@ -399,6 +401,13 @@ class FakeEdge:
         if fault in ("close", "short"):
             cut = len(rendered.mp3) // 3  # a third of the audio (not on a frame boundary, as a dropped stream)
             blocks = [rendered.mp3[i:min(i + BLOCK, cut)] for i in range(0, cut, BLOCK)]
+        if fault == "bad-frame":
+            raw = b"X-RequestId:" + request_id.encode() + b"\r\nthis line has no colon\r\nPath:audio\r\n"
+            await ws.send_bytes(len(raw).to_bytes(2, "big") + raw + blocks[0])
+            await ws.close()
+            return ws
+        if fault == "flood":
+            blocks = blocks * 200
         for block in blocks:
             await ws.send_bytes(_audio_message(request_id, block))
         if fault == "close":

@@ -96,12 +96,16 @@ def test_a_text_article_is_not_taken_for_a_url_list(tmp_path: Path) -> None:
     assert discover(str(article)).items == [str(article.resolve())]
 
 
-def test_follow_a_saved_list_page_gives_local_files(tmp_path: Path) -> None:
+def test_follow_a_saved_list_page_gives_its_web_links_never_local_files(tmp_path: Path) -> None:
+    """A saved list page's relative links point into the local file system: never followed (issue 14, item 1).
+    Its absolute links on the site it came from are."""
     (tmp_path / "a.html").write_text("x")
     (tmp_path / "list.html").write_text(
         '<html><body><a href="a.html">本地保存的第一篇文章</a><a href="http://example.cn/x.html">网上的某篇文章标题</a>'
-        "</body></html>", encoding="utf-8")
-    assert discover(str(tmp_path / "list.html"), follow=True).items == [str((tmp_path / "a.html").resolve())]
+        '<a href="file:///etc/passwd">系统里的一个私密文件</a></body></html>', encoding="utf-8")
+    found = discover(str(tmp_path / "list.html"), follow=True)
+    assert found.items == ["http://example.cn/x.html"]
+    assert found.scope is not None and found.scope.trusted_host is None  # a file's links reach no internal host
     (tmp_path / "empty.html").write_text("<html><body><a href='/'>首页</a><p>没有文章</p></body></html>")
     with pytest.raises(UsageError, match="no article links on this list page"):
         discover(str(tmp_path / "empty.html"), follow=True)

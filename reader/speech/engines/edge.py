@@ -25,6 +25,14 @@ correction, the SSML. Around it, this module does what the client does not:
   ``BackendUnavailable`` whose one line says what happened and suggests ``--voice baker``; the backend then
   fails fast for ``_DOWN_SECONDS`` instead of retrying every remaining chunk (with ``--fallback offline``
   those chunks go straight to the offline voice). A chunk the service will not speak is a ``SynthesisError``.
+  A time-out is retried only while the service answers something: once a call has timed out ``_STALLS`` (2)
+  times and the service as many times in a row as requests may be in flight (``concurrency``), with no answer
+  between them, the service counts as stalled (unavailable) at once, so a stalled service fails in about two
+  ``timeout``s, not ``attempts`` of them; a slow start (every first request timing out) is still retried. An answer the client cannot parse
+  (a malformed frame) is the service's fault: retried, and a ``SynthesisError`` in the end (so ``--fallback``
+  applies), never a usage error; only edge-tts refusing our own voice or prosody strings is one.
+* **Cancel.** ``cancel()`` (Ctrl-C) makes every request in flight end at once, and their retries stop; the
+  calls in flight raise ``SynthesisError``. Calls made afterwards work as before.
 * **Endpoints.** ``READER_EDGE_WSS_URL`` / ``READER_EDGE_VOICES_URL`` or ``[edge] wss_url`` / ``voices_url``
   in config.toml (see ``reader.settings.EdgeSettings``). edge-tts 7.x imports its URL constants *by value* into
   ``edge_tts.communicate`` (``WSS_URL``) and ``edge_tts.voices`` (``VOICE_LIST``) and reads them there on each
@@ -39,6 +47,7 @@ edge-tts's ``+N%``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -101,6 +110,9 @@ CHARS_PER_SECOND = (3.0, 8.0)
 _SHORT_SLACK, _LONG_SLACK = 0.2, 1.0
 
 _DOWN_SECONDS = 30.0  # after the service was found unusable, calls fail at once for this long
+#: Time-outs in a row (no answer between them, from any thread) after which the service counts as stalled:
+#: one per request that may be in flight, and at least two.
+_STALLS = 2
 _VOICE_NAME = re.compile(r"[a-z]{2,3}-[A-Z]{2,}(?:-[a-z]+)?-[A-Za-z]+Neural")
 
 # edge-tts reads its endpoint from module globals: setting them is serialised, and nothing else sets them.
@@ -174,10 +186,12 @@ class _Reply:
 class _Retry(Exception):
     """A failure worth another try; ``unavailable``: it says the service as a whole is not usable."""
 
-    def __init__(self, message: str, *, unavailable: bool, wait: float = 0.0) -> None:
+    def __init__(self, message: str, *, unavailable: bool, wait: float = 0.0, timed_out: bool = False) -> None:
         super().__init__(message)
         self.unavailable = unavailable
         self.wait = wait
+        self.timed_out = timed_out
+        self.final = False  # not worth another try (the service stalls)
 
 
 def _quote(text: str, limit: int = 40) -> str:
@@ -201,6 +215,10 @@ class EdgeBackend:
         self._in_flight = threading.BoundedSemaphore(EDGE_MAX_CONCURRENCY)
         self._lock = threading.Lock()
         self._down: tuple[float, str] | None = None  # (until, message) once the service proved unusable
+        self._stalls = 0  # time-outs in a row, with no answer between them
+        self._cancels = threading.Condition(self._lock)
+        self._epoch = 0  # incremented by cancel(): calls that started before it give up
+        self._running: set[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = set()
 
     # -- endpoints -------------------------------------------------------------------------------------
 
@@ -266,27 +284,67 @@ class EdgeBackend:
         if speakable_chars(text) == 0:
             raise SynthesisError(f"nothing speakable in {_quote(text)} (the Edge service would send no audio)")
         attempts = self.settings.attempts
+        with self._lock:
+            epoch = self._epoch
         last: _Retry | None = None
+        tried = timed_out = 0
         for attempt in range(1, attempts + 1):
             self._check_down()
+            self._check_cancelled(epoch, text)
+            tried = attempt
             try:
-                reply = self._request(text, name, edge_speed, pitch, volume)
+                reply = self._request(text, name, edge_speed, pitch, volume, self._max_reply_bytes(text, rate))
+                with self._lock:
+                    self._stalls = 0  # the service answers
                 return self._speech(reply, text, rate)
             except _Retry as exc:
                 last = exc
+            if last.timed_out:
+                timed_out += 1
+                last.final = self._stalled(timed_out)
+            if last.final:
+                break
             if attempt < attempts:
                 delay = max(last.wait, self.settings.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
                 log.info("edge: the service %s for %s; retrying in %.2f s (attempt %d of %d)", last, _quote(text),
                          delay, attempt + 1, attempts)
-                time.sleep(delay)
+                with self._cancels:  # a sleep that cancel() ends
+                    self._cancels.wait_for(lambda: self._epoch != epoch, timeout=delay)
+        self._check_cancelled(epoch, text)
         assert last is not None
-        tries = f"after {attempts} attempts" if attempts > 1 else "on the only attempt"
+        tries = f"after {tried} attempts" if tried > 1 else "on the only attempt"
         if last.unavailable:
             message = f"the Edge voice service at {self._host(self.wss_url)} {last} ({tries}); {SUGGESTION}"
             with self._lock:
                 self._down = (time.monotonic() + _DOWN_SECONDS, message)
             raise BackendUnavailable(message)
         raise SynthesisError(f"the Edge voice service failed on {_quote(text)}: {last} ({tries})")
+
+    def cancel(self) -> None:
+        """End every request in flight now (Ctrl-C): their calls raise ``SynthesisError``; later calls work."""
+        with self._cancels:
+            self._epoch += 1
+            running = list(self._running)
+            self._cancels.notify_all()
+        for loop, task in running:
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # its loop has just finished
+                pass
+
+    def _check_cancelled(self, epoch: int, text: str) -> None:
+        with self._lock:
+            if self._epoch != epoch:
+                raise SynthesisError(f"the Edge voice request for {_quote(text)} was cancelled")
+
+    def _stalled(self, own: int) -> bool:
+        """Count a time-out; whether the service is stalled: this call has now timed out ``_STALLS`` times, and
+        the service as many times in a row as requests may be in flight (nobody got an answer meanwhile).
+        A slow start (every first request timing out while the service warms up) is retried; a service
+        that answers others but not this text leaves the decision to the attempts."""
+        with self._lock:
+            self._stalls += 1
+            return own >= _STALLS and self._stalls >= max(_STALLS, self.settings.concurrency)
 
     def _check_down(self) -> None:
         with self._lock:
@@ -296,21 +354,49 @@ class EdgeBackend:
                     raise BackendUnavailable(message)
                 self._down = None
 
-    def _request(self, text: str, name: str, rate: str, pitch: str, volume: str) -> _Reply:
-        """One round trip, bounded in time; failures come out as ``_Retry`` or final ``ReaderError``s."""
+    @staticmethod
+    def _max_reply_bytes(text: str, rate: float) -> int:
+        """The most MP3 one reply may bring: twice the longest speech its text can take, and the silence around
+        it (a service that streams without end is cut off, not buffered)."""
+        longest = speakable_chars(text) / (CHARS_PER_SECOND[0] * rate) + _LONG_SLACK
+        return int((longest + 5.0) * MP3_BYTES_PER_SECOND * 2)
+
+    def _request(self, text: str, name: str, rate: str, pitch: str, volume: str, max_bytes: int) -> _Reply:
+        """One round trip, bounded in time and size; failures come out as ``_Retry`` or final ``ReaderError``s."""
         self._point_client()
         seconds = max(1, math.ceil(self.settings.timeout))
-        communicate = edge_tts.Communicate(text, name, rate=rate, pitch=pitch, volume=volume,
-                                           boundary="SentenceBoundary", connect_timeout=seconds,
-                                           receive_timeout=seconds)
+        try:
+            communicate = edge_tts.Communicate(text, name, rate=rate, pitch=pitch, volume=volume,
+                                               boundary="SentenceBoundary", connect_timeout=seconds,
+                                               receive_timeout=seconds)
+        except ValueError as exc:  # edge-tts's own validation of the voice and prosody strings: ours
+            raise ConfigError(f"edge-tts rejects voice {name!r} with rate {rate}, pitch {pitch}, "
+                              f"volume {volume}: {exc}") from exc
 
         async def run() -> _Reply:
+            task = asyncio.current_task()
+            assert task is not None
+            entry = (asyncio.get_running_loop(), task)
+            with self._lock:
+                self._running.add(entry)
+            try:
+                return await receive()
+            finally:
+                with self._lock:
+                    self._running.discard(entry)
+
+        async def receive() -> _Reply:
             reply = _Reply()
             audio = bytearray()
-            async with asyncio.timeout(self.settings.timeout):
-                async for message in communicate.stream():
+            # aclosing: whatever ends the loop early (a cap, a parse error), the client's stream, and with it
+            # its websocket and session, is closed before the event loop is.
+            async with asyncio.timeout(self.settings.timeout), contextlib.aclosing(communicate.stream()) as stream:
+                async for message in stream:
                     if message["type"] == "audio":
                         audio += message.get("data", b"")
+                        if len(audio) > max_bytes:
+                            raise _Retry(f"sent more audio than {_quote(text)} can take ({len(audio)} bytes)",
+                                         unavailable=False)
                     elif message["type"] in ("SentenceBoundary", "WordBoundary"):
                         mark = (int(message.get("offset", 0)), int(message.get("duration", 0)))
                         reply.boundaries.append(mark)
@@ -323,6 +409,8 @@ class EdgeBackend:
         with self._in_flight:
             try:
                 return asyncio.run(run())
+            except asyncio.CancelledError as exc:
+                raise SynthesisError(f"the Edge voice request for {_quote(text)} was cancelled") from exc
             except NoAudioReceived as exc:
                 raise SynthesisError(
                     f"the Edge voice service sent no audio for {_quote(text)} (nothing speakable, or a voice "
@@ -342,13 +430,16 @@ class EdgeBackend:
                     f"the Edge voice service at {self._host(self.wss_url)} {why} (HTTP {exc.status} "
                     f"{exc.message or ''}".rstrip() + f"); {SUGGESTION}"
                 ) from exc
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            except TimeoutError as exc:  # asyncio's, and aiohttp's connect and read time-outs
+                raise _Retry(_describe(exc, self.settings.timeout), unavailable=True, timed_out=True) from exc
+            except (aiohttp.ClientError, OSError) as exc:
                 raise _Retry(_describe(exc, self.settings.timeout), unavailable=True) from exc
             except EdgeTTSException as exc:  # WebSocketError, UnexpectedResponse, UnknownResponse
                 raise _Retry(f"broke the protocol ({type(exc).__name__}: {exc})", unavailable=False) from exc
-            except ValueError as exc:  # edge-tts's own validation of the voice and prosody strings
-                raise ConfigError(f"edge-tts rejects voice {name!r} with rate {rate}, pitch {pitch}, "
-                                  f"volume {volume}: {exc}") from exc
+            except (ValueError, KeyError, TypeError, IndexError, UnicodeError) as exc:
+                # The client failing to parse what the service sent (a malformed frame or message): the
+                # service's fault, not ours (our voice and prosody strings were checked above).
+                raise _Retry(f"sent a malformed answer ({type(exc).__name__}: {exc})", unavailable=False) from exc
 
     def _speech(self, reply: _Reply, text: str, rate: float) -> Audio:
         """The speech in ``reply`` as PCM, or ``_Retry`` when the reply is truncated or implausible."""

@@ -1,0 +1,57 @@
+"""Where a narration's files go: a name of its own in a shared folder, and no leftovers of a killed run.
+
+``reader narrate --output-dir DIR`` names files ``DATE-TITLE``; two different articles can share a date and
+a title (two notices called 公告 on one day). ``own_name`` picks ``DATE-TITLE.mp3`` when it is free or holds
+this same article's earlier narration (which is then replaced), and otherwise ``DATE-TITLE (2).mp3``, ``(3)``…,
+as a batch library does. What a name holds is read from its record (``NAME.json``): the same article is the
+same source (a path or a URL), or, for a record without one, the same narration fingerprint or article URL.
+A name whose files have no readable record is never taken over: reader cannot tell whose they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from reader.errors import OutputError, RecordError
+from reader.models import Article
+from reader.narration.record import NarrationRecord
+
+#: The files one narration may publish beside its audio (subtitles, record, listen page).
+SIDECAR_SUFFIXES = (".vtt", ".json", ".html")
+
+
+def files_of(audio: Path) -> list[Path]:
+    """``audio`` and the sidecars a narration may write beside it."""
+    return [audio, *(audio.with_suffix(suffix) for suffix in SIDECAR_SUFFIXES)]
+
+
+def numbered(audio: Path, n: int) -> Path:
+    """``audio`` for n = 1, else ``STEM (n).SUFFIX``."""
+    return audio if n == 1 else audio.with_name(f"{audio.stem} ({n}){audio.suffix}")
+
+
+def own_name(audio: Path, is_own: Callable[[NarrationRecord], bool]) -> Path:
+    """``audio`` or the first of ``STEM (2)``, ``STEM (3)``… whose files are absent or are, by their record,
+    a narration ``is_own`` recognises (see the module docstring)."""
+    for n in range(1, 1000):
+        candidate = numbered(audio, n)
+        present = [p for p in files_of(candidate) if p.exists() or p.is_symlink()]
+        if not present:
+            return candidate
+        try:
+            record = NarrationRecord.read(candidate.with_suffix(".json"))
+        except RecordError:
+            continue
+        if is_own(record):
+            return candidate
+    raise OutputError(f"{audio.parent}: no free file name for {audio.name}")
+
+
+def same_article(record: NarrationRecord, *, source: str | None, fingerprint: str, article: Article) -> bool:
+    """Whether ``record`` is a narration of the article named ``source`` (None: stdin, no name)."""
+    if record.fingerprint and record.fingerprint == fingerprint:
+        return True
+    if record.source is not None or source is not None:
+        return record.source is not None and record.source == source
+    return bool(article.url) and record.article.url == article.url
