@@ -119,14 +119,17 @@ _NEAREST_MARK = {"、": "，", "：": "，", "；": "，", "！": "。", "？": 
 _NAMED_GROUP = re.compile(r"\(\?P<([A-Za-z_]\w*)>")
 _BACKREFERENCE = re.compile(r"\(\?P=([A-Za-z_]\w*)\)")
 _RULE_RES = tuple(re.compile(rule.pattern, re.ASCII) for rule in RULES)
-_BUCKETS = {"d": "(?=[0-9])", "a": "(?=[A-Za-z])", "s": "(?=\\s)", "o": ""}
+_BUCKETS = {"d": "(?=[0-9])", "a": "(?=[A-Za-z])", "s": "(?=\\s)", "p": r"(?=[,;:!?()\[\]{}])", "o": ""}
 
 
 def _in_alternation(index: int, bucket: str, pattern: str) -> str:
-    """A rule's pattern inside the master alternation: its named groups renamed so that they are unique there
-    (back-references follow), the whole wrapped in a group ``r<index>_<bucket>`` that tells which rule matched."""
+    """A rule's pattern inside the master alternation, wrapped in a group ``r<index>_<bucket>`` that tells which
+    rule matched. Its named groups become non-capturing (the rule's own regex reads them after the match): every
+    capturing group makes each failed alternative dearer. Groups that a back-reference needs are renamed so
+    that they are unique in the alternation."""
     prefix = f"g{index}_{bucket}_"
-    pattern = _NAMED_GROUP.sub(lambda m: f"(?P<{prefix}{m[1]}>", pattern)
+    referenced = set(_BACKREFERENCE.findall(pattern))
+    pattern = _NAMED_GROUP.sub(lambda m: f"(?P<{prefix}{m[1]}>" if m[1] in referenced else "(?:", pattern)
     pattern = _BACKREFERENCE.sub(lambda m: f"(?P={prefix}{m[1]})", pattern)
     return f"(?P<r{index}_{bucket}>{pattern})"
 
@@ -151,34 +154,42 @@ def _compile_master(bucketed: bool = True) -> re.Pattern[str]:
 
 
 _MASTER = _compile_master()
-# For the rule that matched (by its group name): its index and the rules that may follow it at the same
-# position when its guard refuses (those of the same bucket, in order).
-_FOLLOWERS: dict[str, tuple[int, ...]] = {
-    f"r{i}_{b}": tuple(j for j in range(i, len(RULES)) if b == "x" or b in RULES[j].starts)
-    for i, rule in enumerate(RULES)
-    for b in (*rule.starts, "x")
+# The rule index and bucket of each group name of the alternations.
+_GROUP_RULE: dict[str, tuple[int, str]] = {
+    f"r{i}_{b}": (i, b) for i, rule in enumerate(RULES) for b in (*rule.starts, "x")
 }
 
 
-def _read(line: str, start: int, candidates: tuple[int, ...], st: LineState) -> tuple[str, int]:
-    """The spoken form of the text at ``start`` and where it ends: the first candidate rule that matches there
-    and whose guard accepts. The master pattern found the first candidate matching, so it always matches."""
-    for index in candidates:
+@functools.cache
+def _rules_after(index: int, bucket: str) -> re.Pattern[str]:
+    """The alternation of the rules that follow rule ``index`` in ``bucket`` (all rules for the flat "x"):
+    where a guard refuses a match, the next rule to match at that position is found with it."""
+    after = [j for j in range(index + 1, len(RULES)) if bucket == "x" or bucket in RULES[j].starts]
+    return re.compile("|".join(_in_alternation(j, bucket, RULES[j].pattern) for j in after) or "(?!)", re.ASCII)
+
+
+def _read(line: str, start: int, group: str, st: LineState) -> tuple[str, int]:
+    """The spoken form of the text at ``start`` and where it ends, given the group of the alternation that
+    matched there: that rule's handler, or, if its guard refuses, the next rule's that matches and accepts."""
+    while True:
+        index, bucket = _GROUP_RULE[group]
         rule: Rule = RULES[index]
         match = _RULE_RES[index].match(line, start)
-        if match is None:
-            if index == candidates[0] and _STRICT:
-                raise AssertionError(f"rule {index} does not rematch at {line[start:start + 20]!r}")
-            continue
-        if rule.when is not None and not rule.when(match, st):
-            continue
-        try:
-            return rule.handler(match, st), match.end()
-        except Exception:
+        if match is None:  # the rule's own regex must match where its alternative did
             if _STRICT:
-                raise
-            return fallback(match.group()), match.end()
-    return line[start], start + 1  # every guard refused: the character goes on to the sweep
+                raise AssertionError(f"rule {index} does not rematch at {line[start:start + 20]!r}")
+            return fallback(line[start]), start + 1
+        if rule.when is None or rule.when(match, st):
+            try:
+                return rule.handler(match, st), match.end()
+            except Exception:
+                if _STRICT:
+                    raise
+                return fallback(match.group()), match.end()
+        following = _rules_after(index, bucket).match(line, start)
+        if following is None or following.lastgroup is None:
+            return line[start], start + 1  # every rule here refused: the character goes on to the sweep
+        group = following.lastgroup
 
 
 def _apply_rules(line: str, abilities: Abilities = CHINESE, master: re.Pattern[str] = _MASTER) -> str:
@@ -192,7 +203,7 @@ def _apply_rules(line: str, abilities: Abilities = CHINESE, master: re.Pattern[s
         if m is None:
             break
         start = m.start()
-        spoken, end = _read(line, start, _FOLLOWERS[m.lastgroup or ""], st)
+        spoken, end = _read(line, start, m.lastgroup or "", st)
         out.append(line[pos:start])
         out.append(spoken)
         pos = max(end, start + 1)

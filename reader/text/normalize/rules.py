@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from reader.text.normalize.abilities import CHINESE, Abilities
 from reader.text.normalize.numbers import amount, digits, integer, number, scaled
 from reader.text.normalize.tables import (
+    ABBREVIATIONS,
     CHINESE_READINGS,
     CIRCLED,
     CJK_RANGE,
@@ -50,6 +51,8 @@ from reader.text.normalize.tables import (
     SIGN_WORDS,
     SYMBOLS,
     UNITS,
+    YEAR_AFTER,
+    YEAR_BEFORE,
     YEARS_AFTER,
     YEARS_BEFORE,
     small_number,
@@ -76,8 +79,8 @@ Guard = Callable[[re.Match[str], LineState], bool]
 @dataclass(frozen=True)
 class Rule:
     """One rule: ``starts`` lists the kinds of character a match can start with (d digit, a Latin letter,
-    s space, o other), ``pattern`` is matched with re.ASCII, ``when`` (optional) accepts or refuses a match
-    by its context."""
+    s space, p ASCII punctuation , ; : ! ? and brackets, o other), ``pattern`` is matched with re.ASCII,
+    ``when`` (optional) accepts or refuses a match by its context."""
 
     starts: str
     pattern: str
@@ -250,17 +253,36 @@ def _season(m: re.Match[str], st: LineState) -> str:
     return digits(m["a"]) + "至" + digits(m["b"])
 
 
+def _bare_years(m: re.Match[str], st: LineState) -> str:
+    """Two years joined by a dash with no 年: 1987-2001 → 一九八七至二零零一."""
+    return digits(m["a"]) + "至" + digits(m["b"])
+
+
+def _bare_years_ok(m: re.Match[str], st: LineState) -> bool:
+    """The second year is later and no measure word follows (1900-2000米 is a range of heights)."""
+    return int(m["a"]) < int(m["b"]) and MEASURE_AFTER.match(m.string, m.end()) is None
+
+
 def _year(m: re.Match[str], st: LineState) -> str:
     """A year before 年, digit by digit: 2021年 → 二零二一年."""
     return digits(m["y"])
 
 
 def _short_year(m: re.Match[str], st: LineState) -> str:
-    """Two digits before 年: a year (19年 → 一九年, 98年5月 → 九八年五月) unless the words around make it a
-    duration (工作了19年, 19年来, 近20年 → cardinals)."""
-    if _is_ordinal(_before(m)) or YEARS_BEFORE.search(_before(m)) or YEARS_AFTER.match(m.string, m.end()):
+    """Two digits before 年: a year (19年 → 一九年, 98年5月 → 九八年五月, 在22年) when the words around say so
+    (``YEAR_AFTER``, ``YEAR_BEFORE``, or it starts a clause), unless they make it a duration (工作了19年, 19年来,
+    近20年); elsewhere a duration too (八成20年的贷款 → 二十年)."""
+    before = _before(m)
+    if _is_ordinal(before) or YEARS_BEFORE.search(before) or YEARS_AFTER.match(m.string, m.end()):
         return integer(m["y"])
-    return digits(m["y"])
+    if (
+        YEAR_AFTER.match(m.string, m.end())
+        or YEAR_BEFORE.search(before)
+        or not before
+        or _CJK_CHAR.match(before[-1]) is None
+    ):
+        return digits(m["y"])
+    return integer(m["y"])
 
 
 def _decade(m: re.Match[str], st: LineState) -> str:
@@ -626,6 +648,13 @@ def _ellipsis(m: re.Match[str], st: LineState) -> str:
     return "……"
 
 
+_ABBREVIATION_BEFORE = re.compile(rf"(?<![A-Za-z])(?:[A-Za-z]|{'|'.join(ABBREVIATIONS)})$")
+
+
+def _after_abbreviation(m: re.Match[str], st: LineState) -> bool:
+    return _ABBREVIATION_BEFORE.search(_before(m)) is not None
+
+
 def _word_gap(m: re.Match[str], st: LineState) -> str:
     """A full stop and space between Latin words (Mr. Smith): a space for a voice that says Latin, else a pause."""
     return LATIN_SPACE if st.abilities.latin else PAUSE
@@ -758,6 +787,8 @@ RULES: tuple[Rule, ...] = (
     Rule("d", rf"(?<![\d.])(?P<a>{_YEAR})\s*[-~—至到]\s*(?P<b>{_YEAR})"
          r"(?=\s*(?P<suf>年(?![代度])|年度|年代|学年|赛季|财年|季))", _year_range),  # fmt: skip
     Rule("d", rf"(?<![\d.])(?P<a>{_YEAR})\s*[-/—]\s*(?P<b>\d{{2}})(?=\s*(?:赛季|财年|学年|年度))", _season),
+    Rule("d", r"(?<![\d.])(?P<a>(?:19|20)\d\d)\s*[-~—至到]\s*(?P<b>(?:19|20)\d\d)(?![\d.])", _bare_years,
+         _bare_years_ok),  # fmt: skip
     Rule("d", rf"(?<![\d.])(?P<y>{_YEAR})(?=\s*年(?!来|之久|历史|的历史))", _year),
     Rule("d", r"(?<![\d.])(?P<y>\d{2})(?=年(?![代级龄纪]))", _short_year),
     Rule("d", rf"(?<![\d.])(?P<y>{_YEAR})s(?![A-Za-z])", _decade),
@@ -771,7 +802,7 @@ RULES: tuple[Rule, ...] = (
     Rule("d", r"(?<![\d:：.])(?P<a>\d+)[:：](?P<b>\d+)(?![\d:：])", _ratio),
     # telephone numbers and other codes
     Rule("d", r"(?<![\d-])(?P<a>0\d{2,3})-(?P<b>\d{7,8})(?:-(?P<c>\d{1,5}))?(?!\d)", _landline),
-    Rule("o", r"[(（](?P<a>0\d{2,3})[)）]\s*(?P<b>\d{7,8})(?!\d)(?P<c>)", _landline),
+    Rule("p", r"[(（](?P<a>0\d{2,3})[)）]\s*(?P<b>\d{7,8})(?!\d)(?P<c>)", _landline),
     Rule("d", r"(?<![\d-])(?P<a>[48]00)-?(?P<b>\d{3})-?(?P<c>\d{4})(?!\d)", _service_number),
     Rule("do", r"(?<!\d)(?:(?P<cc>\+?86)[-\s]?)?(?P<a>1[3-9]\d)(?P<sep>[-\s]?)(?P<b>\d{4})[-\s]?(?P<c>\d{4})(?!\d)",
          _mobile),  # fmt: skip
@@ -793,7 +824,8 @@ RULES: tuple[Rule, ...] = (
          _amount_code),  # fmt: skip
     Rule("o", r"(?P<sign>(?<![0-9A-Za-z)）%‰℃°.])[-+])(?=[百千万]分之)", _signed_percent_word),
     # ranges and calculations
-    Rule("so", r"(?<=[\d)）])\s*-\s*(?=\(?\d+(?:\.\d+)?(?:\s*[-+×*/÷xX]\s*\(?\d+(?:\.\d+)?\)?){0,6}\s*=)", _minus),
+    Rule("so", r"(?<=[\d)）])\s*-\s*(?=[^=]{1,40}=)(?=\(?\d+(?:\.\d+)?(?:\s*[-+×*/÷xX]\s*\(?\d+(?:\.\d+)?\)?){0,6}\s*=)",
+         _minus),  # fmt: skip
     Rule("so", r"(?<=[\d%‰℃°′″年月日号时点分秒万亿千百元米克吨岁天周])\s*[-~—]\s*(?=-?\d)", _range),
     Rule("a", r"(?<![A-Za-z])(?:No|NO)\.?\s*(?=\d)", _number_mark),
     # any other number
@@ -817,10 +849,10 @@ RULES: tuple[Rule, ...] = (
     Rule("o", r'"', _double_quote),
     Rule("o", r"'", _single_quote),
     Rule("o", r"\.{2,}", _ellipsis),
-    Rule("o", r"(?<=[A-Za-z])\.\s+(?=[A-Za-z])", _word_gap),
+    Rule("o", r"(?<=[A-Za-z])\.(?:\s+|(?=[A-Z][a-z]))(?=[A-Za-z])", _word_gap, _after_abbreviation),
     Rule("o", r"\.", _period),
     Rule("o", "|".join(re.escape(op) for op in OPERATORS), _operator),
-    Rule("o", r"[,!?;:()\[\]{}]", _punctuation),
+    Rule("p", r"[,!?;:()\[\]{}]", _punctuation),
     Rule("o", r"<<|>>", _title_mark),
     Rule("o", r"[<>]", _comparison),
     Rule("o", r"(?<=[元米克吨升斤亩时天])/(?=[小时天年月日周吨克斤米升平立方公千亩人次件个台瓶盒箱份张户])", _per),

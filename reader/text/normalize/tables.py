@@ -236,6 +236,15 @@ YEARS_AFTER = re.compile(
     r"|光景|以后|以前|了)"
 )
 
+# … and it is a year only with evidence: a month or a part of the year after it (19年5月, 19年底), an event of
+# that year (22年冬奥会), a word of time before it (在19年, 截至19年), or no Chinese word before it (a clause
+# that starts with it). Elsewhere it is a duration: 八成20年的贷款, 年轻12年.
+YEAR_AFTER = re.compile(
+    r"年(?:\d|[底初末中春夏秋冬]|上半年|下半年|前三季度|[一二三四]季度|第|度|全年|冬奥|奥运|世界杯|亚运|全运|高考|两会"
+    r"|春节|国庆|元旦)"
+)
+YEAR_BEFORE = re.compile(r"(?:在|于|到|至|从|自|截至|截止|是|去|直到|早在|等到|进入|迈入|回到|直至|始于|生于)\s*$")
+
 # A sign before a number (or 百分之…): after 同比/环比 it says which way (同比+3.5% → 同比增长百分之三点五);
 # after a word that already says "up", a plus is not read (增长+3.5%); elsewhere + is 正 and - is 负.
 SAME_PERIOD_BEFORE = re.compile(r"(?:同比|环比)[：:\s]*$")
@@ -252,6 +261,12 @@ RESOLUTIONS = ("480", "576", "720", "1080", "1440", "2160", "4320")
 
 # Years before/after these: 221BC → 公元前二二一年, 1066AD / AD 1066 → 公元一零六六年.
 ERAS: dict[str, str] = {"BC": "公元前", "BCE": "公元前", "B.C.": "公元前", "AD": "公元", "CE": "公元", "A.D.": "公元"}
+
+# A full stop and a space after these, or after a single letter (R. Boyer), are not the end of a sentence: a
+# pause (Mr. Smith → 艾姆阿尔，艾丝艾姆艾提艾尺). After any other Latin word ". " ends a sentence: 。.
+ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr", "Inc", "Co", "Ltd", "Corp", "vs", "Gov", "Sen",
+                 "Rep", "Gen", "Lt", "Col", "Capt", "Mt", "No", "Fig", "Vol", "Jan", "Feb", "Mar", "Apr", "Aug",
+                 "Sept", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
 
 # Two-character comparison operators (one-character ones are in SYMBOLS).
 OPERATORS: dict[str, str] = {">=": "大于等于", "<=": "小于等于", "=>": "大于等于", "=<": "小于等于", "!=": "不等于",
