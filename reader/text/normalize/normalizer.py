@@ -61,7 +61,8 @@ Readings decided here (tests/text/normalize_cases.tsv pins each of them, by fami
   each hyphen; mobiles; 400/800 numbers), numbers of three or more digits after 拨打/热线/邮编/QQ/波音/… or
   before 热线/报警/急救, numbers with a leading zero, digits after Latin letters (G318 → 吉三幺八, 渝A·12345,
   CA1234), bus routes and rooms of three or more digits (101路 → 幺零幺路); IPv4 parts digit by digit
-  (10.0.0.1 → 一零点零点零点一); video resolutions (1080P → 一零八零P). Metro lines and buildings are cardinals.
+  (10.0.0.1 → 一零点零点零点一); video resolutions (1080P → 一零八零P); days named by their date (3·15 → 三一五);
+  a year in brackets (〔2022〕12号 → （二零二二）十二号). Metro lines and buildings are cardinals.
 * Latin letters: for a voice that says them they are kept (GDP, iPhone, WiFi, PM二点五, 五G), with a space
   between two Latin words. Otherwise words with an established Chinese reading get it (GDP → 国内生产总值, WiFi
   → 无线网络, APP → 应用, CEO → 首席执行官, PM2.5 → 细颗粒物, QQ → 扣扣) and the rest are spelled with
@@ -72,7 +73,8 @@ Readings decided here (tests/text/normalize_cases.tsv pins each of them, by fami
 * Spaces: removed next to Chinese text; between two Latin/digit tokens a pause ， for a voice without Latin
   (iPhone 13 → …，十三). The middle dot · between words is removed (马丁·路德 → 马丁路德), | and a / between
   words are pauses, / between units is 每 (元/吨 → 元每吨).
-* Web and e-mail addresses: the scheme and query are dropped, . reads 点 and @ 艾特, digits one by one;
+* Web and e-mail addresses: the scheme and a web address's path are dropped (a newsreader says the site),
+  . reads 点 and @ 艾特, digits one by one;
   versions read 点 between parts (1.2.3 → 一点二点三); a + after a number with no number after it is 多 (10万+ →
   十万多).
 * Circled numbers read plainly (见注① → 见注一), and as a list number when text follows (①重庆… → 一、重庆…);

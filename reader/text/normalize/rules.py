@@ -32,7 +32,6 @@ from reader.text.normalize.tables import (
     DURATION_BEFORE,
     ERAS,
     GREEK,
-    GROWTH_BEFORE,
     LETTERS,
     LIANG_BEFORE,
     LIANG_NOT_BEFORE,
@@ -43,12 +42,12 @@ from reader.text.normalize.tables import (
     OPERATORS,
     RESOLUTIONS,
     ROMAN_LETTERS,
-    SAME_PERIOD_BEFORE,
     SCALES,
     SCORE_AFTER,
     SCORE_BEFORE,
     SCORE_BEFORE_WEAK,
-    SIGN_WORDS,
+    SIGN_CONTEXTS,
+    SIGN_READINGS,
     SYMBOLS,
     UNITS,
     YEAR_AFTER,
@@ -147,16 +146,13 @@ def _unit(text: str, st: LineState) -> tuple[str, str]:
 
 
 def _sign(sign: str, m: re.Match[str], kind: str = "plain") -> str:
-    """A sign before a number: 负/正, 下降/增长 after 同比/环比, nothing for + after 增长, 零下 for temperatures."""
-    plain, same_period, after_growth = SIGN_WORDS[sign]
+    """A sign before a number: 负/正, 下降/增长 after 同比/环比, nothing where the word before already says which
+    way (增长+3.5%, 跌-0.12%), 零下 for temperatures."""
     before = _before(m)
-    if SAME_PERIOD_BEFORE.search(before):
-        return same_period
-    if sign == "-" and kind == "temp":
+    context = next((name for name, pattern in SIGN_CONTEXTS.items() if pattern.search(before)), "")
+    if sign == "-" and kind == "temp" and context != "same period":
         return "零下"
-    if GROWTH_BEFORE.search(before):
-        return after_growth
-    return plain
+    return SIGN_READINGS.get((sign, context), SIGN_READINGS[sign, ""])
 
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)"
@@ -268,6 +264,11 @@ def _year(m: re.Match[str], st: LineState) -> str:
     return digits(m["y"])
 
 
+def _day_name(m: re.Match[str], st: LineState) -> str:
+    """A day named by its date with a middle dot, digit by digit: 3·15 → 三一五, 9·11 → 九一一."""
+    return digits(m["m"] + m["d"], yao=False)
+
+
 def _short_year(m: re.Match[str], st: LineState) -> str:
     """Two digits before 年: a year (19年 → 一九年, 98年5月 → 九八年五月, 在22年) when the words around say so
     (``YEAR_AFTER``, ``YEAR_BEFORE``, or it starts a clause), unless they make it a duration (工作了19年, 19年来,
@@ -367,6 +368,11 @@ def _landline(m: re.Match[str], st: LineState) -> str:
     return "，".join(digits(p, yao=True) for p in parts)
 
 
+def _area_code(m: re.Match[str], st: LineState) -> str:
+    """An area code in brackets and the number after it: （023）63896666 → （零二三）六三八九六六六六."""
+    return digits(m["n"], yao=True)
+
+
 def _service_number(m: re.Match[str], st: LineState) -> str:
     """A 400/800 service number: 400-820-8820 → 四零零，八二零，八八二零."""
     return "，".join(digits(m[g], yao=True) for g in ("a", "b", "c"))
@@ -406,6 +412,11 @@ def _route_or_room(m: re.Match[str], st: LineState) -> str:
 
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
+def _hundredths(m: re.Match[str], st: LineState) -> str:
+    """Fractions of a second written after 秒, digit by digit: 9秒83 → 九秒八三."""
+    return digits(m["n"])
 
 
 def _power(m: re.Match[str], st: LineState) -> str:
@@ -495,6 +506,11 @@ def _range(m: re.Match[str], st: LineState) -> str:
     return "至"
 
 
+def _serial_number(m: re.Match[str], st: LineState) -> str:
+    """``No.`` before five digits or more: a serial number, digit by digit (No.20230915001 → 二零二三零九幺五…)."""
+    return digits(m["n"], yao=True)
+
+
 def _number_mark(m: re.Match[str], st: LineState) -> str:
     """``No.`` or ``№`` before a number: No.1 → 第一."""
     return "第"
@@ -560,10 +576,11 @@ _ADDRESS_MARKS = {".": "点", "@": "艾特", "/": "斜杠", "-": "杠", "_": "�
 
 
 def _address(m: re.Match[str], st: LineState) -> str:
-    """A web or e-mail address: the scheme and any query are dropped, letters spelled (or kept), digits one
-    by one with 幺, . → 点, @ → 艾特: www.gov.cn → 达布留达布留达布留点吉欧维点西恩."""
+    """A web or e-mail address: the scheme and a web address's path are dropped (a newsreader says the site),
+    letters spelled (or kept), digits one by one with 幺, . → 点, @ → 艾特: www.gov.cn → 达布留达布留达布留点…"""
     text = re.sub(r"^(?:https?|ftp)://", "", m.group())
-    text = re.sub(r"[?#].*$", "", text).rstrip("/")
+    if "@" not in text:
+        text = re.sub(r"[/?#].*$", "", text)  # a newsreader says where the site is, not the page's path
     out: list[str] = []
     for token in _ADDRESS_TOKEN.findall(text):
         if token[0].isdigit():
@@ -790,6 +807,8 @@ RULES: tuple[Rule, ...] = (
     Rule("d", r"(?<![\d.])(?P<a>(?:19|20)\d\d)\s*[-~—至到]\s*(?P<b>(?:19|20)\d\d)(?![\d.])", _bare_years,
          _bare_years_ok),  # fmt: skip
     Rule("d", rf"(?<![\d.])(?P<y>{_YEAR})(?=\s*年(?!来|之久|历史|的历史))", _year),
+    Rule("d", rf"(?<=[(（\[])(?P<y>{_YEAR})(?=[)）\]])", _year),
+    Rule("d", r"(?<![\d.·])(?P<m>1[0-2]|0?[1-9])·(?P<d>[12]\d|3[01]|0?[1-9])(?![\d·])", _day_name),
     Rule("d", r"(?<![\d.])(?P<y>\d{2})(?=年(?![代级龄纪]))", _short_year),
     Rule("d", rf"(?<![\d.])(?P<y>{_YEAR})s(?![A-Za-z])", _decade),
     Rule("d", r"(?<![\d.月日])(?P<y>[0-9][05])(?=后(?![来面期续]))", _generation),
@@ -802,7 +821,9 @@ RULES: tuple[Rule, ...] = (
     Rule("d", r"(?<![\d:：.])(?P<a>\d+)[:：](?P<b>\d+)(?![\d:：])", _ratio),
     # telephone numbers and other codes
     Rule("d", r"(?<![\d-])(?P<a>0\d{2,3})-(?P<b>\d{7,8})(?:-(?P<c>\d{1,5}))?(?!\d)", _landline),
-    Rule("p", r"[(（](?P<a>0\d{2,3})[)）]\s*(?P<b>\d{7,8})(?!\d)(?P<c>)", _landline),
+    Rule("d", r"(?<=[(（])(?P<n>0\d{2,3})(?=[)）]\s*\d{7,8}(?!\d))", _area_code),
+    Rule("d", r"(?:(?<=[(（]0\d\d[)）])|(?<=[(（]0\d\d\d[)）])|(?<=[(（]0\d\d[)）] )|(?<=[(（]0\d\d\d[)）] ))"
+         r"(?P<n>\d{7,8})(?!\d)", _area_code),  # fmt: skip
     Rule("d", r"(?<![\d-])(?P<a>[48]00)-?(?P<b>\d{3})-?(?P<c>\d{4})(?!\d)", _service_number),
     Rule("do", r"(?<!\d)(?:(?P<cc>\+?86)[-\s]?)?(?P<a>1[3-9]\d)(?P<sep>[-\s]?)(?P<b>\d{4})[-\s]?(?P<c>\d{4})(?!\d)",
          _mobile),  # fmt: skip
@@ -810,6 +831,7 @@ RULES: tuple[Rule, ...] = (
     Rule("d", rf"(?<![\d.])(?P<n>{'|'.join(RESOLUTIONS)})(?P<p>[Pp])(?![A-Za-z])", _resolution),
     Rule("d", rf"{_LETTER_BEFORE}(?<!\d[xX])(?P<n>\d{{3,}})(?!\d|\.\d|,\d)", _letter_code),
     Rule("d", r"(?<![\d.])(?P<n>\d{3,})(?=路(?![线径程口上面过])|室|房间|号房|次列车|次航班)", _route_or_room),
+    Rule("d", r"(?<=\d秒)(?P<n>\d{1,3})(?![\d.])", _hundredths),
     Rule("d", r"(?P<b>\d+)(?:\.(?P<bf>\d+))?(?P<e>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)", _power),
     Rule("d", r"(?P<b>\d+)(?:\.(?P<bf>\d+))?\^(?P<e>-?\d+)", _power),
     # fractions, money
@@ -826,7 +848,9 @@ RULES: tuple[Rule, ...] = (
     # ranges and calculations
     Rule("so", r"(?<=[\d)）])\s*-\s*(?=[^=]{1,40}=)(?=\(?\d+(?:\.\d+)?(?:\s*[-+×*/÷xX]\s*\(?\d+(?:\.\d+)?\)?){0,6}\s*=)",
          _minus),  # fmt: skip
-    Rule("so", r"(?<=[\d%‰℃°′″年月日号时点分秒万亿千百元米克吨岁天周])\s*[-~—]\s*(?=-?\d)", _range),
+    Rule("so", rf"(?<=[\d%‰℃°′″年月日号时点分秒万亿千百元米克吨岁天周])\s*[-~—]\s*(?=-?\d|(?:{_CURRENCY})\s*\d)",
+         _range),  # fmt: skip
+    Rule("a", r"(?<![A-Za-z])(?:No|NO)\.?\s*(?P<n>\d{5,})(?![\d.])", _serial_number),
     Rule("a", r"(?<![A-Za-z])(?:No|NO)\.?\s*(?=\d)", _number_mark),
     # any other number
     Rule("do", rf"{_SIGN}?(?P<num>{_NUM})(?:\.(?P<frac>\d+))?(?P<mag>[万亿]{{0,2}})(?P<unit>\s?{_UNITS})?", _quantity),
@@ -855,7 +879,8 @@ RULES: tuple[Rule, ...] = (
     Rule("p", r"[,!?;:()\[\]{}]", _punctuation),
     Rule("o", r"<<|>>", _title_mark),
     Rule("o", r"[<>]", _comparison),
-    Rule("o", r"(?<=[元米克吨升斤亩时天])/(?=[小时天年月日周吨克斤米升平立方公千亩人次件个台瓶盒箱份张户])", _per),
+    Rule("o", r"(?<=[元米克吨升斤亩时天])/(?=[小时天年月日周吨克斤米升平立方公千亩人次件个台瓶盒箱份张户股晚位辆页篇只套间"
+         r"桶袋包斤两度秒分])", _per),  # fmt: skip
     Rule("o", r"[|/\\]", _pause),
     Rule("o", r"-+", _dash),
     Rule("o", r"(?<=[\d万亿千百])\+(?!\s*\d)", _plus_more),

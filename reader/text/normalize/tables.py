@@ -246,10 +246,17 @@ YEAR_AFTER = re.compile(
 YEAR_BEFORE = re.compile(r"(?:在|于|到|至|从|自|截至|截止|是|去|直到|早在|等到|进入|迈入|回到|直至|始于|生于)\s*$")
 
 # A sign before a number (or 百分之…): after 同比/环比 it says which way (同比+3.5% → 同比增长百分之三点五);
-# after a word that already says "up", a plus is not read (增长+3.5%); elsewhere + is 正 and - is 负.
-SAME_PERIOD_BEFORE = re.compile(r"(?:同比|环比)[：:\s]*$")
-GROWTH_BEFORE = re.compile(r"(?:增长|上涨|上升|提高|增加|增幅|涨幅|增速|升幅|涨|增|升)[：:\s]*(?:为|了|达)?[：:\s]*$")
-SIGN_WORDS: dict[str, tuple[str, str, str]] = {"+": ("正", "增长", ""), "-": ("负", "下降", "负")}
+# after a word that already says which way, the sign that agrees is not read (增长+3.5%, 跌-0.12%); elsewhere
+# + is 正 and - is 负. (sign, context) → reading; the context is the first of these that the text before matches.
+SIGN_CONTEXTS: dict[str, re.Pattern[str]] = {
+    "same period": re.compile(r"(?:同比|环比)[：:\s]*$"),
+    "up": re.compile(r"(?:增长|上涨|上升|提高|增加|增幅|涨幅|增速|升幅|涨|增|升)[：:\s]*(?:为|了|达)?[：:\s]*$"),
+    "down": re.compile(r"(?:下降|下跌|下滑|回落|减少|降低|降幅|跌幅|跌|降|减)[：:\s]*(?:为|了|达)?[：:\s]*$"),
+}
+SIGN_READINGS: dict[tuple[str, str], str] = {
+    ("+", "same period"): "增长", ("-", "same period"): "下降", ("+", "up"): "", ("-", "down"): "",
+    ("+", ""): "正", ("-", ""): "负",
+}  # fmt: skip
 
 # A measure word, unit or magnitude right after a number: it is a quantity (3-5人, 7-9月), not a date or score.
 MEASURE_AFTER = re.compile(
