@@ -208,10 +208,10 @@ def _month_day(m: re.Match[str], st: LineState) -> str:
 
 
 def _is_month_day(m: re.Match[str], st: LineState) -> bool:
-    """A zero-padded month with - or / (07/09), or any month/day after a date word or before a weekday."""
+    """A zero-padded month (07/09, 08.08), or any month/day after a date word or before a weekday."""
     if MEASURE_AFTER.match(m.string, m.end()) or SCORE_BEFORE.search(_before(m)):
         return False
-    padded = m["m"][0] == "0" and m["s"] != "."
+    padded = m["m"][0] == "0" and (m["s"] != "." or len(m["d"]) == 2)  # 07/09, 08.08; not 0.5
     return padded or DATE_BEFORE.search(_before(m)) is not None or DATE_AFTER.match(m.string, m.end()) is not None
 
 

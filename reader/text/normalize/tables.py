@@ -196,7 +196,7 @@ CODE_CONTEXT = re.compile(
     r"求助|呼叫|短信|QQ|QQ群|群号|微信|尾号|批号|型号|证号|密码|验证码|Tel|TEL|tel|波音|空客)[：:\s]*(?:是|为)?[：:\s]*$"
 )
 # Words after a number that make it a code: 12345热线, 110报警, 120急救.
-CODE_AFTER = re.compile(r"(?:热线|报警|急救|服务热线|指挥中心|服务台|政务服务)")
+CODE_AFTER = re.compile(r"(?:热线|报警|急救|服务热线|指挥中心|服务台|政务服务|打个电话|打电话|来电)")
 
 # ---- Context: words around a number that decide how it is read. Each is matched against the original text
 # right before (a pattern ending in $) or right after (matched at the start) the number.
