@@ -18,6 +18,7 @@ from reader.text.normalize.abilities import CHINESE, Abilities
 from reader.text.normalize.numbers import amount, digits, integer, number, scaled
 from reader.text.normalize.tables import (
     ABBREVIATIONS,
+    AMOUNT_AFTER,
     CHINESE_READINGS,
     CIRCLED,
     CJK_RANGE,
@@ -37,9 +38,11 @@ from reader.text.normalize.tables import (
     LIANG_NOT_BEFORE,
     LONE_CURRENCY_CODES,
     MEASURE_AFTER,
+    MONEY_AFTER,
     NAMED_WORDS,
     NOT_SCORE_AFTER,
     OPERATORS,
+    PADDED_AFTER,
     RESOLUTIONS,
     ROMAN_LETTERS,
     SCALES,
@@ -157,9 +160,6 @@ def _sign(sign: str, m: re.Match[str], kind: str = "plain") -> str:
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)"
 _SIGN = r"(?P<sign>(?<![0-9A-Za-z)）%‰℃°.])-|(?<![0-9A-Za-z)）%‰℃°.])(?<![0-9)）]\s)\+)"
-_PADDED_AFTER = re.compile(r"\s*[月日号时点分秒期届版楼层]")
-_AMOUNT_AFTER = re.compile(rf"\s*(?:{LIANG_BEFORE.pattern}|元|多|余)")
-_MONEY_AFTER = re.compile(r"\s*(?:[万亿元]|多|余|美元|欧元)")
 _RANGE_TAIL = re.compile(rf"\s*(?:[-~—至到])\s*-?{_NUM}(?:\.\d+)?\s?(?P<unit>%|‰|‱|℃|°C|°c|℉|°F)")
 _CJK_CHAR = re.compile(f"[{CJK_RANGE}]")
 _WORDISH = re.compile(r"[0-9A-Za-z%‰℃]")
@@ -384,7 +384,7 @@ def _mobile(m: re.Match[str], st: LineState) -> str:
     An eleven-digit amount (13000000000元) is read as a cardinal instead.
     """
     whole = m["a"] + m["b"] + m["c"]
-    if not m["cc"] and not m["sep"] and _AMOUNT_AFTER.match(_after(m)):
+    if not m["cc"] and not m["sep"] and AMOUNT_AFTER.match(_after(m)):
         return integer(whole, liang=True)
     sep = "，" if m["sep"] else ""
     out = sep.join(digits(p, yao=True) for p in (m["a"], m["b"], m["c"]))
@@ -401,7 +401,7 @@ def _id_number(m: re.Match[str], st: LineState) -> str:
 def _letter_code(m: re.Match[str], st: LineState) -> str:
     """Three or more digits right after Latin letters: G318 → 吉三幺八, CA1234, 渝A·12345 (unless money
     follows)."""
-    if _MONEY_AFTER.match(_after(m)):
+    if MONEY_AFTER.match(_after(m)):
         return integer(m["n"], liang=True)
     return digits(m["n"], yao=True)
 
@@ -536,10 +536,10 @@ def _quantity(m: re.Match[str], st: LineState) -> str:
         if (
             len(num) >= 3
             and (CODE_CONTEXT.search(before) is not None or CODE_AFTER.match(after) is not None)
-            and _AMOUNT_AFTER.match(after) is None
+            and AMOUNT_AFTER.match(after) is None
         ):
             return digits(num, yao=True)
-        if len(num) > 1 and num[0] == "0" and not ordinal and not _PADDED_AFTER.match(after):
+        if len(num) > 1 and num[0] == "0" and not ordinal and not PADDED_AFTER.match(after):
             return digits(num, yao=True)
     if not unit_text:
         head = after.lstrip()[:1]

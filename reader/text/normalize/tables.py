@@ -1,8 +1,9 @@
-"""Data tables for :mod:`reader.text.normalize`: readings of letters, symbols and units.
+"""Data tables for :mod:`reader.text.normalize`: readings of letters, words, symbols, units and currencies,
+and the context words that decide between readings (a date or a range, a year or a duration, a score …).
 
-Kept apart from the rules so that the rules module reads as logic. Every reading here is made only of
-characters in U+4E00–U+9FA5 whose pypinyin syllables exist in the Baker phone inventory (checked against the
-offline engine's own front end: ``BakerProcessor.text_to_phone``).
+Kept apart from the rules so that the rules module reads as logic: a new unit, currency, word or context word
+is a line here. Every reading is made only of characters in U+4E00–U+9FA5 whose pypinyin syllables exist in
+the Baker phone inventory (tests/text/test_normalize.py checks each with the lexicon's syllable list).
 """
 
 from __future__ import annotations
@@ -152,6 +153,13 @@ LIANG_BEFORE = re.compile(
 )
 # … but not these, where the number is a rank or a name: 2年级, 2号, 2期 (二期工程), 2路.
 LIANG_NOT_BEFORE = re.compile(r"年级|点[零一二三四五六七八九\d]")
+
+# A leading zero before these is a padded date or time (05月, 09时), not a code read digit by digit.
+PADDED_AFTER = re.compile(r"\s*[月日号时点分秒期届版楼层]")
+# An amount after digits that would otherwise be a code: they are a cardinal (13000000000元, 拨打电话12次).
+AMOUNT_AFTER = re.compile(rf"\s*(?:{LIANG_BEFORE.pattern}|元|多|余)")
+# Money after digits that follow Latin letters: an amount, not a code (A股3000亿元).
+MONEY_AFTER = re.compile(r"\s*(?:[万亿元]|多|余|美元|欧元)")
 
 # Money written with a symbol before the number: ¥100 → 一百元, HK$10 → 十港元.
 CURRENCIES: dict[str, str] = {
