@@ -1,13 +1,15 @@
-"""Compare reader.text.normalize with cn2an and WeTextProcessing on the case table of tests/text/test_normalize.py.
+"""Compare reader.text.normalize with cn2an and WeTextProcessing on the case table tests/text/normalize_cases.tsv.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/normalize_compare.py
+    .venv/bin/python benchmarks/normalize_compare.py [--show-wetext]
 
-For each normalizer it prints how many rows come out exactly as expected and how many outputs the offline
-engine can read in full (only CJK U+4E00–U+9FA5 and ，。！？、：；“”‘’《》（）—…), then the rows where
-WeTextProcessing differs from the expected reading. It also reports how many non-empty lines of the seed
-article come out fully speakable (an objective figure: the case table encodes this project's conventions).
+For each normalizer it prints how many rows come out exactly as expected, in all and family by family, and
+how many outputs the offline engine can read in full (only CJK U+4E00–U+9FA5 and ，。！？、：；“”‘’《》（）—…).
+Rows of the "latin" form (a voice that says Latin letters) are given to ours with ``CHINESE_AND_LATIN`` and to
+the others as they are. It also reports how many non-empty lines of the seed article come out fully speakable
+(an objective figure: the case table encodes this project's conventions); with ``--show-wetext`` it lists the
+rows where WeTextProcessing differs from the expected reading.
 
 cn2an is used when importable (it is a dev dependency). WeTextProcessing needs pynini (~700 MB), so it is
 not a dependency of this project: it is used in-process when ``tn`` is importable, otherwise through the
@@ -24,15 +26,17 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader.text.normalize.normalizer import SPEAKABLE_PUNCTUATION, normalize  # noqa: E402
+from reader.text.normalize import CHINESE_AND_LATIN, SPEAKABLE_PUNCTUATION, normalize  # noqa: E402
 
 SEED_ARTICLE = ROOT / "examples" / "wanzhou-2022-01-28.txt"
 SPEAKABLE = re.compile(f"[\u4e00-\u9fa5{SPEAKABLE_PUNCTUATION}\r\n]*")
@@ -51,8 +55,8 @@ sys.stdout.write("\\nRESULT " + json.dumps(out, ensure_ascii=False) + "\\n")
 """
 
 
-def load_cases() -> list[tuple[str, str]]:
-    """The module-level CASES of tests/text/test_normalize.py, imported by path."""
+def load_cases() -> list[Any]:
+    """The module-level CASES of tests/text/test_normalize.py (read from the TSV), imported by path."""
     path = ROOT / "tests" / "text" / "test_normalize.py"
     spec = importlib.util.spec_from_file_location("_normalize_cases", path)
     if spec is None or spec.loader is None:
@@ -69,7 +73,7 @@ def version(package: str) -> str:
         return "?"
 
 
-def run_each(function: Callable[[str], str], texts: list[str]) -> list[str | None]:
+def run_each(function: Callable[[Any], str], texts: list[Any]) -> list[str | None]:
     out: list[str | None] = []
     for text in texts:
         try:
@@ -141,16 +145,23 @@ def engine_front_end() -> Callable[[str], object] | None:
     return processor.text_to_phone
 
 
+def ours(case: Any) -> str:
+    return normalize(case.written, abilities=CHINESE_AND_LATIN if case.form == "latin" else case.abilities)
+
+
 def main() -> int:
+    show_wetext = "--show-wetext" in sys.argv[1:]
     cases = load_cases()
-    texts = [written for written, _ in cases]
-    expected = [spoken for _, spoken in cases]
+    texts = [case.written for case in cases]
+    expected = [case.spoken for case in cases]
+    families = list(dict.fromkeys(case.family for case in cases))
     n = len(cases)
+    n_zh = sum(case.form != "latin" for case in cases)  # the offline engine's rows: "speakable" is about them
     article = [line for line in SEED_ARTICLE.read_text(encoding="utf-8").splitlines() if line.strip()]
     m = len(article)
 
     results: list[tuple[str, list[str | None]]] = [
-        ("reader.text.normalize.normalizer", run_each(normalize, texts + article)),
+        ("reader", run_each(ours, cases) + run_each(normalize, article)),
     ]
     cn2an = cn2an_outputs(texts + article)
     if cn2an is not None:
@@ -162,24 +173,35 @@ def main() -> int:
     def speakable(outputs: list[str | None]) -> int:
         return sum(out is not None and SPEAKABLE.fullmatch(out) is not None for out in outputs)
 
-    print(f"normalize_compare: {n} cases from tests/text/test_normalize.py, {m} lines of {SEED_ARTICLE.name}")
+    print(f"normalize_compare: {n} cases from tests/text/normalize_cases.tsv, {m} lines of {SEED_ARTICLE.name}")
     print(f"  WeTextProcessing: {wetext_source}")
     print()
-    print(f"  {'normalizer':<20} {'cases: exact match':>22} {'cases: speakable':>20} {'article: speakable':>22}")
+    print(f"  {'normalizer':<20} {'cases: exact match':>22} {'zh cases: speakable':>20} {'article: speakable':>22}")
+    exact_by_family: list[Counter[str]] = []
     for name, outputs in results:
-        exact = sum(out == want for out, want in zip(outputs[:n], expected, strict=True))
-        ok_cases, ok_lines = speakable(outputs[:n]), speakable(outputs[n:])
+        hits = [out == want for out, want in zip(outputs[:n], expected, strict=True)]
+        exact_by_family.append(Counter(case.family for case, hit in zip(cases, hits, strict=True) if hit))
+        exact = sum(hits)
+        ok_cases = speakable([out for out, case in zip(outputs[:n], cases, strict=True) if case.form != "latin"])
+        ok_lines = speakable(outputs[n:])
         print(
-            f"  {name:<20} {exact:>8}/{n} ({exact / n:6.1%}) {ok_cases:>6}/{n} ({ok_cases / n:6.1%})"
+            f"  {name:<20} {exact:>8}/{n} ({exact / n:6.1%}) {ok_cases:>6}/{n_zh} ({ok_cases / n_zh:6.1%})"
             f" {ok_lines:>8}/{m} ({ok_lines / m:6.1%})"
         )
+
+    total = Counter(case.family for case in cases)
+    print("\n  exact matches by family")
+    print(f"  {'family':<14}" + "".join(f"{name.split()[0]:>18}" for name, _ in results))
+    for family in families:
+        cells = "".join(f"{counts[family]:>12}/{total[family]:<5}" for counts in exact_by_family)
+        print(f"  {family:<14}{cells}")
 
     front_end = engine_front_end()
     if front_end is not None:
         accepted = 0
-        for out in results[0][1]:
+        for out, case in zip(results[0][1], [*cases, *([None] * m)], strict=True):
             try:
-                if out:
+                if out and (case is None or case.form != "latin"):
                     front_end(out)
                 accepted += 1
             except Exception:
@@ -192,7 +214,7 @@ def main() -> int:
         for text, want, got in ours_wrong:
             print(f"  {text!r}: expected {want!r}, got {got!r}")
 
-    if wetext is not None:
+    if wetext is not None and show_wetext:
         differ = [(t, e, o) for t, e, o in zip(texts, expected, wetext[:n], strict=True) if o != e]
         print(f"\nRows where WeTextProcessing differs ({len(differ)}):")
         width = max((len(t) for t, _, _ in differ), default=0)
