@@ -6,6 +6,9 @@ Third-party errors are mapped to these where they enter (fetching, decoding, eng
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class ReaderError(Exception):
     """Base class: a failure the user can understand from its message alone."""
@@ -75,3 +78,14 @@ class BatchInterrupted(ReaderError):
 
 class PlaybackError(ReaderError):
     """A track cannot be played: not an MP3, or no sound device to play it on."""
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """The end of an "unknown NAME" message: ``"; did you mean 'x'?"`` with the known names closest to a
+    mistyped ``name`` (difflib, case-insensitive), or ``" (known: a, b, c)"`` when none is close."""
+    names = sorted(known)
+    by_folded = {n.casefold(): n for n in names}
+    close = [by_folded[c] for c in difflib.get_close_matches(name.casefold(), list(by_folded), n=3, cutoff=0.6)]
+    if close:
+        return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return f" (known: {', '.join(names)})"

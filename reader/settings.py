@@ -11,7 +11,7 @@ from typing import Any
 import platformdirs
 
 from reader._files import read_toml
-from reader.errors import ConfigError
+from reader.errors import ConfigError, did_you_mean
 
 APP_NAME = "reader"
 
@@ -55,6 +55,12 @@ class Preset:
     description: str = ""
     pitch: str | None = None
     volume: str | None = None
+    display: str = ""  # the name a listener knows the voice by: 云扬 男声 新闻
+
+    @property
+    def label(self) -> str:
+        """The display name, or the preset's name when it has none."""
+        return self.display or self.name
 
 
 RATE_MIN, RATE_MAX = 0.5, 2.0
@@ -86,7 +92,8 @@ def load_presets() -> dict[str, Preset]:
             prosody = (("pitch", pitch), ("volume", volume))
             voice = table["voice"] + "".join(f";{k}={v}" for k, v in prosody if v)
             presets[name] = Preset(name, table["backend"], voice, check_rate(float(rate)),
-                                   str(table.get("description", "")), pitch, volume)
+                                   str(table.get("description", "")), pitch, volume,
+                                   str(table.get("display", "")))
     return presets
 
 
@@ -108,11 +115,13 @@ def _prosody(path: Path, name: str, table: dict[str, Any], key: str, form: re.Pa
 
 
 def preset(name: str) -> Preset:
+    """The preset called ``name``, matched case-insensitively (``YunYang`` is ``yunyang``); a ``ConfigError``
+    that suggests the closest names for a typo."""
     presets = load_presets()
-    try:
-        return presets[name]
-    except KeyError:
-        raise ConfigError(f"unknown voice {name!r} (known: {', '.join(sorted(presets))}; see `reader voices`)") from None
+    found = presets.get(name) or {n.casefold(): p for n, p in presets.items()}.get(name.casefold())
+    if found is None:
+        raise ConfigError(f"unknown voice {name!r}{did_you_mean(name, presets)} (see `reader voices`)")
+    return found
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -33,3 +33,9 @@ def fallback_option(help: str = "Speak the chunks the voice's backend fails on w
 
 def quiet_option(help: str) -> Callable[[F], F]:
     return click.option("-q", "--quiet", is_flag=True, help=help)
+
+
+def output_device_option(f: F) -> F:
+    return click.option("--output-device", type=click.Choice(["default", "null"]), default="default",
+                        show_default=True, help="default: the sound device; null: play in real time into nothing. "
+                        "READER_AUDIO_SINK=out.wav plays into a WAV file instead.")(f)

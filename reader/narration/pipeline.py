@@ -21,7 +21,7 @@ from pathlib import Path
 from reader._files import atomic_output
 from reader.audio.assemble import Assembled, Piece, assemble
 from reader.audio.tags import TrackInfo, chapter_marks, write_tags
-from reader.errors import OutputError, SegmentError, UsageError
+from reader.errors import OutputError, SegmentError
 from reader.extraction import extract
 from reader.models import Article, Audio, ChapterMark, Chunk, Source
 from reader.narration.fingerprint import (
@@ -80,9 +80,8 @@ class NarrateOptions:
     def __post_init__(self) -> None:
         if self.rate is not None:
             check_rate(self.rate)
-        if self.fallback is not None and self.fallback not in registry.names():
-            known = ", ".join(registry.names())
-            raise UsageError(f"unknown fallback backend {self.fallback!r} (known: {known})")
+        if self.fallback is not None:
+            registry.check(self.fallback, "fallback backend")
         if not -40.0 <= self.target_lufs <= -5.0:
             raise OutputError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
 
