@@ -28,7 +28,7 @@ def test_exact_output() -> None:
 
 def test_escaping_and_lines() -> None:
     vtt = to_webvtt([Cue(0, 1, "A & B <b>粗</b> --> x\n\n第二行\r\n  第三  行")])
-    assert vtt.splitlines()[3:] == ["A &amp; B &lt;b&gt;粗&lt;/b&gt; --&gt; x", "第二行", "第三 行"]  # no blank line
+    assert vtt.splitlines()[4:] == ["A &amp; B &lt;b&gt;粗&lt;/b&gt; --&gt; x", "第二行", "第三 行"]  # no blank line
     assert parse_webvtt(vtt)[0].text == "A & B <b>粗</b> --> x\n第二行\n第三 行"
 
 
