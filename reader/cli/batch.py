@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from reader.cli.app import cli
-from reader.cli.options import cache_dir_option, fallback_option, quiet_option, rate_option, voice_option
+from reader.cli.options import (
+    cache_dir_option,
+    fallback_option,
+    loudness_option,
+    name_options,
+    quiet_option,
+    rate_option,
+    voice_option,
+)
 from reader.errors import ReaderError
 
 
@@ -18,6 +26,8 @@ from reader.errors import ReaderError
               help="The library folder (created if missing): MP3s, catalog, feed.xml, index.html.")
 @voice_option()
 @rate_option
+@loudness_option
+@name_options
 @click.option("-j", "--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Articles narrated at once (they share the engine and the chunk cache).")
 @click.option("--follow", is_flag=True, help="INPUT is a list page: narrate the same-site articles it links to.")
@@ -28,7 +38,8 @@ from reader.errors import ReaderError
 @fallback_option()
 @cache_dir_option()
 @quiet_option("No progress bars and no summary (failures are still listed).")
-def batch(input_spec: str, library: Path, voice: str, rate: float | None, jobs: int, follow: bool,
+def batch(input_spec: str, library: Path, voice: str, rate: float | None, loudness: float, name_template: str,
+          ascii_names: bool, jobs: int, follow: bool,
           limit: int | None, delay: float, base_url: str | None, fallback: str | None, cache_dir: Path | None,
           quiet: bool) -> None:
     """Narrate every article of INPUT into a library with a catalog, a podcast feed and an index page.
@@ -40,7 +51,8 @@ def batch(input_spec: str, library: Path, voice: str, rate: float | None, jobs: 
     from reader.library.batch import BatchOptions, run_batch
 
     options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
-                           follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback)
+                           follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback,
+                           target_lufs=loudness, name_template=name_template, ascii_names=ascii_names)
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)
     else:

@@ -8,8 +8,16 @@ import click
 
 from reader._format import clock
 from reader.cli.app import cli
-from reader.cli.options import cache_dir_option, fallback_option, quiet_option, rate_option, voice_option
-from reader.settings import TARGET_LUFS, Pauses
+from reader.cli.options import (
+    cache_dir_option,
+    fallback_option,
+    loudness_option,
+    name_options,
+    quiet_option,
+    rate_option,
+    voice_option,
+)
+from reader.settings import Pauses
 
 
 @cli.command()
@@ -18,7 +26,8 @@ from reader.settings import TARGET_LUFS, Pauses
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="The MP3 to write (default: DATE-TITLE.mp3 in --output-dir).")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Where the default-named MP3 and sidecars go.")
+              show_default=True, help="Where the default-named MP3 and sidecars go (created if missing).")
+@name_options
 @voice_option()
 @rate_option
 @cache_dir_option()
@@ -26,8 +35,7 @@ from reader.settings import TARGET_LUFS, Pauses
 @click.option("--sentence-pause", type=click.FloatRange(0, 10), default=Pauses.sentence, show_default=True)
 @click.option("--paragraph-pause", type=click.FloatRange(0, 10), default=Pauses.paragraph, show_default=True)
 @click.option("--chapter-pause", type=click.FloatRange(0, 10), default=Pauses.chapter, show_default=True)
-@click.option("--loudness", type=click.FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
-              help="Target integrated loudness in LUFS.")
+@loudness_option
 @click.option("--no-header", is_flag=True, help="Do not read title, source and date before the text.")
 @click.option("--no-sidecars", is_flag=True, help="Write only the MP3 (no .vtt subtitles or .json manifest).")
 @click.option("--html", is_flag=True,
@@ -36,8 +44,8 @@ from reader.settings import TARGET_LUFS, Pauses
 @fallback_option("Speak the chunks the voice's backend fails on with this one (e.g. offline); the manifest says "
                  "which.")
 @quiet_option("No progress bar and no summary.")
-def narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path, voice: str, rate: float | None,
-            cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
+def narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path, name_template: str,
+            ascii_names: bool, voice: str, rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float, paragraph_pause: float,
             chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool, html: bool,
             jobs: int | None, fallback: str | None, quiet: bool) -> None:
     """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 with .vtt and .json."""
@@ -51,7 +59,7 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
     options = NarrateOptions(
         voice=voice, rate=rate, output=output, output_dir=output_dir, cache_dir=cache_dir,
         use_cache=not no_cache, target_lufs=loudness, header=not no_header, sidecars=not no_sidecars,
-        workers=jobs, fallback=fallback,
+        workers=jobs, fallback=fallback, name_template=name_template, ascii_names=ascii_names,
         pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),
     )
     narrator = Narrator(options)

@@ -43,12 +43,12 @@ from reader.library.catalog import Catalog, Entry, Published, SQLiteCatalog
 from reader.library.lock import LibraryLock
 from reader.models import Article, Source
 from reader.narration.fingerprint import content_hash
-from reader.narration.naming import default_name
+from reader.narration.naming import DEFAULT_TEMPLATE
 from reader.narration.pipeline import NarrateOptions, Narration, Narrator
 from reader.publish.feed import SUMMARY_CHARS, check_base_url, write_feed
 from reader.publish.index import write_index
 from reader.publish.page import write_page
-from reader.settings import DEFAULT_PRESET
+from reader.settings import DEFAULT_PRESET, TARGET_LUFS
 from reader.source.discover import Discovery, discover
 from reader.source.fetch import is_url, read_file
 from reader.source.polite import PoliteFetcher, Stopped
@@ -75,6 +75,9 @@ class BatchOptions:
     title: str | None = None  # of the feed and the index (default: from the library folder's name)
     pages: bool = True  # write each article's listen page
     fallback: str | None = None  # a backend for the chunks the voice's backend fails on (see NarrateOptions)
+    target_lufs: float = TARGET_LUFS  # the narrations' loudness
+    name_template: str = DEFAULT_TEMPLATE  # the articles' file names (reader.narration.naming)
+    ascii_names: bool = False  # pinyin file names
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -85,7 +88,13 @@ class BatchOptions:
             raise UsageError(f"delay must be 0 or more seconds, not {self.delay}")
         if self.base_url is not None:
             check_base_url(self.base_url)
-        NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback)  # validates rate and fallback
+        self.narrate_options()  # validates the rate, the fallback and the name template
+
+    def narrate_options(self) -> NarrateOptions:
+        """How each article is narrated."""
+        return NarrateOptions(voice=self.voice, rate=self.rate, cache_dir=self.cache_dir, fallback=self.fallback,
+                              target_lufs=self.target_lufs, name_template=self.name_template,
+                              ascii_names=self.ascii_names)
 
 
 Status = Literal["done", "skipped", "failed"]
@@ -171,8 +180,7 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
         raise OutputError(f"{library}: is a file, not a library folder")
     # The voice, the engine and the lexicon are resolved once, before any article is touched; their
     # fingerprint decides, with each article's hashes, whether the library's narration of it is current.
-    narrator = Narrator(NarrateOptions(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir,
-                                       fallback=options.fallback))
+    narrator = Narrator(options.narrate_options())
     stop = threading.Event()
     with PoliteFetcher(delay=options.delay, stop=stop) as fetcher:
         found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,
@@ -282,7 +290,7 @@ class _Runner:
             if self._current(entry) and entry is not None and entry.content_hash == content:
                 return self._skip(spec, entry, raw, started)
             self._check()
-            mp3_name = self.catalog.claim(spec, default_name(article), title=article.title)
+            mp3_name = self.catalog.claim(spec, self.narrator.file_name(article), title=article.title)
             published = self._narrate(spec, article, mp3_name, raw, content, timings)
             old = entry.outputs() if entry is not None else []
             for name in set(old) - {published.mp3, published.vtt, published.manifest, published.page}:

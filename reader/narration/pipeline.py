@@ -30,7 +30,7 @@ from reader.narration.fingerprint import (
     narration_fingerprint,
     settings_fingerprint,
 )
-from reader.narration.naming import default_name
+from reader.narration.naming import DEFAULT_TEMPLATE, check_template, default_name
 from reader.narration.record import AudioInfo, ChunkRecord, NarrationRecord, VoiceRecord, ms
 from reader.narration.store import NarrationStore
 from reader.narration.subtitles import subtitle_cues
@@ -76,8 +76,11 @@ class NarrateOptions:
     sidecars: bool = True  # write OUT.vtt and OUT.json
     workers: int | None = None  # None: the backend's own choice
     fallback: str | None = None  # a backend that speaks the chunks the preset's backend fails on
+    name_template: str = DEFAULT_TEMPLATE  # the default file name (reader.narration.naming)
+    ascii_names: bool = False  # pinyin file names
 
     def __post_init__(self) -> None:
+        check_template(self.name_template)
         if self.rate is not None:
             check_rate(self.rate)
         if self.fallback is not None:
@@ -197,9 +200,21 @@ class Narrator:
         """The key of ``article``'s narration with these settings."""
         return narration_fingerprint(self.settings_fingerprint, content_hash(article))
 
+    def file_name(self, article: Article) -> str:
+        """``article``'s audio file name by the options' template (``DATE-TITLE.mp3`` by default)."""
+        return default_name(article, template=self.options.name_template, ascii_names=self.options.ascii_names)
+
     def output_path(self, article: Article, output: Path | None = None) -> Path:
-        """Where ``article``'s audio goes (checked: its directory exists and is writable)."""
-        out = output or self.options.output or self.options.output_dir / default_name(article)
+        """Where ``article``'s audio goes (checked: its directory exists, or is created when it is the
+        options' ``output_dir``, and is writable)."""
+        out = output or self.options.output
+        if out is None:
+            out = self.options.output_dir / self.file_name(article)
+            try:
+                self.options.output_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"{self.options.output_dir}: cannot create the output directory "
+                                  f"({exc.strerror or exc})") from exc
         if out.suffix.lower() != ".mp3":
             out = out.with_name(out.name + ".mp3")
         directory = out.parent if str(out.parent) else Path(".")
