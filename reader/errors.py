@@ -84,8 +84,10 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     """The end of an "unknown NAME" message: ``"; did you mean 'x'?"`` with the known names closest to a
     mistyped ``name`` (difflib, case-insensitive), or ``" (known: a, b, c)"`` when none is close."""
     names = sorted(known)
-    by_folded = {n.casefold(): n for n in names}
-    close = [by_folded[c] for c in difflib.get_close_matches(name.casefold(), list(by_folded), n=3, cutoff=0.6)]
+    scores = {n: difflib.SequenceMatcher(None, name.casefold(), n.casefold()).ratio() for n in names}
+    best = max(scores.values(), default=0.0)
+    # The closest names only: a clear winner is named alone, near ties together.
+    close = sorted((n for n, score in scores.items() if score >= max(0.6, best - 0.08)), key=lambda n: -scores[n])[:3]
     if close:
         return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
     return f" (known: {', '.join(names)})"

@@ -25,6 +25,7 @@ from reader.errors import ReaderError
 def voices(backend: str | None, fmt: str, sample: str | None, output: Path | None, output_device: str,
            cache_dir: Path | None) -> None:
     """List the voices: preset, display name, engine, online or offline, installed or not, speed."""
+    from reader.config import load_config
     from reader.settings import load_presets
     from reader.speech import registry
 
@@ -37,7 +38,8 @@ def voices(backend: str | None, fmt: str, sample: str | None, output: Path | Non
         registry.check(backend)
     engines = [n for n in registry.names() if backend in (None, n)]
     status = {name: registry.availability(name) for name in engines}
-    rows = [_row(p, status.get(p.backend)) for p in load_presets().values()
+    default = load_config().get("voice")
+    rows = [_row(p, status.get(p.backend), default) for p in load_presets().values()
             if backend in (None, p.backend)]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -57,8 +59,7 @@ def voices(backend: str | None, fmt: str, sample: str | None, output: Path | Non
             click.echo(f"  {v.id:32} {v.language:8} {v.gender or '':7} {v.description}")
 
 
-def _row(preset: Any, status: tuple[bool, str] | None) -> dict[str, Any]:
-    from reader.settings import DEFAULT_PRESET
+def _row(preset: Any, status: tuple[bool, str] | None, default: str) -> dict[str, Any]:
     from reader.speech import registry
 
     try:
@@ -74,7 +75,7 @@ def _row(preset: Any, status: tuple[bool, str] | None) -> dict[str, Any]:
         "online": engine.online if engine else None,
         "installed": bool(status and status[0]),
         "speed": engine.speed if engine else None,
-        "default": preset.name == DEFAULT_PRESET,
+        "default": preset.name == default,
         "description": preset.description,
     }
 
