@@ -47,7 +47,8 @@ def batch(input_spec: str, library: Path, voice: str, rate: float | None, loudne
     INPUT is a folder (every .html/.htm/.txt under it), a file of URLs (one per line), a list page with
     --follow (a URL or a saved HTML file), or one article. Run it again: only new or changed articles are done.
     """
-    from reader.cli.batch_view import BatchProgress, print_summary
+    from reader.cli.batch_view import print_summary
+    from reader.cli.progress import batch_progress
     from reader.library.batch import BatchOptions, run_batch
 
     options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
@@ -56,7 +57,7 @@ def batch(input_spec: str, library: Path, voice: str, rate: float | None, loudne
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)
     else:
-        with BatchProgress() as view:
+        with batch_progress() as view:
             result = run_batch(input_spec, options, progress=view.update)
     for line in result.ignored:
         click.echo(f"reader: ignored {line}", err=True)
