@@ -124,6 +124,16 @@ def preset(name: str) -> Preset:
     return found
 
 
+def display_name(name: str) -> str:
+    """What listeners call the preset ``name`` (its display name), for pages; the name itself when the preset
+    has none, is gone, or the presets cannot be read."""
+    try:
+        found = load_presets().get(name)
+    except ConfigError:
+        found = None
+    return found.label if found is not None else name
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Narration settings
 

@@ -38,7 +38,7 @@ from reader._files import write_atomic
 from reader._format import clock
 from reader.errors import PageError, RecordError
 from reader.narration.record import NarrationRecord, Sentence
-from reader.settings import PAGE_SKIP_SECONDS, PAGE_SPEEDS
+from reader.settings import PAGE_SKIP_SECONDS, PAGE_SPEEDS, PLAY_RESTART_SECONDS, display_name
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class PageData:
     subtitle_sentence: Sentence | None
     credits: list[Sentence]
     sections: list[Section]
-    voice: str
+    voice: str  # the voice's display name (云扬 男声 新闻), or its preset's name
 
 
 def page_name(audio: Path) -> str:
@@ -132,6 +132,7 @@ def render_page(page: PageData, *, audio_href: str, vtt_href: str | None, storag
         storage_key=storage_key,
         speeds=PAGE_SPEEDS,
         skip=PAGE_SKIP_SECONDS,
+        restart=PLAY_RESTART_SECONDS,
         script=Markup(script),  # our own static file, checked in _script()
         script_hash=f"sha256-{digest}",
     )
@@ -172,7 +173,8 @@ def page_data(record: NarrationRecord) -> PageData:
     sections = {i: Section(i, m.title, m.start, m.end) for i, m in enumerate(record.chapters)}
     page = PageData(title=art.title, subtitle=art.subtitle, source=art.source, date=art.date, byline=art.byline,
                     url=url, duration=record.audio.duration, title_sentence=None, subtitle_sentence=None,
-                    credits=[], sections=[sections[k] for k in sorted(sections)], voice=record.voice.preset)
+                    credits=[], sections=[sections[k] for k in sorted(sections)],
+                    voice=display_name(record.voice.preset))
     subtitle = page.subtitle.lstrip("—－- ") if page.subtitle else None
     last_paragraph: tuple[int, int] | None = None
     for s in record.sentences():

@@ -389,12 +389,16 @@ def test_browser_injected_script_is_inert(browser: Any, page: Path) -> None:
 def test_browser_keyboard_speed_large_text_and_position(browser: Any, page: Path) -> None:
     sentences = _sentences(page.read_text(encoding="utf-8"))
     tab = _open(browser, page)
-    tab.keyboard.press("n")
+    tab.keyboard.press(".")
     assert tab.evaluate(CURRENT) == sentences[1][0]
-    tab.keyboard.press("n")
-    tab.keyboard.press("p")
+    tab.keyboard.press(".")
+    tab.keyboard.press(",")
     assert tab.evaluate(CURRENT) == sentences[1][0]
+    tab.keyboard.press("n")  # n/p: chapters, as in the terminal player
+    assert tab.evaluate("document.querySelector('a.chap[aria-current]').textContent").startswith("第一部分")
     tab.keyboard.press("Shift+N")
+    assert tab.evaluate("document.querySelector('a.chap[aria-current]').textContent").startswith("第二部分")
+    tab.keyboard.press("p")
     assert tab.evaluate("document.querySelector('a.chap[aria-current]').textContent").startswith("第一部分")
     before = tab.evaluate(NOW)
     tab.keyboard.press("ArrowRight")
@@ -440,5 +444,50 @@ def test_browser_phone_sized_screen_and_no_vtt(browser: Any, narration: Narratio
     _until(tab, "document.getElementById('audio').currentTime > %f" % (sentences[2][1] + 0.4), timeout=5)
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / "listen-page-phone.png"))
+    assert tab.errors == []
+    tab.context.close()
+
+
+def test_page_says_yuyin_bobao_with_the_voice_and_its_keys(page: Path) -> None:
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
+    brand = soup.select_one(".player .brand")
+    assert brand is not None and brand.get_text() == "语音播报 · 朗读：标贝 女声 离线"
+    keys = soup.select_one(".player #keys")
+    assert keys is not None
+    assert [k.get_text() for k in keys.select("kbd")] == ["空格", "←", "→", "n", "p", ".", ",", "+", "-", "a"]
+    assert "下一章/上一章" in keys.get_text()  # n/p as in the terminal player
+    assert not soup.select("details")  # nothing folded away
+
+
+def test_browser_nothing_is_highlighted_before_play(browser: Any, page: Path) -> None:
+    tab = _open(browser, page)
+    assert tab.evaluate("document.querySelectorAll('.current, [aria-current]').length") == 0
+    assert tab.is_visible("#keys") and tab.is_visible("text=语音播报")
+    tab.click("#play")
+    _until(tab, CURRENT)
+    assert tab.evaluate(CURRENT) == TITLE  # reading starts with the title, highlighted then
+    tab.click("#play")
+    tab.context.close()
+
+
+IN_VIEW = """(() => { const r = document.querySelector('.s.current').getBoundingClientRect();
+                      const top = document.getElementById('player').getBoundingClientRect().bottom;
+                      return r.top >= top && r.bottom <= innerHeight; })()"""
+
+
+def test_browser_large_text_keeps_the_sentence_being_read_in_view(browser: Any, page: Path) -> None:
+    sentences = _sentences(page.read_text(encoding="utf-8"))
+    tab = _open(browser, page, width=800, height=520)
+    for target in (-1, 3):  # the last sentence (bottom of the page), and one near the top
+        _seek(tab, sentences[target][1] + 0.1)
+        assert tab.evaluate(CURRENT) == sentences[target][0]
+        _until(tab, IN_VIEW, timeout=3)
+        tab.click("#large")  # larger text pushes everything down the page
+        assert tab.evaluate(IN_VIEW), tab.evaluate("document.querySelector('.s.current').getBoundingClientRect().top")
+        if target == -1:
+            ARTIFACTS.mkdir(exist_ok=True)
+            tab.screenshot(path=str(ARTIFACTS / "listen-page-large-text.png"))
+        tab.click("#large")  # and back to normal: still in view
+        assert tab.evaluate(IN_VIEW)
     assert tab.errors == []
     tab.context.close()
