@@ -73,6 +73,11 @@ def check_base_url(base_url: str) -> str:
     return base_url if base_url.endswith("/") else base_url + "/"
 
 
+def default_title(library: Path) -> str:
+    """The feed's and the index's title when none is given: the library folder's name, 语音播报."""
+    return f"{library.resolve().name} · 语音播报"
+
+
 def pub_date(entry: Entry) -> datetime:
     if entry.date:
         try:
@@ -89,7 +94,7 @@ def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", _PodcastIndex, _PodcastIndexEntry)
-    name = title or f"{library.resolve().name}: read aloud"
+    name = title or default_title(library)
     fg.title(name)
     fg.link(href=base + "index.html", rel="alternate")
     fg.description(f"{name}. Chinese news and government articles narrated by reader {__version__}.")

@@ -117,14 +117,19 @@ def write_page(
         vtt = None
     page = page_data(record)
     html = render_page(page, audio_href=_href(audio, out), vtt_href=_href(vtt, out) if vtt else None,
-                       storage_key=f"reader-position:{audio.name}:{page.duration:.3f}")
+                       storage_key=storage_key(audio.name, page.duration))
     return write_atomic(out, html)
+
+
+def storage_key(audio_name: str, duration: float) -> str:
+    """Where the pages remember a listener's position in a narration (localStorage): the listen page and the
+    library's index share it, so each continues where the other stopped."""
+    return f"reader-position:{audio_name}:{duration:.3f}"
 
 
 def render_page(page: PageData, *, audio_href: str, vtt_href: str | None, storage_key: str) -> str:
     """The page's HTML, as a string."""
-    script = _script()
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    script, script_hash = inline_script(_SCRIPT)
     return environment().get_template(_TEMPLATE).render(
         page=page,
         audio_href=audio_href,
@@ -133,8 +138,8 @@ def render_page(page: PageData, *, audio_href: str, vtt_href: str | None, storag
         speeds=PAGE_SPEEDS,
         skip=PAGE_SKIP_SECONDS,
         restart=PLAY_RESTART_SECONDS,
-        script=Markup(script),  # our own static file, checked in _script()
-        script_hash=f"sha256-{digest}",
+        script=script,
+        script_hash=script_hash,
     )
 
 
@@ -153,11 +158,14 @@ def environment() -> jinja2.Environment:
 
 
 @cache
-def _script() -> str:
-    text = (resources.files("reader.publish") / "templates" / _SCRIPT).read_text(encoding="utf-8")
+def inline_script(name: str) -> tuple[Markup, str]:
+    """One of our static scripts (``templates/NAME``), to inline in a page, and its CSP source
+    (``sha256-…``): the pages allow no other script."""
+    text = (resources.files("reader.publish") / "templates" / name).read_text(encoding="utf-8")
     if "</script" in text.lower():
-        raise AssertionError(f"{_SCRIPT} must not contain '</script'")  # it is inlined in a <script>
-    return text
+        raise AssertionError(f"{name} must not contain '</script'")  # it is inlined in a <script>
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return Markup(text), f"sha256-{digest}"  # our own static file: no article text in it
 
 
 def _href(target: Path, page: Path) -> str:

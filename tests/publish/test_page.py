@@ -4,10 +4,8 @@ real headless Chromium (Debian's ``chromium``, driven by Playwright with the sys
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import ROOT
+from helpers.browser import ARTIFACTS, browser_session, new_tab, until
 
 from reader.cli import cli
 from reader.errors import OutputError, PageError
@@ -38,8 +36,6 @@ ARTICLE = Article(
         Chapter("第二部分", [LONG]),
     ],
 )
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -245,63 +241,20 @@ def test_cli_html_with_a_bad_output_is_one_line(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------
 # The page in a real browser
 
-# As python.md says for this machine: headless, no sandbox (root), no network chatter, a fresh profile;
-# muted audio may play without a click.
-CHROMIUM_ARGS = [
-    "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required",
-]
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    required = os.environ.get("READER_REQUIRE_BROWSER") == "1"
-    why = None
-    if not CHROMIUM.exists():
-        why = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            why = "playwright is not installed (pip install -e '.[dev]')"
-    if why:
-        if required:
-            pytest.fail(f"READER_REQUIRE_BROWSER=1 but {why}")
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright gives the browser a fresh, temporary --user-data-dir of its own.
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    yield from browser_session()
 
 
 def _open(browser: Any, page_path: Path, width: int = 1000, height: int = 700) -> Any:
     """The page in a new tab of a new context (so nothing is remembered from another test), muted."""
-    tab = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.errors = errors
-    tab.goto(page_path.as_uri())
-    # The page's CSP forbids eval, so waits poll with evaluate (which the protocol runs) rather than
-    # wait_for_function (which evals a string in the page).
+    tab = new_tab(browser, page_path.as_uri(), width, height)
     _until(tab, "document.getElementById('audio').readyState >= 1")
     tab.evaluate("document.getElementById('audio').muted = true")
     return tab
 
 
-def _until(tab: Any, expression: str, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = tab.evaluate(expression)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.03)
+_until = until
 
 
 def _seek(tab: Any, t: float) -> None:
