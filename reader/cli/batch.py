@@ -35,12 +35,18 @@ from reader.errors import ReaderError
 @click.option("--delay", type=click.FloatRange(0, 3600), default=0.0, show_default=True,
               help="Seconds between two requests to the same site (robots.txt Crawl-delay if longer).")
 @click.option("--base-url", help="Where the library will be served, for the feed's links (default: file://).")
+@click.option("--feed-title", metavar="TITLE", help="The podcast's and the index's title (default: FOLDER · 语音播报).")
+@click.option("--feed-author", metavar="NAME", help="The podcast's author and owner (default: reader 语音播报).")
+@click.option("--feed-image", metavar="FILE|URL",
+              help="The podcast's artwork: a square PNG/JPEG of 1400–3000 pixels, or its URL (default: reader's).")
+@click.option("--feed-email", metavar="EMAIL", help="The owner's email, for podcast directories.")
 @fallback_option()
 @cache_dir_option()
 @quiet_option("No progress bars and no summary (failures are still listed).")
 def batch(input_spec: str, library: Path, voice: str, rate: float | None, loudness: float, name_template: str,
           ascii_names: bool, jobs: int, follow: bool,
-          limit: int | None, delay: float, base_url: str | None, fallback: str | None, cache_dir: Path | None,
+          limit: int | None, delay: float, base_url: str | None, feed_title: str | None, feed_author: str | None,
+          feed_image: str | None, feed_email: str | None, fallback: str | None, cache_dir: Path | None,
           quiet: bool) -> None:
     """Narrate every article of INPUT into a library with a catalog, a podcast feed and an index page.
 
@@ -53,7 +59,8 @@ def batch(input_spec: str, library: Path, voice: str, rate: float | None, loudne
 
     options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
                            follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback,
-                           target_lufs=loudness, name_template=name_template, ascii_names=ascii_names)
+                           target_lufs=loudness, name_template=name_template, ascii_names=ascii_names,
+                           title=feed_title, author=feed_author, image=feed_image, email=feed_email)
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)
     else:

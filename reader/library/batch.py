@@ -45,7 +45,7 @@ from reader.models import Article, Source
 from reader.narration.fingerprint import content_hash
 from reader.narration.naming import DEFAULT_TEMPLATE
 from reader.narration.pipeline import NarrateOptions, Narration, Narrator
-from reader.publish.feed import SUMMARY_CHARS, check_base_url, write_feed
+from reader.publish.feed import SUMMARY_CHARS, FeedInfo, check_base_url, write_feed
 from reader.publish.index import write_index
 from reader.publish.page import write_page
 from reader.settings import DEFAULT_PRESET, TARGET_LUFS
@@ -73,6 +73,9 @@ class BatchOptions:
     delay: float = 0.0  # seconds between two requests to one host
     base_url: str | None = None  # where the library will be served (feed URLs)
     title: str | None = None  # of the feed and the index (default: from the library folder's name)
+    author: str | None = None  # of the feed (default: reader's name)
+    image: str | None = None  # the feed's artwork: a PNG/JPEG file or an http(s) URL (default: reader's cover)
+    email: str | None = None  # the feed owner's
     pages: bool = True  # write each article's listen page
     fallback: str | None = None  # a backend for the chunks the voice's backend fails on (see NarrateOptions)
     target_lufs: float = TARGET_LUFS  # the narrations' loudness
@@ -89,6 +92,10 @@ class BatchOptions:
         if self.base_url is not None:
             check_base_url(self.base_url)
         self.narrate_options()  # validates the rate, the fallback and the name template
+        self.feed_info()  # and the feed's settings (the artwork is a PNG or JPEG)
+
+    def feed_info(self) -> FeedInfo:
+        return FeedInfo(title=self.title, author=self.author, image=self.image, email=self.email)
 
     def narrate_options(self) -> NarrateOptions:
         """How each article is narrated."""
@@ -191,7 +198,8 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
             shutil.rmtree(library / STAGING, ignore_errors=True)
             runner = _Runner(options, catalog, fetcher, narrator, stop, progress)
             result = runner.run(found)
-            result.feed = write_feed(catalog.published(), library, base_url=options.base_url, title=options.title)
+            result.feed = write_feed(catalog.published(), library, base_url=options.base_url,
+                                     info=options.feed_info())
             result.index = write_index(catalog.published(), library, title=options.title)
             shutil.rmtree(library / STAGING, ignore_errors=True)
     result.seconds = time.perf_counter() - started

@@ -295,7 +295,7 @@ def test_parallel_batch_with_colliding_titles(tmp_path: Path) -> None:
     assert max(in_flight) == 2
     names = sorted(p.name for p in (tmp_path / "lib").glob("*.mp3"))
     assert names == ["2024-04-01-同一个标题 (2).mp3", "2024-04-01-同一个标题.mp3", "2024-04-02-另一个标题.mp3"]
-    assert (tmp_path / "lib" / "index.html").read_text(encoding="utf-8").count("<audio") == 3
+    assert (tmp_path / "lib" / "index.html").read_text(encoding="utf-8").count('<li class="item"') == 3
     again = run_batch(str(inputs), BatchOptions(library=tmp_path / "lib", jobs=2, cache_dir=tmp_path / "cache"))
     assert len(again.skipped) == 3
 
