@@ -6,6 +6,9 @@ Third-party errors are mapped to these where they enter (fetching, decoding, eng
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class ReaderError(Exception):
     """Base class: a failure the user can understand from its message alone."""
@@ -80,3 +83,16 @@ class BatchInterrupted(ReaderError):
 
 class PlaybackError(ReaderError):
     """A track cannot be played: not an audio file reader plays, or no sound device to play it on."""
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """The end of an "unknown NAME" message: ``"; did you mean 'x'?"`` with the known names closest to a
+    mistyped ``name`` (difflib, case-insensitive), or ``" (known: a, b, c)"`` when none is close."""
+    names = sorted(known)
+    scores = {n: difflib.SequenceMatcher(None, name.casefold(), n.casefold()).ratio() for n in names}
+    best = max(scores.values(), default=0.0)
+    # The closest names only: a clear winner is named alone, near ties together.
+    close = sorted((n for n, score in scores.items() if score >= max(0.6, best - 0.08)), key=lambda n: -scores[n])[:3]
+    if close:
+        return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return f" (known: {', '.join(names)})"

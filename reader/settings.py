@@ -11,7 +11,7 @@ from typing import Any
 import platformdirs
 
 from reader._files import read_toml
-from reader.errors import ConfigError
+from reader.errors import ConfigError, did_you_mean
 
 APP_NAME = "reader"
 
@@ -56,7 +56,12 @@ class Preset:
     description: str = ""
     pitch: str | None = None
     volume: str | None = None
-    display: str = ""
+    display: str = ""  # the name a listener knows the voice by: 云扬 男声 新闻
+
+    @property
+    def label(self) -> str:
+        """The display name, or the preset's name when it has none."""
+        return self.display or self.name
 
 
 RATE_MIN, RATE_MAX = 0.5, 2.0
@@ -91,7 +96,8 @@ def load_presets() -> dict[str, Preset]:
             if not isinstance(display, str):
                 raise ConfigError(f"{path}: preset {name!r}: display must be a string")
             presets[name] = Preset(name, table["backend"], voice, check_rate(float(rate)),
-                                   str(table.get("description", "")), pitch, volume, display)
+                                   str(table.get("description", "")), pitch, volume,
+                                   str(table.get("display", "")))
     return presets
 
 
@@ -113,11 +119,23 @@ def _prosody(path: Path, name: str, table: dict[str, Any], key: str, form: re.Pa
 
 
 def preset(name: str) -> Preset:
+    """The preset called ``name``, matched case-insensitively (``YunYang`` is ``yunyang``); a ``ConfigError``
+    that suggests the closest names for a typo."""
     presets = load_presets()
+    found = presets.get(name) or {n.casefold(): p for n, p in presets.items()}.get(name.casefold())
+    if found is None:
+        raise ConfigError(f"unknown voice {name!r}{did_you_mean(name, presets)} (see `reader voices`)")
+    return found
+
+
+def display_name(name: str) -> str:
+    """What listeners call the preset ``name`` (its display name), for pages; the name itself when the preset
+    has none, is gone, or the presets cannot be read."""
     try:
-        return presets[name]
-    except KeyError:
-        raise ConfigError(f"unknown voice {name!r} (known: {', '.join(sorted(presets))}; see `reader voices`)") from None
+        found = load_presets().get(name)
+    except ConfigError:
+        found = None
+    return found.label if found is not None else name
 
 
 # ---------------------------------------------------------------------------------------------------------

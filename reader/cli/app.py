@@ -50,8 +50,13 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reader")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Read Chinese news and government articles aloud: web page or text in, chaptered MP3 out."""
+    from reader.config import load_config
+
+    # The user's config.toml gives the commands' defaults; an option on the command line wins.
+    ctx.default_map = load_config().default_map()
 
 
 def require_stdout() -> None:

@@ -15,6 +15,8 @@ from reader.cli.options import (
     cover_option,
     fallback_option,
     format_option,
+    loudness_option,
+    name_options,
     quiet_option,
     rate_option,
     timeout_option,
@@ -31,6 +33,8 @@ from reader.errors import ReaderError
 @cover_option
 @voice_option()
 @rate_option
+@loudness_option
+@name_options
 @click.option("-j", "--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Articles narrated at once (they share the engine and the chunk cache); with --cluster "
                    "local, worker processes (default: one per core); with a scheduler, its workers decide.")
@@ -42,19 +46,27 @@ from reader.errors import ReaderError
 @click.option("--delay", type=FloatRange(0, 3600), default=0.0, show_default=True,
               help="Seconds between two requests to the same site (robots.txt Crawl-delay if longer).")
 @click.option("--base-url", help="Where the library will be served, for the feed's links (default: file://).")
+@click.option("--feed-title", metavar="TITLE", help="The podcast's and the index's title (default: FOLDER · 语音播报).")
+@click.option("--feed-author", metavar="NAME", help="The podcast's author and owner (default: reader 语音播报).")
+@click.option("--feed-image", metavar="FILE|URL",
+              help="The podcast's artwork: a square PNG/JPEG of 1400–3000 pixels, or its URL (default: reader's).")
+@click.option("--feed-email", metavar="EMAIL", help="The owner's email, for podcast directories.")
 @fallback_option()
 @cache_dir_option()
 @timeout_option
 @quiet_option("No progress bars and no summary (failures are still listed).")
 def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path | None, voice: str,
-          rate: float | None, jobs: int, follow: bool, cluster: str | None, limit: int | None, delay: float,
-          base_url: str | None, fallback: str | None, cache_dir: Path | None, timeout: float, quiet: bool) -> None:
+          rate: float | None, loudness: float, name_template: str, ascii_names: bool, jobs: int, follow: bool,
+          cluster: str | None, limit: int | None, delay: float, base_url: str | None, feed_title: str | None,
+          feed_author: str | None, feed_image: str | None, feed_email: str | None, fallback: str | None,
+          cache_dir: Path | None, timeout: float, quiet: bool) -> None:
     """Narrate every article of INPUT into a library with a catalog, a podcast feed and an index page.
 
     INPUT is a folder (every .html/.htm/.txt under it), a file of URLs (one per line), a list page with
     --follow (a URL or a saved HTML file), or one article. Run it again: only new or changed articles are done.
     """
-    from reader.cli.batch_view import BatchProgress, print_summary
+    from reader.cli.batch_view import print_summary
+    from reader.cli.progress import batch_progress
     from reader.library.batch import BatchOptions, run_batch
     from reader.library.cluster import local_workers
 
@@ -62,11 +74,13 @@ def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path 
         jobs = local_workers()
     options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
                            follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback,
-                           format=audio_format, cover=cover, cluster=cluster, timeout=timeout)
+                           format=audio_format, cover=cover, cluster=cluster, timeout=timeout,
+                           target_lufs=loudness, name_template=name_template, ascii_names=ascii_names,
+                           title=feed_title, author=feed_author, image=feed_image, email=feed_email)
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)
     else:
-        with BatchProgress() as view:
+        with batch_progress() as view:
             result = run_batch(input_spec, options, progress=view.update)
     for line in result.ignored:
         click.echo(f"reader: ignored {line}", err=True)

@@ -14,12 +14,14 @@ from reader.cli.options import (
     cover_option,
     fallback_option,
     format_option,
+    loudness_option,
+    name_options,
     quiet_option,
     rate_option,
     timeout_option,
     voice_option,
 )
-from reader.settings import TARGET_LUFS, Pauses
+from reader.settings import Pauses
 
 
 @cli.command()
@@ -29,9 +31,10 @@ from reader.settings import TARGET_LUFS, Pauses
               help="The audio file to write; its suffix picks the format (.mp3, .m4b, .m4a, .opus, .wav). "
                    "Default: DATE-TITLE.mp3 in --output-dir.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Where the default-named audio file and sidecars go.")
+              show_default=True, help="Where the default-named audio file and sidecars go (created if missing).")
 @format_option("The audio format (default: the --output's suffix, else mp3); DATE-TITLE gets its suffix")
 @cover_option
+@name_options
 @voice_option()
 @rate_option
 @cache_dir_option()
@@ -39,8 +42,7 @@ from reader.settings import TARGET_LUFS, Pauses
 @click.option("--sentence-pause", type=FloatRange(0, 10), default=Pauses.sentence, show_default=True)
 @click.option("--paragraph-pause", type=FloatRange(0, 10), default=Pauses.paragraph, show_default=True)
 @click.option("--chapter-pause", type=FloatRange(0, 10), default=Pauses.chapter, show_default=True)
-@click.option("--loudness", type=FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
-              help="Target integrated loudness in LUFS.")
+@loudness_option
 @click.option("--no-header", is_flag=True, help="Do not read title, source and date before the text.")
 @click.option("--no-sidecars", is_flag=True,
               help="Write only the audio (no .vtt subtitles or .json manifest).")
@@ -52,10 +54,10 @@ from reader.settings import TARGET_LUFS, Pauses
 @timeout_option
 @quiet_option("No progress bar and no summary.")
 def narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path,
-            audio_format: str | None, cover: Path | None, voice: str, rate: float | None, cache_dir: Path | None,
-            no_cache: bool, sentence_pause: float, paragraph_pause: float, chapter_pause: float, loudness: float,
-            no_header: bool, no_sidecars: bool, html: bool, jobs: int | None, fallback: str | None, timeout: float,
-            quiet: bool) -> None:
+            audio_format: str | None, cover: Path | None, name_template: str, ascii_names: bool, voice: str,
+            rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float,
+            paragraph_pause: float, chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool,
+            html: bool, jobs: int | None, fallback: str | None, timeout: float, quiet: bool) -> None:
     """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 (or M4B, M4A, Opus, WAV)
     with .vtt and .json."""
     from reader.cli.progress import narrate_progress
@@ -69,7 +71,7 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
         voice=voice, rate=rate, output=output, output_dir=output_dir, format=audio_format, cover=cover,
         cache_dir=cache_dir,
         use_cache=not no_cache, target_lufs=loudness, header=not no_header, sidecars=not no_sidecars,
-        workers=jobs, fallback=fallback, timeout=timeout,
+        workers=jobs, fallback=fallback, timeout=timeout, name_template=name_template, ascii_names=ascii_names,
         pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),
     )
     narrator = Narrator(options)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT, RATE_MAX, RATE_MIN
+from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT, RATE_MAX, RATE_MIN, TARGET_LUFS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +30,7 @@ def voice_option(help: str = "A voice preset (see `reader voices`).") -> Callabl
 
 
 def rate_option(f: F) -> F:
-    return click.option("--rate", type=FloatRange(RATE_MIN, RATE_MAX),
+    return click.option("--rate", type=FloatRange(RATE_MIN, RATE_MAX), show_default=True,
                         help=f"Speaking rate, {RATE_MIN}–{RATE_MAX} (default: the preset's).")(f)
 
 
@@ -59,6 +59,27 @@ def format_option(help: str) -> Callable[[F], F]:
 def cover_option(f: F) -> F:
     return click.option("--cover", metavar="IMAGE", type=click.Path(dir_okay=False, path_type=Path),
                         help="Cover art for the audio file's tags: a JPEG or PNG (not for WAV).")(f)
+
+
 def timeout_option(f: F) -> F:
     return click.option("--timeout", type=FloatRange(1, 3600), default=FETCH_TIMEOUT, show_default=True,
                         help="Seconds one web page may take in all (redirects and a slow server included).")(f)
+
+
+def output_device_option(f: F) -> F:
+    return click.option("--output-device", type=click.Choice(["default", "null"]), default="default",
+                        show_default=True, help="default: the sound device; null: play in real time into nothing. "
+                        "READER_AUDIO_SINK=out.wav plays into a WAV file instead.")(f)
+
+
+def name_options(f: F) -> F:
+    """``--name-template`` and ``--ascii-names``: how the audio files are named."""
+    f = click.option("--ascii-names", is_flag=True,
+                     help="File names in pinyin, lowercase a-z 0-9 and -, for scripts.")(f)
+    return click.option("--name-template", metavar="TEMPLATE", default="{date}-{title}", show_default=True,
+                        help="File names: {date} {title} {source} {host} {id} {year} {month} {day}.")(f)
+
+
+def loudness_option(f: F) -> F:
+    return click.option("--loudness", type=FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
+                        help="Target integrated loudness in LUFS.")(f)

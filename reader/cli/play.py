@@ -8,28 +8,34 @@ from pathlib import Path
 import click
 
 from reader.cli.app import cli
-from reader.cli.options import cache_dir_option, quiet_option, voice_option
+from reader.cli.options import FloatRange, cache_dir_option, output_device_option, quiet_option, voice_option
+from reader.settings import RATE_MAX, RATE_MIN
 
 
 @cli.command()
 @click.argument("source")
 @click.option("--chapter", type=click.IntRange(1), help="Start at chapter N (1 is the first).")
-@click.option("--output-device", type=click.Choice(["default", "null"]), default="default", show_default=True,
-              help="default: the sound device; null: play in real time into nothing. "
-                   "READER_AUDIO_SINK=out.wav plays into a WAV file instead.")
+@output_device_option
 @voice_option("For an article: the voice preset.")
+@click.option("--rate", type=FloatRange(RATE_MIN, RATE_MAX),
+              help=f"How fast it speaks, {RATE_MIN}–{RATE_MAX}: an article is narrated at this rate (default: the "
+                   "preset's); an audio file starts at this speed (default: 1).")
 @cache_dir_option("Cache directory (default: the user cache directory); articles are narrated into its plays/.")
 @quiet_option("No screen and no chapter lines: just play.")
-def play(source: str, chapter: int | None, output_device: str, voice: str, cache_dir: Path | None,
-         quiet: bool) -> None:
+def play(source: str, chapter: int | None, output_device: str, voice: str, rate: float | None,
+         cache_dir: Path | None, quiet: bool) -> None:
     """Play SOURCE: an audio file (MP3, M4B, M4A, Opus, WAV: chapters from its tags, sentences from its
     .vtt/.json), or an article (URL, .html/.txt), narrated while it plays. Keys: space pause, n/p chapter,
     ←/→ 10 s, +/− speed, q quit."""
     from reader.cli.player_view import play as run
     from reader.narration.pipeline import NarrateOptions
+    from reader.play.live import is_audio_file
 
-    run(source, NarrateOptions(voice=voice, cache_dir=cache_dir), chapter=None if chapter is None else chapter - 1,
-        device=output_device, interactive=not quiet and _tty(sys.stdin) and _tty(sys.stdout),
+    audio_file = is_audio_file(source)
+    options = NarrateOptions(voice=voice, rate=None if audio_file else rate, cache_dir=cache_dir)
+    run(source, options, chapter=None if chapter is None else chapter - 1, device=output_device,
+        speed=rate if audio_file and rate is not None else 1.0,
+        interactive=not quiet and _tty(sys.stdin) and _tty(sys.stdout),
         echo=None if quiet else click.echo, spinner=not quiet and sys.stderr.isatty())
 
 

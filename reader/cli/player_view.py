@@ -182,8 +182,10 @@ def open_track(source: str, options: NarrateOptions, spinner: bool = False) -> t
 
 
 def play(source: str, options: NarrateOptions, *, chapter: int | None = None, device: str = "default",
-         interactive: bool = False, echo: Callable[[str], None] | None = None, spinner: bool = False) -> None:
-    """Play SOURCE from ``chapter`` (0-based) on ``device``, with the screen or plainly, until it ends or q.
+         speed: float = 1.0, interactive: bool = False, echo: Callable[[str], None] | None = None,
+         spinner: bool = False) -> None:
+    """Play SOURCE from ``chapter`` (0-based) on ``device`` at ``speed``, with the screen or plainly, until it
+    ends or q.
 
     ``spinner``: show one on stderr while an article's first chunk is synthesized. Errors of the narration
     behind a live track are raised when playback is over.
@@ -191,7 +193,7 @@ def play(source: str, options: NarrateOptions, *, chapter: int | None = None, de
     track, stream = open_track(source, options, spinner)
     try:
         events: queue.Queue[PlayerEvent] = queue.Queue()
-        player = Player(track, start_chapter=chapter, on_event=None if interactive else events.put)
+        player = Player(track, start_chapter=chapter, speed=speed, on_event=None if interactive else events.put)
         output = open_output(device)
         output.start(player)
         try:

@@ -1,36 +1,55 @@
-"""``reader voices``: the presets, their engines and whether each is installed."""
+"""``reader voices``: the presets as a table (or JSON), and a sample of any of them to hear before choosing."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import click
 
 from reader.cli.app import cli, require_stdout
+from reader.cli.options import cache_dir_option, output_device_option
 from reader.errors import ReaderError
 
 
 @cli.command()
-@click.option("--backend", help="Only this backend's voices.")
-def voices(backend: str | None) -> None:
-    """List the voice presets and whether each backend is installed."""
+@click.option("--backend", metavar="ENGINE", help="Only this engine's voices (and, for edge, its live list).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: for reading; json: a list of objects (name, display, engine, online, installed …).")
+@click.option("--sample", metavar="NAME", help="Speak a short sentence in the voice NAME (or write it with -o).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --sample: write the sample to this MP3 instead of playing it.")
+@output_device_option
+@cache_dir_option()
+def voices(backend: str | None, fmt: str, sample: str | None, output: Path | None, output_device: str,
+           cache_dir: Path | None) -> None:
+    """List the voices: preset, display name, engine, online or offline, installed or not, speed."""
+    from reader.config import load_config
     from reader.settings import load_presets
     from reader.speech import registry
 
     require_stdout()
-    presets = load_presets()
-    status: dict[str, tuple[bool, str]] = {}
-    for name in registry.names():
-        if backend and name != backend:
-            continue
-        status[name] = registry.availability(name)
-    for name, p in sorted(presets.items()):
-        if backend and p.backend != backend:
-            continue
-        ok, why = status.get(p.backend, (False, f"unknown backend {p.backend!r}"))
-        mark = "ok" if ok else "unavailable"
-        click.echo(f"{name:14} {p.backend:8} {p.voice:28} rate {p.rate:<4} {mark:11} {p.description}")
+    if sample is not None:
+        _sample(sample, output, output_device, cache_dir)
+        return
+    if output is not None:
+        raise click.UsageError("-o/--output goes with --sample NAME")
+    if backend is not None:
+        registry.check(backend)
+    engines = [n for n in registry.names() if backend in (None, n)]
+    status = {name: registry.availability(name) for name in engines}
+    default = load_config().get("voice")
+    rows = [_row(p, status.get(p.backend), default) for p in load_presets().values()
+            if backend in (None, p.backend)]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    _table(rows)
+    for name, (ok, why) in status.items():
         if not ok:
-            click.echo(f"{'':14} {why}")
-    if backend and status.get(backend, (False, ""))[0]:  # the engine's own voices (edge: its live list)
+            click.echo(f"{name}: {why}")
+    if backend and status[backend][0]:  # the engine's own voices (edge: its live list)
         try:
             listed = registry.get(backend).voices()
         except ReaderError as exc:
@@ -39,3 +58,54 @@ def voices(backend: str | None) -> None:
         click.echo(f"\n{backend} voices ({len(listed)}):")
         for v in listed:
             click.echo(f"  {v.id:32} {v.language:8} {v.gender or '':7} {v.description}")
+
+
+def _row(preset: Any, status: tuple[bool, str] | None, default: str) -> dict[str, Any]:
+    from reader.speech import registry
+
+    try:
+        engine = registry.info(preset.backend)
+    except ReaderError:  # a user preset naming an engine that does not exist
+        engine = None
+    return {
+        "name": preset.name,
+        "display": preset.display,
+        "engine": preset.backend,
+        "voice": preset.voice,
+        "rate": preset.rate,
+        "online": engine.online if engine else None,
+        "installed": bool(status and status[0]),
+        "speed": engine.speed if engine else None,
+        "default": preset.name == default,
+        "description": preset.description,
+    }
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for header in ("preset", "name", "engine", "network", "installed", "speed"):
+        table.add_column(header, no_wrap=True)
+    for r in rows:
+        network = "?" if r["online"] is None else "online" if r["online"] else "offline"
+        table.add_row(escape(r["name"] + (" *" if r["default"] else "")), escape(r["display"]), escape(r["engine"]),
+                      network, "yes" if r["installed"] else "no", r["speed"] or "?")
+    console = Console(highlight=False, soft_wrap=False)
+    console.print(table)
+    console.print("* the default voice · reader voices --sample NAME plays a sample")
+
+
+def _sample(name: str, output: Path | None, device: str, cache_dir: Path | None) -> None:
+    from reader.cli.player_view import play
+    from reader.narration.pipeline import NarrateOptions
+    from reader.narration.sample import make_sample
+
+    made = make_sample(name, output, cache_dir=cache_dir)
+    if output is not None:
+        click.echo(f"{made.audio}  {made.preset.label}")
+        return
+    play(str(made.audio), NarrateOptions(), device=device)

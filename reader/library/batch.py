@@ -69,13 +69,13 @@ from reader.library.lock import LibraryLock
 from reader.library.rebuild import adoptable, rebuild
 from reader.models import Article, Source
 from reader.narration.fingerprint import content_hash
-from reader.narration.naming import default_name
+from reader.narration.naming import DEFAULT_TEMPLATE
 from reader.narration.pipeline import NarrateOptions, Narration, Narrator
 from reader.narration.record import NarrationRecord
-from reader.publish.feed import SUMMARY_CHARS, check_base_url, write_feed
+from reader.publish.feed import SUMMARY_CHARS, FeedInfo, check_base_url, write_feed
 from reader.publish.index import write_index
 from reader.publish.page import write_page
-from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT
+from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT, TARGET_LUFS
 from reader.source.address import Scope
 from reader.source.discover import Discovery, discover
 from reader.source.fetch import is_url, read_file
@@ -101,6 +101,9 @@ class BatchOptions:
     delay: float = 0.0  # seconds between two requests to one host
     base_url: str | None = None  # where the library will be served (feed URLs)
     title: str | None = None  # of the feed and the index (default: from the library folder's name)
+    author: str | None = None  # of the feed (default: reader's name)
+    image: str | None = None  # the feed's artwork: a PNG/JPEG file or an http(s) URL (default: reader's cover)
+    email: str | None = None  # the feed owner's
     pages: bool = True  # write each article's listen page
     fallback: str | None = None  # a backend for the chunks the voice's backend fails on (see NarrateOptions)
     format: str | None = None  # the audio format's name (reader.audio.formats); None: mp3
@@ -109,6 +112,9 @@ class BatchOptions:
     # ("tcp://host:8786"); None: threads of this process. See reader.library.cluster.
     cluster: str | None = None
     timeout: float = FETCH_TIMEOUT  # seconds one web page may take in all
+    target_lufs: float = TARGET_LUFS  # the narrations' loudness
+    name_template: str = DEFAULT_TEMPLATE  # the articles' file names (reader.narration.naming)
+    ascii_names: bool = False  # pinyin file names
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -119,11 +125,20 @@ class BatchOptions:
             raise UsageError(f"delay must be 0 or more seconds, not {self.delay}")
         if self.base_url is not None:
             check_base_url(self.base_url)
-        # validates rate, fallback, format, cover and timeout
-        NarrateOptions(voice=self.voice, rate=self.rate, fallback=self.fallback, format=self.format,
-                       cover=self.cover, timeout=self.timeout)
         if self.cluster is not None:
             object.__setattr__(self, "cluster", check_cluster(self.cluster))
+        self.narrate_options()  # validates the rate, the fallback, format, cover, timeout and the name template
+        self.feed_info()  # and the feed's settings (the artwork is a PNG or JPEG)
+
+    def feed_info(self) -> FeedInfo:
+        return FeedInfo(title=self.title, author=self.author, image=self.image, email=self.email)
+
+    def narrate_options(self) -> NarrateOptions:
+        """How each article is narrated."""
+        return NarrateOptions(voice=self.voice, rate=self.rate, cache_dir=self.cache_dir, fallback=self.fallback,
+                              format=self.format, cover=self.cover, timeout=self.timeout,
+                              target_lufs=self.target_lufs, name_template=self.name_template,
+                              ascii_names=self.ascii_names)
 
 
 Status = Literal["done", "skipped", "failed"]
@@ -209,8 +224,7 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
         raise OutputError(f"{library}: is a file, not a library folder")
     # The voice, the engine and the lexicon are resolved once, before any article is touched; their
     # fingerprint decides, with each article's hashes, whether the library's narration of it is current.
-    narrator = Narrator(NarrateOptions(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir,
-                                       fallback=options.fallback, format=options.format, cover=options.cover))
+    narrator = Narrator(options.narrate_options())
     stop = threading.Event()
     remote = None
     with PoliteFetcher(delay=options.delay, timeout=options.timeout, stop=stop) as fetcher, ExitStack() as stack:
@@ -232,7 +246,7 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
                         runner.narrate, runner.slots = remote.narrate_article, remote.in_flight
                     result = runner.run(found)
                     result.feed = write_feed(catalog.published(), library, base_url=options.base_url,
-                                             title=options.title)
+                                             info=options.feed_info())
                     result.index = write_index(catalog.published(), library, title=options.title)
                 finally:
                     shutil.rmtree(library / STAGING, ignore_errors=True)
@@ -363,8 +377,7 @@ class _Runner:
             if adopted is not None:
                 return adopted
             self._check()
-            audio_name = self.catalog.claim(spec, default_name(article, self.narrator.format.suffix),
-                                            title=article.title)
+            audio_name = self.catalog.claim(spec, self.narrator.file_name(article), title=article.title)
             published = self._narrate(spec, article, audio_name, raw, content, timings)
             old = entry.outputs() if entry is not None else []
             for name in set(old) - {published.audio, published.vtt, published.manifest, published.page}:
@@ -408,7 +421,7 @@ class _Runner:
         """The library already holds exactly this narration (its record beside the audio has the fingerprint
         this run would make: a catalog rebuilt or lost, a killed run): record it as this article's."""
         key = self.narrator.fingerprint(article)
-        candidates = [entry.manifest if entry is not None else None, Path(default_name(article)).stem + ".json"]
+        candidates = [entry.manifest if entry is not None else None, Path(self.narrator.file_name(article)).stem + ".json"]
         for manifest in dict.fromkeys(c for c in candidates if c):
             found = adoptable(self.library, manifest, key)
             if found is None:

@@ -37,7 +37,7 @@ from reader.narration.fingerprint import (
     narration_fingerprint,
     settings_fingerprint,
 )
-from reader.narration.naming import default_name
+from reader.narration.naming import DEFAULT_TEMPLATE, check_template, default_name
 from reader.narration.outputs import files_of, own_name, same_article
 from reader.narration.record import AudioInfo, ChunkRecord, NarrationRecord, VoiceRecord, ms
 from reader.narration.store import NarrationStore
@@ -87,13 +87,15 @@ class NarrateOptions:
     workers: int | None = None  # None: the backend's own choice
     fallback: str | None = None  # a backend that speaks the chunks the preset's backend fails on
     timeout: float = FETCH_TIMEOUT  # seconds a web page may take in all
+    name_template: str = DEFAULT_TEMPLATE  # the default file name (reader.narration.naming)
+    ascii_names: bool = False  # pinyin file names
 
     def __post_init__(self) -> None:
+        check_template(self.name_template)
         if self.rate is not None:
             check_rate(self.rate)
-        if self.fallback is not None and self.fallback not in registry.names():
-            known = ", ".join(registry.names())
-            raise UsageError(f"unknown fallback backend {self.fallback!r} (known: {known})")
+        if self.fallback is not None:
+            registry.check(self.fallback, "fallback backend")
         if not -40.0 <= self.target_lufs <= -5.0:  # nan too
             raise UsageError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
         if not (math.isfinite(self.timeout) and self.timeout > 0):
@@ -218,12 +220,25 @@ class Narrator:
         """The key of ``article``'s narration with these settings."""
         return narration_fingerprint(self.settings_fingerprint, content_hash(article))
 
+    def file_name(self, article: Article) -> str:
+        """``article``'s audio file name by the options' template (``DATE-TITLE.mp3`` by default), with the
+        format's suffix."""
+        return default_name(article, self.format.suffix, template=self.options.name_template,
+                            ascii_names=self.options.ascii_names)
+
     def output_path(self, article: Article, output: Path | None = None, *, source: str | None = None) -> Path:
-        """Where ``article``'s audio goes (checked: its directory exists and is writable, and its suffix is
-        the format's; a name without a suffix gets it). A default name (no ``output``) is the narration's own:
-        not one that another article's narration holds."""
+        """Where ``article``'s audio goes (checked: its directory exists, or is created when it is the
+        options' ``output_dir``, and is writable; its suffix is the format's, a name without one gets it). A
+        default name (no ``output``) is the narration's own: not one that another article's narration holds."""
         explicit = output or self.options.output
-        out = explicit or self.options.output_dir / default_name(article, self.format.suffix)
+        out = explicit
+        if out is None:
+            out = self.options.output_dir / self.file_name(article)
+            try:
+                self.options.output_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"{self.options.output_dir}: cannot create the output directory "
+                                  f"({exc.strerror or exc})") from exc
         formats.choose(out, self.format.name)
         out = formats.output_path(out, self.format)
         directory = out.parent if str(out.parent) else Path(".")

@@ -9,6 +9,12 @@ source), the listen page or the original article as the item's link, and the Web
 so a small one is registered here through feedgen's own extension interface. Podcast apps read the chapters
 from the audio file itself (ID3 CHAP frames, MP4 chapter track, Vorbis comments).
 
+The channel has what Apple Podcasts lists as required (title, description, artwork, language, category,
+explicit) and recommends (author, owner, link): ``FeedInfo`` holds the title, author, artwork and owner's
+email (``--feed-title`` …, or ``[feed]`` in config.toml), with Chinese defaults; the artwork is
+``reader.publish.cover``'s. feedgen writes ``itunes:explicit`` only as yes/no and ``itunes:owner`` only with
+an email, so those two and ``itunes:image`` are written by the same small extension.
+
 URLs are ``base_url`` + the file name: ``--base-url`` is where the library will be served. Without it the
 feed points at the library folder itself (``file://``), which is enough for a local player.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -32,18 +39,63 @@ from reader._format import clock
 from reader.audio.formats import by_suffix
 from reader.errors import UsageError
 from reader.library.catalog import Entry
+from reader.publish.cover import check_image, publish_cover
 
 FEED_NAME = "feed.xml"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+DEFAULT_AUTHOR = "reader 语音播报"
+CATEGORY = "News"  # Apple Podcasts' category for news (of its documented list)
 CHINA = timezone(timedelta(hours=8), "CST")
 SUMMARY_CHARS = 200
 
 
+@dataclass(frozen=True)
+class FeedInfo:
+    """What the channel says of itself; None: the default (a Chinese title from the library folder's name,
+    reader's name as author, the default cover, no email)."""
+
+    title: str | None = None
+    author: str | None = None
+    image: str | None = None  # an http(s) URL of a .png/.jpg, or a PNG/JPEG file (copied into the library)
+    email: str | None = None  # the owner's, for podcast directories
+
+    def __post_init__(self) -> None:
+        for name in ("title", "author", "email"):
+            value = getattr(self, name)
+            if value is not None and not value.strip():
+                raise UsageError(f"--feed-{name} must not be empty")
+        if self.email is not None and "@" not in self.email:
+            raise UsageError(f"--feed-email {self.email!r}: not an email address")
+        if self.image is not None:
+            check_image(self.image)
+
+
 class _PodcastIndex(BaseExtension):
-    """Feed part of the Podcasting 2.0 namespace: only declares it."""
+    """Feed part of the Podcasting 2.0 namespace (only declared), and the channel's iTunes tags feedgen cannot
+    write as Apple documents them: ``itunes:image``, ``itunes:explicit`` (true/false), ``itunes:owner``."""
+
+    def __init__(self) -> None:
+        self.image: str | None = None
+        self.owner: tuple[str, str | None] | None = None
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        channel = rss_feed[0]
+        if self.image:
+            etree.SubElement(channel, f"{{{ITUNES_NS}}}image", {"href": self.image})
+        etree.SubElement(channel, f"{{{ITUNES_NS}}}explicit").text = "false"
+        if self.owner:
+            owner = etree.SubElement(channel, f"{{{ITUNES_NS}}}owner")
+            etree.SubElement(owner, f"{{{ITUNES_NS}}}name").text = self.owner[0]
+            if self.owner[1]:
+                etree.SubElement(owner, f"{{{ITUNES_NS}}}email").text = self.owner[1]
+        return rss_feed
+
+    def extend_atom(self, atom_feed: Any) -> Any:
+        return atom_feed
 
 
 class _PodcastIndexEntry(BaseEntryExtension):
@@ -75,6 +127,11 @@ def check_base_url(base_url: str) -> str:
     return base_url if base_url.endswith("/") else base_url + "/"
 
 
+def default_title(library: Path) -> str:
+    """The feed's and the index's title when none is given: the library folder's name, 语音播报."""
+    return f"{library.resolve().name} · 语音播报"
+
+
 def pub_date(entry: Entry) -> datetime:
     if entry.date:
         try:
@@ -85,22 +142,30 @@ def pub_date(entry: Entry) -> datetime:
 
 
 def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None = None,
-               title: str | None = None) -> bytes:
-    """The RSS document for ``entries`` (published rows, in the order given: newest first)."""
+               info: FeedInfo | None = None) -> bytes:
+    """The RSS document for ``entries`` (published rows, in the order given: newest first). The artwork is
+    put in the library (``reader.publish.cover``) if it is a file."""
+    info = info or FeedInfo()
     base = check_base_url(base_url) if base_url else library.resolve().as_uri() + "/"
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", _PodcastIndex, _PodcastIndexEntry)
-    name = _clean.display(title or f"{library.resolve().name}: read aloud")
+    name = _clean.display(info.title or default_title(library))
+    author = _clean.display(info.author or DEFAULT_AUTHOR)
+    cover = publish_cover(library, info.image)
+    image = cover if "://" in cover else base + quote(cover)
     fg.title(name)
     fg.link(href=base + "index.html", rel="alternate")
-    fg.description(f"{name}. Chinese news and government articles narrated by reader {__version__}.")
+    description = f"{name}：用 reader {__version__} 朗读的中文新闻和政府公告。"
+    fg.description(description)
     fg.language("zh-cn")
     fg.generator(f"reader {__version__}")
-    fg.podcast.itunes_author("reader")
-    fg.podcast.itunes_explicit("no")
-    fg.podcast.itunes_category("News")
-    fg.podcast.itunes_summary(f"{name}, narrated by reader.")
+    fg.image(url=image, title=name, link=base + "index.html")
+    fg.podcast.itunes_author(author)
+    fg.podcast.itunes_category(CATEGORY)
+    fg.podcast.itunes_summary(description)
+    fg.podcastindex.image = image
+    fg.podcastindex.owner = (author, info.email)
     for entry in entries:
         if not entry.audio:
             continue
@@ -130,9 +195,9 @@ def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
 
 
 def write_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None = None,
-               title: str | None = None) -> Path:
-    """Write ``library/feed.xml`` atomically and return its path."""
-    data = build_feed(entries, library, base_url=base_url, title=title)
+               info: FeedInfo | None = None) -> Path:
+    """Write ``library/feed.xml`` atomically (and its artwork beside it) and return its path."""
+    data = build_feed(entries, library, base_url=base_url, info=info)
     out = library / FEED_NAME
     return write_atomic(out, data)
 

@@ -1,9 +1,12 @@
-"""The library's ``index.html``: every published article (title, date, source, duration) with a player.
+"""The library's ``index.html``: the library as an app, one player for every article in it.
 
-Rendered from ``templates/library.html.j2`` with Jinja2, autoescaping on. Links are relative to the library
-folder, so the page works opened from disk and from any static server; the players load nothing until
-started (``preload="none"``). An article's title links to its listen page (``reader.publish.page``) when that file
-exists.
+Rendered from ``templates/library.html.j2`` with Jinja2, autoescaping on, and its static script
+``templates/library.js`` inlined (the page's Content-Security-Policy allows only that script, by its hash).
+Newest first (the catalog's order); search by title, filters by source and date; one player that goes on to
+the next article shown; each article continues where the listener stopped, on this page or on its listen
+page (they share the positions in localStorage). Links are relative to the library folder, so the page works
+opened from disk and from any static server; no audio is loaded until it is played. Without the script it is
+a list of links to each article's listen page and audio.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from reader import __version__
 from reader._files import write_atomic
 from reader.audio.formats import by_suffix
 from reader.library.catalog import Entry
-from reader.publish.feed import FEED_NAME
-from reader.publish.page import environment
+from reader.publish.feed import FEED_NAME, default_title
+from reader.publish.page import environment, inline_script, storage_key
+from reader.settings import PAGE_SPEEDS
 
 INDEX_NAME = "index.html"
 
@@ -34,6 +38,7 @@ class IndexItem:
     audio_label: str  # its format's name for people ("MP3", "M4B")
     vtt_href: str | None
     page_href: str | None
+    storage_key: str  # where the pages remember the listener's position in it
 
 
 def index_items(entries: Iterable[Entry], library: Path) -> list[IndexItem]:
@@ -53,22 +58,29 @@ def index_items(entries: Iterable[Entry], library: Path) -> list[IndexItem]:
             audio_label=fmt.label if fmt else Path(e.audio).suffix.lstrip(".").upper(),
             vtt_href=quote(e.vtt) if e.vtt and (library / e.vtt).is_file() else None,
             page_href=quote(e.page) if e.page and (library / e.page).is_file() else None,
+            storage_key=storage_key(e.audio, e.duration or 0.0),
         ))
     return items
 
 
 def render_index(items: list[IndexItem], *, title: str) -> str:
+    script, script_hash = inline_script("library.js")
     return environment().get_template("library.html.j2").render(
         title=title,
         articles=items,
         total_duration=sum(i.duration for i in items),
+        sites=sorted({i.site for i in items if i.site}),
+        dates=sorted({i.date for i in items if i.date}),
+        speeds=PAGE_SPEEDS,
         feed_href=FEED_NAME,
         version=__version__,
+        script=script,
+        script_hash=script_hash,
     )
 
 
 def write_index(entries: Iterable[Entry], library: Path, *, title: str | None = None) -> Path:
     """Write ``library/index.html`` atomically and return its path."""
-    html = render_index(index_items(entries, library), title=title or f"{library.resolve().name}: read aloud")
+    html = render_index(index_items(entries, library), title=title or default_title(library))
     out = library / INDEX_NAME
     return write_atomic(out, html)

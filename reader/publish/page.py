@@ -40,7 +40,7 @@ from reader._format import clock
 from reader.audio.formats import FORMATS
 from reader.errors import PageError, RecordError
 from reader.narration.record import NarrationRecord, Sentence
-from reader.settings import PAGE_SKIP_SECONDS, PAGE_SPEEDS
+from reader.settings import PAGE_SKIP_SECONDS, PAGE_SPEEDS, PLAY_RESTART_SECONDS, display_name
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class PageData:
     subtitle_sentence: Sentence | None
     credits: list[Sentence]
     sections: list[Section]
-    voice: str
+    voice: str  # the voice's display name (云扬 男声 新闻), or its preset's name
     audio_label: str = "MP3"  # the audio format, for people (the download link)
 
 
@@ -120,14 +120,19 @@ def write_page(
         vtt = None
     page = page_data(record)
     html = render_page(page, audio_href=_href(audio, out), vtt_href=_href(vtt, out) if vtt else None,
-                       storage_key=f"reader-position:{audio.name}:{page.duration:.3f}")
+                       storage_key=storage_key(audio.name, page.duration))
     return write_atomic(out, html)
+
+
+def storage_key(audio_name: str, duration: float) -> str:
+    """Where the pages remember a listener's position in a narration (localStorage): the listen page and the
+    library's index share it, so each continues where the other stopped."""
+    return f"reader-position:{audio_name}:{duration:.3f}"
 
 
 def render_page(page: PageData, *, audio_href: str, vtt_href: str | None, storage_key: str) -> str:
     """The page's HTML, as a string."""
-    script = _script()
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    script, script_hash = inline_script(_SCRIPT)
     return environment().get_template(_TEMPLATE).render(
         page=page,
         audio_href=audio_href,
@@ -135,8 +140,9 @@ def render_page(page: PageData, *, audio_href: str, vtt_href: str | None, storag
         storage_key=storage_key,
         speeds=PAGE_SPEEDS,
         skip=PAGE_SKIP_SECONDS,
-        script=Markup(script),  # our own static file, checked in _script()
-        script_hash=f"sha256-{digest}",
+        restart=PLAY_RESTART_SECONDS,
+        script=script,
+        script_hash=script_hash,
     )
 
 
@@ -165,11 +171,14 @@ def _displayable(value: Any) -> Any:
 
 
 @cache
-def _script() -> str:
-    text = (resources.files("reader.publish") / "templates" / _SCRIPT).read_text(encoding="utf-8")
+def inline_script(name: str) -> tuple[Markup, str]:
+    """One of our static scripts (``templates/NAME``), to inline in a page, and its CSP source
+    (``sha256-…``): the pages allow no other script."""
+    text = (resources.files("reader.publish") / "templates" / name).read_text(encoding="utf-8")
     if "</script" in text.lower():
-        raise AssertionError(f"{_SCRIPT} must not contain '</script'")  # it is inlined in a <script>
-    return text
+        raise AssertionError(f"{name} must not contain '</script'")  # it is inlined in a <script>
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return Markup(text), f"sha256-{digest}"  # our own static file: no article text in it
 
 
 def _label(format_name: str) -> str:
@@ -191,8 +200,8 @@ def page_data(record: NarrationRecord) -> PageData:
     sections = {i: Section(i, m.title, m.start, m.end) for i, m in enumerate(record.chapters)}
     page = PageData(title=art.title, subtitle=art.subtitle, source=art.source, date=art.date, byline=art.byline,
                     url=url, duration=record.audio.duration, title_sentence=None, subtitle_sentence=None,
-                    credits=[], sections=[sections[k] for k in sorted(sections)], voice=record.voice.preset,
-                    audio_label=_label(record.audio.format))
+                    credits=[], sections=[sections[k] for k in sorted(sections)],
+                    voice=display_name(record.voice.preset), audio_label=_label(record.audio.format))
     subtitle = page.subtitle.lstrip("—－- ") if page.subtitle else None
     last_paragraph: tuple[int, int] | None = None
     for s in record.sentences():

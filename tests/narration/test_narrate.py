@@ -205,7 +205,8 @@ def test_interrupt_leaves_no_partial_output_and_resumes(tmp_path: Path) -> None:
     [
         (["narrate", "/no/such/file.txt"], 2, "no such file"),
         (["narrate", "{seed}", "--voice", "nobody"], 2, "unknown voice 'nobody'"),
-        (["narrate", "{seed}", "--output-dir", "/no/such/dir"], 1, "output directory does not exist"),
+        (["narrate", "{seed}", "--output-dir", "{empty}/dir"], 1, "cannot create the output directory"),
+        (["narrate", "{seed}", "-o", "/no/such/dir/a.mp3"], 1, "output directory does not exist"),
         (["narrate", "{seed}", "--rate", "5"], 2, "5"),
         (["narrate", "{empty}"], 1, "is empty"),
         (["narrate", "{punct}"], 1, "no article text"),

@@ -4,10 +4,8 @@ real headless Chromium (Debian's ``chromium``, driven by Playwright with the sys
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import ROOT
+from helpers.browser import ARTIFACTS, browser_session, new_tab, until
 
 from reader.audio.formats import FORMATS
 from reader.cli import cli
@@ -39,8 +37,6 @@ ARTICLE = Article(
         Chapter("第二部分", [LONG]),
     ],
 )
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -246,63 +242,20 @@ def test_cli_html_with_a_bad_output_is_one_line(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------
 # The page in a real browser
 
-# As python.md says for this machine: headless, no sandbox (root), no network chatter, a fresh profile;
-# muted audio may play without a click.
-CHROMIUM_ARGS = [
-    "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required",
-]
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    required = os.environ.get("READER_REQUIRE_BROWSER") == "1"
-    why = None
-    if not CHROMIUM.exists():
-        why = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            why = "playwright is not installed (pip install -e '.[dev]')"
-    if why:
-        if required:
-            pytest.fail(f"READER_REQUIRE_BROWSER=1 but {why}")
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright gives the browser a fresh, temporary --user-data-dir of its own.
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    yield from browser_session()
 
 
 def _open(browser: Any, page_path: Path, width: int = 1000, height: int = 700) -> Any:
     """The page in a new tab of a new context (so nothing is remembered from another test), muted."""
-    tab = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.errors = errors
-    tab.goto(page_path.as_uri())
-    # The page's CSP forbids eval, so waits poll with evaluate (which the protocol runs) rather than
-    # wait_for_function (which evals a string in the page).
+    tab = new_tab(browser, page_path.as_uri(), width, height)
     _until(tab, "document.getElementById('audio').readyState >= 1")
     tab.evaluate("document.getElementById('audio').muted = true")
     return tab
 
 
-def _until(tab: Any, expression: str, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = tab.evaluate(expression)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.03)
+_until = until
 
 
 def _seek(tab: Any, t: float) -> None:
@@ -390,12 +343,16 @@ def test_browser_injected_script_is_inert(browser: Any, page: Path) -> None:
 def test_browser_keyboard_speed_large_text_and_position(browser: Any, page: Path) -> None:
     sentences = _sentences(page.read_text(encoding="utf-8"))
     tab = _open(browser, page)
-    tab.keyboard.press("n")
+    tab.keyboard.press(".")
     assert tab.evaluate(CURRENT) == sentences[1][0]
-    tab.keyboard.press("n")
-    tab.keyboard.press("p")
+    tab.keyboard.press(".")
+    tab.keyboard.press(",")
     assert tab.evaluate(CURRENT) == sentences[1][0]
+    tab.keyboard.press("n")  # n/p: chapters, as in the terminal player
+    assert tab.evaluate("document.querySelector('a.chap[aria-current]').textContent").startswith("第一部分")
     tab.keyboard.press("Shift+N")
+    assert tab.evaluate("document.querySelector('a.chap[aria-current]').textContent").startswith("第二部分")
+    tab.keyboard.press("p")
     assert tab.evaluate("document.querySelector('a.chap[aria-current]').textContent").startswith("第一部分")
     before = tab.evaluate(NOW)
     tab.keyboard.press("ArrowRight")
@@ -464,4 +421,46 @@ def test_browser_plays_the_page_of_every_format(browser: Any, narration: Narrati
     tab.evaluate("document.getElementById('audio').play()")
     _until(tab, f"{NOW} > {(start + end) / 2 + 0.3}")
     assert not tab.errors
+def test_page_says_yuyin_bobao_with_the_voice_and_its_keys(page: Path) -> None:
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
+    brand = soup.select_one(".player .brand")
+    assert brand is not None and brand.get_text() == "语音播报 · 朗读：标贝 女声 离线"
+    keys = soup.select_one(".player #keys")
+    assert keys is not None
+    assert [k.get_text() for k in keys.select("kbd")] == ["空格", "←", "→", "n", "p", ".", ",", "+", "-", "a"]
+    assert "下一章/上一章" in keys.get_text()  # n/p as in the terminal player
+    assert not soup.select("details")  # nothing folded away
+
+
+def test_browser_nothing_is_highlighted_before_play(browser: Any, page: Path) -> None:
+    tab = _open(browser, page)
+    assert tab.evaluate("document.querySelectorAll('.current, [aria-current]').length") == 0
+    assert tab.is_visible("#keys") and tab.is_visible("text=语音播报")
+    tab.click("#play")
+    _until(tab, CURRENT)
+    assert tab.evaluate(CURRENT) == TITLE  # reading starts with the title, highlighted then
+    tab.click("#play")
+    tab.context.close()
+
+
+IN_VIEW = """(() => { const r = document.querySelector('.s.current').getBoundingClientRect();
+                      const top = document.getElementById('player').getBoundingClientRect().bottom;
+                      return r.top >= top && r.bottom <= innerHeight; })()"""
+
+
+def test_browser_large_text_keeps_the_sentence_being_read_in_view(browser: Any, page: Path) -> None:
+    sentences = _sentences(page.read_text(encoding="utf-8"))
+    tab = _open(browser, page, width=800, height=520)
+    for target in (-1, 3):  # the last sentence (bottom of the page), and one near the top
+        _seek(tab, sentences[target][1] + 0.1)
+        assert tab.evaluate(CURRENT) == sentences[target][0]
+        _until(tab, IN_VIEW, timeout=3)
+        tab.click("#large")  # larger text pushes everything down the page
+        assert tab.evaluate(IN_VIEW), tab.evaluate("document.querySelector('.s.current').getBoundingClientRect().top")
+        if target == -1:
+            ARTIFACTS.mkdir(exist_ok=True)
+            tab.screenshot(path=str(ARTIFACTS / "listen-page-large-text.png"))
+        tab.click("#large")  # and back to normal: still in view
+        assert tab.evaluate(IN_VIEW)
+    assert tab.errors == []
     tab.context.close()

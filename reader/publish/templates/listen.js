@@ -1,6 +1,8 @@
 // The listen page's player: highlight the sentence being read, seek by sentence and chapter, keyboard,
 // speed, large text, and the position remembered per article. Static: it reads everything from the page
 // (data-start/data-end on each sentence), so no article text is ever interpolated into a script.
+// The keys are the terminal player's (reader play): space, ←/→, n/p chapter, +/- speed; and here also
+// ,/. sentence and a large text. Nothing is highlighted until the listener starts or moves the player.
 (() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
@@ -14,6 +16,7 @@
   const time = $("time");
   const status = $("status");
   const skip = Number(controls.dataset.skip) || 10;
+  const restart = Number(controls.dataset.restart) || 3;
   const key = audio.dataset.key;
   const byStart = (a, b) => a.start - b.start;
   const sentences = Array.from(document.querySelectorAll(".s"), (el) => ({
@@ -39,11 +42,13 @@
   let currentChapter = -1;
   let userSeeked = false;
   let lastSaved = 0;
+  let started = false;  // played or moved: before that the title is not highlighted as if being read
 
   // The custom controls replace the browser's own (which stay for anyone without scripts).
   audio.removeAttribute("controls");
   audio.hidden = true;
   controls.hidden = false;
+  $("keys").hidden = false;
 
   const duration = () => (Number.isFinite(audio.duration) && audio.duration > 0
     ? audio.duration : Number(audio.dataset.duration) || 0);
@@ -68,12 +73,20 @@
     return found;
   }
 
+  // Scroll so that el sits in the middle of what the sticky player leaves of the window (at its top if
+  // it is taller than that).
+  function bringIntoView(el, smooth) {
+    const box = el.getBoundingClientRect();
+    const top = player.getBoundingClientRect().bottom;
+    const room = window.innerHeight - top;
+    const want = top + Math.max(0, (room - box.height) / 2);
+    window.scrollBy({ top: box.top - want, behavior: smooth && !reducedMotion ? "smooth" : "auto" });
+  }
+
   function keepInView(el) {
     const box = el.getBoundingClientRect();
     const top = player.getBoundingClientRect().bottom;
-    if (box.top < top || box.bottom > window.innerHeight) {
-      el.scrollIntoView({ block: "center", behavior: reducedMotion ? "auto" : "smooth" });
-    }
+    if (box.top < top || box.bottom > window.innerHeight) bringIntoView(el, true);
   }
 
   function mark(items, from, to) {
@@ -89,13 +102,14 @@
 
   function update() {
     const t = audio.currentTime;
-    const i = lastAtOrBefore(sentences, t);
+    if (t > 0) started = true;
+    const i = started ? lastAtOrBefore(sentences, t) : -1;
     if (i !== current) {
       mark(sentences, current, i);
       current = i;
       if (i >= 0) keepInView(sentences[i].el);
     }
-    const c = lastAtOrBefore(chapters, t);
+    const c = started ? lastAtOrBefore(chapters, t) : -1;
     if (c !== currentChapter) {
       mark(chapters, currentChapter, c);
       currentChapter = c;
@@ -128,6 +142,7 @@
 
   function jump(t, andPlay) {
     userSeeked = true;
+    started = true;
     audio.currentTime = Math.min(Math.max(0, t), duration());
     update();
     if (andPlay && audio.paused) play();
@@ -143,7 +158,9 @@
 
   function stepChapter(delta) {
     if (!chapters.length) return;
-    const i = lastAtOrBefore(chapters, audio.currentTime);
+    let i = lastAtOrBefore(chapters, audio.currentTime);
+    // As in the terminal player: "previous" more than a few seconds into a chapter restarts it.
+    if (delta < 0 && i >= 0 && audio.currentTime - chapters[i].start > restart) i += 1;
     const target = Math.min(Math.max(i + delta, 0), chapters.length - 1);
     jump(chapters[target].start, false);
     announce(chapters[target].el.textContent.trim());
@@ -165,10 +182,22 @@
     announce(`语速 ${speed.value}×`);
   }
 
+  // The sentence the listener is looking at: the one being read, or else the first one on screen.
+  function anchor() {
+    if (current >= 0) return sentences[current].el;
+    const top = player.getBoundingClientRect().bottom;
+    const seen = sentences.find((s) => s.el.getBoundingClientRect().bottom > top);
+    return seen ? seen.el : null;
+  }
+
   function setLarge(on) {
+    const keep = anchor();
+    const wasVisible = keep && keep.getBoundingClientRect().top < window.innerHeight;
     document.documentElement.classList.toggle("large", on);
     large.setAttribute("aria-pressed", String(on));
     remember("reader-large", on ? "1" : "0");
+    // Larger text moves everything down the page: bring the sentence back (at once, not smoothly).
+    if (keep && (current >= 0 || wasVisible)) bringIntoView(keep, false);
   }
 
   function savePosition() {
@@ -227,7 +256,8 @@
     if (sentence && !String(window.getSelection() || "")) jump(Number(sentence.dataset.start), true);
   });
 
-  // Keyboard: space, arrows, n/p (sentence), N/P (chapter), +/- (speed), a (large text).
+  // Keyboard, as the terminal player: space, arrows, n/p (chapter), +/- (speed); and ,/. (sentence),
+  // a (large text). N/P (chapter) too.
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
     const target = event.target instanceof Element ? event.target : document.body;
@@ -237,8 +267,10 @@
       " ": native ? null : toggle,
       ArrowLeft: typing ? null : () => jump(audio.currentTime - skip, false),
       ArrowRight: typing ? null : () => jump(audio.currentTime + skip, false),
-      n: typing ? null : () => stepSentence(1),
-      p: typing ? null : () => stepSentence(-1),
+      n: typing ? null : () => stepChapter(1),
+      p: typing ? null : () => stepChapter(-1),
+      ".": typing ? null : () => stepSentence(1),
+      ",": typing ? null : () => stepSentence(-1),
       N: typing ? null : () => stepChapter(1),
       P: typing ? null : () => stepChapter(-1),
       "+": typing ? null : () => stepSpeed(1),

@@ -375,7 +375,7 @@ def test_presets_for_the_edge_voices(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_voices_live_list_cached_for_a_day(fake: FakeEdge, edge: EdgeBackend) -> None:
     result = CliRunner().invoke(cli, ["voices", "--backend", "edge"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"^yunyang\s+edge\s+zh-CN-YunyangNeural", result.output, re.M)
+    assert re.search(r"^yunyang\s+云扬 男声 新闻\s+edge\s+online", result.output, re.M)
     assert "zh-CN-shaanxi-XiaoniNeural" in result.output and "zh-HK-HiuGaaiNeural" in result.output
     assert "en-US" not in result.output  # only the Chinese voices of the list
     assert CliRunner().invoke(cli, ["voices", "--backend", "edge"]).output == result.output

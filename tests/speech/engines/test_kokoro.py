@@ -97,7 +97,7 @@ def test_presets_name_shipped_voices_and_do_not_collide(backend: KokoroBackend) 
     displays = [p.display for p in presets.values() if p.display]
     assert len(displays) == len(set(displays))
     info = registry.info("kokoro")
-    assert not info.online and info.speed in ("moderate", "slow")
+    assert not info.online and info.speed == "slow"
     assert registry.info("edge").online
 
 

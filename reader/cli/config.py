@@ -1,0 +1,56 @@
+"""``reader config``: the settings in force, and where each came from (the config file, the environment,
+or the built-in default)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import click
+
+from reader.cli.app import cli
+
+
+@cli.command("config")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: for reading; json: {setting: {value, from}}.")
+def show_config(fmt: str) -> None:
+    """Show the settings in force and where each came from; options given on the command line win over them."""
+    from reader.config import KEYS, language, load_config
+    from reader.settings import edge_settings
+
+    config = load_config()
+    rows: list[tuple[str, Any, str]] = []
+    for key in KEYS:
+        if key.name == "language":
+            lang, source = language(config)
+            rows.append((key.name, lang, source))
+        else:
+            rows.append((key.name, config.values[key.name], config.sources[key.name]))
+    environment = {"wss_url": "READER_EDGE_WSS_URL", "voices_url": "READER_EDGE_VOICES_URL"}
+    for name, value in vars(edge_settings()).items():
+        if os.environ.get(environment.get(name, "")):
+            source = environment[name]
+        else:
+            source = str(config.path) if name in config.tables.get("edge", {}) else "default"
+        rows.append((f"edge.{name}", value, source))
+    if fmt == "json":
+        click.echo(json.dumps({name: {"value": value, "from": source} for name, value, source in rows},
+                              ensure_ascii=False, indent=2))
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for header in ("setting", "value", "from"):
+        table.add_column(header, overflow="fold")
+    for name, value, source in rows:
+        shown = "(none)" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        table.add_row(name, escape(shown), escape(source))
+    console = Console(highlight=False)
+    console.print(table)
+    state = "" if config.found else " (none yet)"
+    click.echo(f"config file: {config.path}{state}")  # whole, never wrapped: it is for copying

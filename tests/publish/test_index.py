@@ -1,0 +1,196 @@
+"""The library's index as an app: built by a real batch (offline engine, ffmpeg), read back as HTML, and used in
+real headless Chromium, from disk and from a static server on 127.0.0.1: one player, continuous play,
+search and filters, "continue where you stopped" shared with the listen pages, newest first."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from bs4 import BeautifulSoup
+from helpers.browser import ARTIFACTS, browser_session, new_tab, until
+
+from reader.library.batch import BatchOptions, run_batch
+
+EVIL = "秋天的<b>果园</b>&“丰收”"
+ARTICLES = [  # (file, title, date, source, text): short, so that one can be heard to its end in a test
+    ("spring.txt", "春天的公园", "2024-03-01", "测试日报", "公园里的花都开了，很多人来这里散步。"),
+    ("summer.txt", "夏天的海边", "2024-06-01", "海边晚报", "海水很蓝，孩子们在沙滩上玩。"),
+    ("autumn.txt", EVIL, "2024-09-01", "测试日报", "果园里的苹果熟了，农民们忙着采摘。"),
+    ("notice.txt", "停水通知", None, None, "因管网维修，本周六停水，敬请谅解。"),
+]
+NEWEST_FIRST = [EVIL, "夏天的海边", "春天的公园", "停水通知"]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("index")
+    for name, title, date, source, text in ARTICLES:
+        head = [title, f"日期:{date} 来源:{source}", ""] if date else [title, ""]
+        (base / "in").mkdir(exist_ok=True)
+        (base / "in" / name).write_text("\n".join([*head, text]) + "\n", encoding="utf-8")
+    run_batch(str(base / "in"), BatchOptions(library=base / "lib", cache_dir=tmp_path_factory.getbasetemp() / "cache"))
+    return base / "lib"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from browser_session()
+
+
+def items(tab: Any, selector: str = ".item") -> list[str]:
+    return tab.evaluate(f"Array.from(document.querySelectorAll('{selector}'), (li) => li.dataset.title)")
+
+
+def open_index(browser: Any, url: str, width: int = 1000, height: int = 800) -> Any:
+    tab = new_tab(browser, url, width, height)
+    until(tab, "!document.getElementById('player').hidden")
+    tab.evaluate("document.getElementById('audio').muted = true")
+    return tab
+
+
+NOW = "document.getElementById('audio').currentTime"
+PLAYING = "!document.getElementById('audio').paused"
+SRC = "decodeURIComponent(document.getElementById('audio').getAttribute('src') || '')"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The page as HTML
+
+
+def test_index_is_newest_first_escaped_and_self_contained(library: Path) -> None:
+    html = (library / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "lxml")
+    assert [li["data-title"] for li in soup.select("li.item")] == NEWEST_FIRST
+    assert [li.h2.get_text() for li in soup.select("li.item")] == NEWEST_FIRST  # escaped: no <b> made
+    assert not soup.select("li b") and "<b>果园" not in html
+    assert len(soup.select("audio")) == 1  # one player for the library
+    assert len(soup.select("script")) == 1 and not soup.select("script[src], link[rel=stylesheet], img")
+    assert "script-src 'sha256-" in soup.select_one("meta[http-equiv=Content-Security-Policy]")["content"]
+    assert soup.title is not None and soup.title.get_text() == "lib · 语音播报"
+    assert [o.get_text() for o in soup.select("#site option")] == ["全部来源", "测试日报", "海边晚报"]
+    for li in soup.select("li.item"):  # every link works relative to the folder
+        for a in li.select("a[href]"):
+            assert (library / unquote(a["href"])).is_file(), a["href"]
+        page = BeautifulSoup((library / unquote(li.h2.a["href"])).read_text(encoding="utf-8"), "lxml")
+        assert page.select_one("#audio")["data-key"] == li["data-key"]  # the listen page's position, shared
+
+
+# ---------------------------------------------------------------------------------------------------------
+# In a browser
+
+
+def test_one_player_for_the_library_and_continuous_play(browser: Any, library: Path) -> None:
+    tab = open_index(browser, (library / "index.html").as_uri())
+    assert tab.evaluate("document.querySelectorAll('.current, .playing').length") == 0
+    tab.click("#a2 .listen")
+    until(tab, f"{PLAYING} && {NOW} > 0.2")
+    assert tab.evaluate(SRC).endswith("夏天的海边.mp3") and tab.text_content("#now") == "夏天的海边"
+    tab.click("#a1 .listen")  # another article: the same player switches, nothing plays over it
+    until(tab, f"{PLAYING} && {NOW} > 0.2")
+    assert tab.evaluate(SRC).startswith("2024-09-01-")
+    assert tab.evaluate("document.querySelectorAll('audio').length") == 1
+    assert tab.evaluate("document.querySelectorAll('.item.playing').length") == 1
+    assert tab.get_attribute("#a1", "aria-current") == "true"
+    # At the end of an article the next one (the next shown) starts by itself.
+    tab.evaluate("document.getElementById('audio').currentTime = document.getElementById('audio').duration - 0.3")
+    until(tab, f"{SRC}.endsWith('夏天的海边.mp3') && {PLAYING}", timeout=10)
+    assert tab.text_content("#now") == "夏天的海边" and "下一篇" in tab.text_content("#status")
+    # Keys: n/p article, space pause.
+    tab.evaluate("document.activeElement.blur()")  # space on a focused button is that button's
+    tab.keyboard.press("n")
+    until(tab, f"{SRC}.endsWith('春天的公园.mp3')")
+    tab.keyboard.press("Space")
+    until(tab, "document.getElementById('audio').paused")
+    tab.screenshot(path=str(ARTIFACTS / "library-index.png"), full_page=True)
+    assert tab.errors == []
+    tab.context.close()
+
+
+def test_search_and_filters(browser: Any, library: Path) -> None:
+    tab = open_index(browser, (library / "index.html").as_uri())
+    visible = ".item:not([hidden])"
+    tab.fill("#q", "海")
+    assert items(tab, visible) == ["夏天的海边"] and tab.text_content("#count") == "1 篇"
+    tab.fill("#q", "")
+    tab.select_option("#site", "测试日报")
+    assert items(tab, visible) == [EVIL, "春天的公园"]
+    tab.fill("#from", "2024-05-01")
+    assert items(tab, visible) == [EVIL]
+    tab.select_option("#site", "")
+    tab.fill("#to", "2024-08-31")
+    assert items(tab, visible) == ["夏天的海边"]  # the undated notice is not in any date range
+    tab.fill("#q", "没有这个")
+    assert items(tab, visible) == [] and tab.is_visible("#none")
+    tab.fill("#q", "")
+    tab.fill("#from", "")
+    tab.fill("#to", "")
+    assert items(tab, visible) == NEWEST_FIRST
+    # Continuous play goes on to the next article shown, skipping those filtered out.
+    tab.select_option("#site", "测试日报")
+    tab.click("#a1 .listen")
+    until(tab, f"{PLAYING} && {NOW} > 0.1")
+    tab.evaluate("document.getElementById('audio').currentTime = document.getElementById('audio').duration - 0.3")
+    until(tab, f"{SRC}.endsWith('春天的公园.mp3') && {PLAYING}", timeout=10)
+    assert tab.errors == []
+    tab.context.close()
+
+
+def test_continue_where_you_stopped_on_either_page(browser: Any, library: Path) -> None:
+    tab = open_index(browser, (library / "index.html").as_uri())
+    # Stop in the notice on its listen page…
+    listen = tab.context.new_page()
+    listen.goto((library / unquote(tab.get_attribute("#a4 h2 a", "href"))).as_uri())
+    until(listen, "document.getElementById('audio').readyState >= 1")
+    listen.evaluate("""new Promise((done) => { const a = document.getElementById('audio');
+        a.addEventListener('seeked', () => done(), { once: true }); a.currentTime = 2.2; })""")
+    listen.close()
+    # …and the index offers to continue it there, and does.
+    tab.reload()
+    until(tab, "!document.getElementById('player').hidden")
+    tab.evaluate("document.getElementById('audio').muted = true")
+    assert tab.text_content("#a4 .resume") == "上次听到 0:02" and tab.text_content("#a4 .listen") == "▶ 继续"
+    assert tab.is_hidden("#a3 .resume") and tab.text_content("#a3 .listen") == "▶ 收听"
+    tab.click("#a4 .listen")
+    until(tab, PLAYING)
+    assert tab.evaluate(NOW) >= 2.1
+    assert "从上次的位置继续：0:02" in tab.text_content("#status")
+    # Stopping in the index is remembered for the listen page in turn.
+    tab.evaluate("""new Promise((done) => { const a = document.getElementById('audio'); a.pause();
+        a.addEventListener('seeked', () => done(), { once: true }); a.currentTime = 1.5; })""")
+    key = tab.get_attribute("#a4", "data-key")
+    assert tab.evaluate(f"localStorage.getItem({key!r})") == "1.5"
+    assert tab.errors == []
+    tab.context.close()
+
+
+@pytest.fixture
+def server(library: Path) -> Iterator[str]:
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(library))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_from_a_static_server_and_on_a_phone(browser: Any, server: str) -> None:
+    tab = open_index(browser, server + "index.html", width=360, height=740)
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 360
+    tab.click("#play")  # the player's own button starts the newest article
+    until(tab, f"{PLAYING} && {NOW} > 0.3")
+    assert tab.evaluate(SRC).startswith("2024-09-01-")
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "library-index-phone.png"))
+    assert tab.errors == []
+    tab.context.close()
