@@ -8,14 +8,14 @@ import sys
 import click
 
 from reader.cli.app import cli
+from reader.i18n import N_
 
 
-@cli.command()
+@cli.command(help=N_("Print the article of SOURCE (a URL, an .html/.txt file, or - for stdin) as it will be read."))
 @click.argument("source")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: the article as it will be read; json: the stable machine-readable schema.")
+              help=N_("text: the article as it will be read; json: the stable machine-readable schema."))
 def extract(source: str, fmt: str) -> None:
-    """Print the article of SOURCE (a URL, an .html/.txt file, or - for stdin)."""
     from reader.extraction import extract as extract_article
     from reader.source.fetch import fetch
 
@@ -26,10 +26,9 @@ def extract(source: str, fmt: str) -> None:
         click.echo(article.text())
 
 
-@cli.command()
+@cli.command(help=N_("Print the spoken form of TEXT (or of each line of stdin)."))
 @click.argument("text", required=False)
 def normalize(text: str | None) -> None:
-    """Print the spoken form of TEXT (or of each line of stdin)."""
     from reader.text.normalize import normalize as to_spoken
 
     if text is not None:

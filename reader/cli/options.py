@@ -8,25 +8,26 @@ from typing import Any, TypeVar
 
 import click
 
+from reader.i18n import N_
 from reader.settings import DEFAULT_PRESET, RATE_MAX, RATE_MIN, TARGET_LUFS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def voice_option(help: str = "A voice preset (see `reader voices`).") -> Callable[[F], F]:
+def voice_option(help: str = N_("A voice preset (see `reader voices`).")) -> Callable[[F], F]:
     return click.option("--voice", default=DEFAULT_PRESET, show_default=True, help=help)
 
 
 def rate_option(f: F) -> F:
     return click.option("--rate", type=click.FloatRange(RATE_MIN, RATE_MAX), show_default=True,
-                        help=f"Speaking rate, {RATE_MIN}–{RATE_MAX} (default: the preset's).")(f)
+                        help=N_("Speaking rate, 0.5–2.0 (default: the voice's own)."))(f)
 
 
-def cache_dir_option(help: str = "Chunk cache directory (default: the user cache directory).") -> Callable[[F], F]:
+def cache_dir_option(help: str = N_("Chunk cache directory (default: the user cache directory).")) -> Callable[[F], F]:
     return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help=help)
 
 
-def fallback_option(help: str = "Speak the chunks the voice's backend fails on with this one (e.g. offline).",
+def fallback_option(help: str = N_("Speak the chunks the voice's backend fails on with this one (e.g. offline)."),
                     ) -> Callable[[F], F]:
     return click.option("--fallback", metavar="BACKEND", help=help)
 
@@ -37,18 +38,18 @@ def quiet_option(help: str) -> Callable[[F], F]:
 
 def output_device_option(f: F) -> F:
     return click.option("--output-device", type=click.Choice(["default", "null"]), default="default",
-                        show_default=True, help="default: the sound device; null: play in real time into nothing. "
-                        "READER_AUDIO_SINK=out.wav plays into a WAV file instead.")(f)
+                        show_default=True, help=N_("default: the sound device; null: play in real time into nothing. "
+                        "READER_AUDIO_SINK=out.wav plays into a WAV file instead."))(f)
 
 
 def name_options(f: F) -> F:
     """``--name-template`` and ``--ascii-names``: how the audio files are named."""
     f = click.option("--ascii-names", is_flag=True,
-                     help="File names in pinyin, lowercase a-z 0-9 and -, for scripts.")(f)
+                     help=N_("File names in pinyin, lowercase a-z 0-9 and -, for scripts."))(f)
     return click.option("--name-template", metavar="TEMPLATE", default="{date}-{title}", show_default=True,
-                        help="File names: {date} {title} {source} {host} {id} {year} {month} {day}.")(f)
+                        help=N_("File names: {date} {title} {source} {host} {id} {year} {month} {day}."))(f)
 
 
 def loudness_option(f: F) -> F:
     return click.option("--loudness", type=click.FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
-                        help="Target integrated loudness in LUFS.")(f)
+                        help=N_("Target integrated loudness in LUFS."))(f)
