@@ -32,7 +32,6 @@ what it wants.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,10 +39,10 @@ from typing import Any
 
 from reader._files import read_toml
 from reader.errors import ConfigError, ReaderError, did_you_mean
+from reader.i18n import LANGUAGES, LanguageError, detect
 from reader.settings import DEFAULT_PRESET, RATE_MAX, RATE_MIN, TARGET_LUFS, user_config_dir
 
 CONFIG_NAME = "config.toml"
-LANGUAGES = ("zh", "en")
 #: Tables owned by other parts: read where they are used, only checked to be tables here.
 OWNED_TABLES = ("edge",)
 
@@ -219,16 +218,9 @@ def load_config(path: Path | None = None) -> UserConfig:
 def language(config: UserConfig) -> tuple[str, str]:
     """The interface's language and what chose it: ``READER_LANG`` (zh or en), else the file's ``language``,
     else the locale (the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set: zh_* is Chinese,
-    anything else English), else English."""
-    chosen = os.environ.get("READER_LANG", "").strip()
-    if chosen:
-        if chosen.lower()[:2] not in LANGUAGES:
-            raise ConfigError(f"READER_LANG={chosen}: must be one of {', '.join(LANGUAGES)}")
-        return chosen.lower()[:2], "READER_LANG"
-    if config.from_file("language"):
-        return config.values["language"], str(config.path)
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(variable, "")
-        if value:
-            return ("zh" if value.lower().startswith("zh") else "en"), f"{variable}={value}"
-    return "en", "default"
+    anything else English), else English (see ``reader.i18n``)."""
+    configured = config.values["language"] if config.from_file("language") else None
+    try:
+        return detect(configured, str(config.path))
+    except LanguageError as exc:
+        raise ConfigError(str(exc)) from None

@@ -10,13 +10,14 @@ from typing import Any
 import click
 
 from reader.cli.app import cli
+from reader.i18n import N_, _
 
 
-@cli.command("config")
+@cli.command("config", help=N_("Show the settings in force and where each came from (config.toml, the "
+                               "environment, or the default); options given on the command line win over them."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: for reading; json: {setting: {value, from}}.")
+              help=N_("table: for reading; json: {setting: {value, from}}."))
 def show_config(fmt: str) -> None:
-    """Show the settings in force and where each came from; options given on the command line win over them."""
     from reader.config import KEYS, language, load_config
     from reader.settings import edge_settings
 
@@ -33,7 +34,7 @@ def show_config(fmt: str) -> None:
         if os.environ.get(environment.get(name, "")):
             source = environment[name]
         else:
-            source = str(config.path) if name in config.tables.get("edge", {}) else "default"
+            source = str(config.path) if name in config.tables.get("edge", {}) else N_("default")
         rows.append((f"edge.{name}", value, source))
     if fmt == "json":
         click.echo(json.dumps({name: {"value": value, "from": source} for name, value, source in rows},
@@ -45,12 +46,12 @@ def show_config(fmt: str) -> None:
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for header in ("setting", "value", "from"):
+    for header in (_("setting"), _("value"), _("from")):
         table.add_column(header, overflow="fold")
     for name, value, source in rows:
-        shown = "(none)" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-        table.add_row(name, escape(shown), escape(source))
+        shown = _("(none)") if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        table.add_row(name, escape(shown), escape(_(source) if source == "default" else source))
     console = Console(highlight=False)
     console.print(table)
-    state = "" if config.found else " (none yet)"
-    click.echo(f"config file: {config.path}{state}")  # whole, never wrapped: it is for copying
+    line = _("config file: {path}") if config.found else _("config file: {path} (none yet)")
+    click.echo(line.format(path=config.path))  # whole, never wrapped: it is for copying

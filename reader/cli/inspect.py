@@ -10,20 +10,18 @@ import click
 from reader.cli.app import cli, require_stdout
 from reader.cli.options import timeout_option
 from reader.errors import FetchError, UsageError
+from reader.i18n import N_, _
 
 #: ``reader normalize`` reads stdin a line at a time; a line longer than this is refused, not buffered.
 MAX_LINE_BYTES = 1024 * 1024
 
 
-
-
-@cli.command()
+@cli.command(help=N_("Print the article of SOURCE (a URL, an .html/.txt file, or - for stdin) as it will be read."))
 @click.argument("source")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: the article as it will be read; json: the stable machine-readable schema.")
+              help=N_("text: the article as it will be read; json: the stable machine-readable schema."))
 @timeout_option
 def extract(source: str, fmt: str, timeout: float) -> None:
-    """Print the article of SOURCE (a URL, an .html/.txt file, or - for stdin)."""
     from reader.extraction import extract as extract_article
     from reader.source.fetch import fetch
 
@@ -35,23 +33,27 @@ def extract(source: str, fmt: str, timeout: float) -> None:
         click.echo(article.text())
 
 
-@cli.command()
+@cli.command(help=N_("Print the spoken form of TEXT (or of each line of stdin), as the voice will be given it."))
 @click.argument("text", required=False)
-def normalize(text: str | None) -> None:
-    """Print the spoken form of TEXT (or of each line of stdin)."""
+@click.option("--voice", help=N_("The voice it is for (default: the default voice): a voice that says Latin "
+                                 "letters keeps GDP or iPhone as written."))
+def normalize(text: str | None, voice: str | None) -> None:
+    from reader.narration.pipeline import spoken_abilities
+    from reader.settings import DEFAULT_PRESET, preset
     from reader.text.normalize import normalize as to_spoken
 
     require_stdout()
+    abilities = spoken_abilities(preset(voice or DEFAULT_PRESET).backend)
     if text is not None:
-        click.echo(to_spoken(text))
+        click.echo(to_spoken(text, abilities))
         return
     if sys.stdin is None:
-        raise UsageError("no TEXT and no standard input (it is closed)")
+        raise UsageError(_("no TEXT and no standard input (it is closed)"))
     stream = sys.stdin.buffer
     while True:
         line = stream.readline(MAX_LINE_BYTES + 1)
         if not line:
             return
         if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-            raise FetchError(f"<stdin>: a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB")
-        click.echo(to_spoken(line.decode("utf-8", "replace").rstrip("\r\n")))
+            raise FetchError(_("<stdin>: a line longer than {size} MB").format(size=MAX_LINE_BYTES // (1024 * 1024)))
+        click.echo(to_spoken(line.decode("utf-8", "replace").rstrip("\r\n"), abilities))

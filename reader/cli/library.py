@@ -8,24 +8,23 @@ import click
 
 from reader.cli.app import cli
 from reader.errors import UsageError
+from reader.i18n import N_, _
 
 
-@cli.group()
+@cli.group(help=N_("Look after a batch library (the folder `reader batch -o` writes)."))
 def library() -> None:
-    """Look after a batch library (the folder `reader batch -o` writes)."""
+    pass
 
 
-@library.command()
+@library.command(help=N_("Rebuild FOLDER's catalog from the narration records (NAME.json) beside its audio files. "
+                         "A missing or damaged catalog.sqlite (a damaged one is moved aside) is made again, every "
+                         "narration found is listed, and index.html is rewritten; nothing is narrated, no file is "
+                         "renamed."))
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--base-url", help="Also rewrite feed.xml with this base URL (default: leave the feed as it is; "
-                                 "the next batch rewrites it).")
-@click.option("-q", "--quiet", is_flag=True, help="Say nothing unless something is wrong.")
+@click.option("--base-url", help=N_("Also rewrite feed.xml with this base URL (default: leave the feed as it is; "
+                                    "the next batch rewrites it)."))
+@click.option("-q", "--quiet", is_flag=True, help=N_("Say nothing unless something is wrong."))
 def repair(folder: Path, base_url: str | None, quiet: bool) -> None:
-    """Rebuild FOLDER's catalog from the narration records (NAME.json) beside its audio files.
-
-    A missing or damaged catalog.sqlite (a damaged one is moved aside) is made again, every narration found
-    is listed, and index.html is rewritten; nothing is narrated, no file is renamed.
-    """
     from reader.library.catalog import SQLiteCatalog
     from reader.library.lock import LibraryLock
     from reader.library.rebuild import repair_library
@@ -33,7 +32,7 @@ def repair(folder: Path, base_url: str | None, quiet: bool) -> None:
     from reader.publish.index import write_index
 
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such library folder")
+        raise UsageError(_("{folder}: no such library folder").format(folder=folder))
     if base_url is not None:
         check_base_url(base_url)
     with LibraryLock(folder):
@@ -43,9 +42,10 @@ def repair(folder: Path, base_url: str | None, quiet: bool) -> None:
             if base_url is not None:
                 write_feed(catalog.published(), folder, base_url=base_url)
     for line in result.skipped:
-        click.echo(f"reader: skipped {line}", err=True)
+        click.echo(_("reader: skipped {line}").format(line=line), err=True)
     if not quiet:
         if result.moved_aside is not None:
-            click.echo(f"{result.moved_aside}  the damaged catalog, moved aside")
-        click.echo(f"{folder}: {len(result.entered)} narrations listed again, {result.listed} already listed, "
-                   f"{len(result.skipped)} files skipped")
+            click.echo(_("{path}  the damaged catalog, moved aside").format(path=result.moved_aside))
+        click.echo(_("{folder}: {entered} narrations listed again, {listed} already listed, {skipped} files "
+                     "skipped").format(folder=folder, entered=len(result.entered), listed=result.listed,
+                                       skipped=len(result.skipped)))

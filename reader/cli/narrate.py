@@ -21,51 +21,51 @@ from reader.cli.options import (
     timeout_option,
     voice_option,
 )
+from reader.i18n import N_, _
 from reader.settings import Pauses
 
 
-@cli.command()
+@cli.command(help=N_("Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 (or M4B, "
+                     "M4A, Opus, WAV) with .vtt subtitles and a .json record."))
 @click.argument("source", required=False)
-@click.option("--text", "text", metavar="TEXT", help="Narrate this text (a notice, a paragraph) instead of SOURCE.")
+@click.option("--text", "text", metavar="TEXT", help=N_("Narrate this text (a notice, a paragraph) instead of SOURCE."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="The audio file to write; its suffix picks the format (.mp3, .m4b, .m4a, .opus, .wav). "
-                   "Default: DATE-TITLE.mp3 in --output-dir.")
+              help=N_("The audio file to write; its suffix picks the format (.mp3, .m4b, .m4a, .opus, .wav). "
+                      "Default: DATE-TITLE.mp3 in --output-dir."))
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Where the default-named audio file and sidecars go (created if missing).")
-@format_option("The audio format (default: the --output's suffix, else mp3); DATE-TITLE gets its suffix")
+              show_default=True, help=N_("Where the default-named audio file and sidecars go (created if missing)."))
+@format_option(N_("The audio format (default: the --output's suffix, else mp3): mp3, m4b, m4a, opus or wav; "
+                  "DATE-TITLE gets its suffix."))
 @cover_option
 @name_options
 @voice_option()
 @rate_option
 @cache_dir_option()
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the chunk cache.")
+@click.option("--no-cache", is_flag=True, help=N_("Neither read nor write the chunk cache."))
 @click.option("--sentence-pause", type=FloatRange(0, 10), default=Pauses.sentence, show_default=True)
 @click.option("--paragraph-pause", type=FloatRange(0, 10), default=Pauses.paragraph, show_default=True)
 @click.option("--chapter-pause", type=FloatRange(0, 10), default=Pauses.chapter, show_default=True)
 @loudness_option
-@click.option("--no-header", is_flag=True, help="Do not read title, source and date before the text.")
-@click.option("--no-sidecars", is_flag=True,
-              help="Write only the audio (no .vtt subtitles or .json manifest).")
+@click.option("--no-header", is_flag=True, help=N_("Do not read title, source and date before the text."))
+@click.option("--no-sidecars", is_flag=True, help=N_("Write only the audio (no .vtt subtitles or .json manifest)."))
 @click.option("--html", is_flag=True,
-              help="Also write a listen page (DATE-TITLE.html): the article with a player that follows it.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Chunks synthesized at once (default: the backend's).")
-@fallback_option("Speak the chunks the voice's backend fails on with this one (e.g. offline); the manifest says "
-                 "which.")
+              help=N_("Also write a listen page (DATE-TITLE.html): the article with a player that follows it."))
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help=N_("Chunks synthesized at once (default: the backend's)."))
+@fallback_option(N_("Speak the chunks the voice's backend fails on with this one (e.g. offline); the manifest "
+                    "says which."))
 @timeout_option
-@quiet_option("No progress bar and no summary.")
+@quiet_option(N_("No progress bar and no summary."))
 def narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path,
             audio_format: str | None, cover: Path | None, name_template: str, ascii_names: bool, voice: str,
             rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float,
             paragraph_pause: float, chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool,
             html: bool, jobs: int | None, fallback: str | None, timeout: float, quiet: bool) -> None:
-    """Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 (or M4B, M4A, Opus, WAV)
-    with .vtt and .json."""
     from reader.cli.progress import narrate_progress
     from reader.narration.pipeline import NarrateOptions, Narrator
     from reader.source.fetch import fetch, from_text
 
     if (source is None) == (text is None):
-        raise click.UsageError("give SOURCE or --text TEXT (one of them)")
+        raise click.UsageError(_("give SOURCE or --text TEXT (one of them)"))
 
     options = NarrateOptions(
         voice=voice, rate=rate, output=output, output_dir=output_dir, format=audio_format, cover=cover,
@@ -86,10 +86,10 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
 
         page = write_page(result.audio, manifest=result.manifest or result.record, vtt=result.vtt)
     if not quiet:
-        click.echo(
-            f"{result.audio}  {clock(result.duration, rounded=True)}, {len(result.chapters)} chapters, "
-            f"{len(result.chunks)} chunks ({result.cached} cached), "
-            f"{result.record.audio.loudness_lufs:.1f} LUFS, in {result.seconds:.1f} s"
-        )
+        click.echo(_("{audio}  {duration}, {chapters} chapters, {chunks} chunks ({cached} cached), {lufs:.1f} "
+                     "LUFS, in {seconds:.1f} s").format(
+            audio=result.audio, duration=clock(result.duration, rounded=True), chapters=len(result.chapters),
+            chunks=len(result.chunks), cached=result.cached, lufs=result.record.audio.loudness_lufs,
+            seconds=result.seconds))
         if page is not None:
-            click.echo(f"{page}  listen page")
+            click.echo(_("{page}  listen page").format(page=page))

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from reader.i18n import N_, _
 from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT, RATE_MAX, RATE_MIN, TARGET_LUFS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,24 +22,24 @@ class FloatRange(click.FloatRange):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
-            self.fail(f"{value!r} is not a finite number.", param, ctx)
+            self.fail(_("{value!r} is not a finite number.").format(value=value), param, ctx)
         return number
 
 
-def voice_option(help: str = "A voice preset (see `reader voices`).") -> Callable[[F], F]:
+def voice_option(help: str = N_("A voice preset (see `reader voices`).")) -> Callable[[F], F]:
     return click.option("--voice", default=DEFAULT_PRESET, show_default=True, help=help)
 
 
 def rate_option(f: F) -> F:
     return click.option("--rate", type=FloatRange(RATE_MIN, RATE_MAX), show_default=True,
-                        help=f"Speaking rate, {RATE_MIN}–{RATE_MAX} (default: the preset's).")(f)
+                        help=N_("Speaking rate, 0.5–2.0 (default: the voice's own)."))(f)
 
 
-def cache_dir_option(help: str = "Chunk cache directory (default: the user cache directory).") -> Callable[[F], F]:
+def cache_dir_option(help: str = N_("Chunk cache directory (default: the user cache directory).")) -> Callable[[F], F]:
     return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help=help)
 
 
-def fallback_option(help: str = "Speak the chunks the voice's backend fails on with this one (e.g. offline).",
+def fallback_option(help: str = N_("Speak the chunks the voice's backend fails on with this one (e.g. offline)."),
                     ) -> Callable[[F], F]:
     return click.option("--fallback", metavar="BACKEND", help=help)
 
@@ -48,38 +49,39 @@ def quiet_option(help: str) -> Callable[[F], F]:
 
 
 #: The formats ``reader.audio.formats`` registers (spelled out here so that the CLI starts without importing
-#: the encoders' modules; ``tests/audio/test_formats.py`` checks that it lists them all).
+#: the encoders' modules; ``tests/audio/test_formats.py`` checks that it lists them all, and that the --format
+#: help texts name them).
 FORMAT_HELP = "mp3, m4b, m4a, opus or wav"
 
 
 def format_option(help: str) -> Callable[[F], F]:
-    return click.option("--format", "audio_format", metavar="NAME", help=f"{help} ({FORMAT_HELP}).")
+    return click.option("--format", "audio_format", metavar="NAME", help=help)
 
 
 def cover_option(f: F) -> F:
     return click.option("--cover", metavar="IMAGE", type=click.Path(dir_okay=False, path_type=Path),
-                        help="Cover art for the audio file's tags: a JPEG or PNG (not for WAV).")(f)
+                        help=N_("Cover art for the audio file's tags: a JPEG or PNG (not for WAV)."))(f)
 
 
 def timeout_option(f: F) -> F:
     return click.option("--timeout", type=FloatRange(1, 3600), default=FETCH_TIMEOUT, show_default=True,
-                        help="Seconds one web page may take in all (redirects and a slow server included).")(f)
+                        help=N_("Seconds one web page may take in all (redirects and a slow server included)."))(f)
 
 
 def output_device_option(f: F) -> F:
     return click.option("--output-device", type=click.Choice(["default", "null"]), default="default",
-                        show_default=True, help="default: the sound device; null: play in real time into nothing. "
-                        "READER_AUDIO_SINK=out.wav plays into a WAV file instead.")(f)
+                        show_default=True, help=N_("default: the sound device; null: play in real time into nothing. "
+                        "READER_AUDIO_SINK=out.wav plays into a WAV file instead."))(f)
 
 
 def name_options(f: F) -> F:
     """``--name-template`` and ``--ascii-names``: how the audio files are named."""
     f = click.option("--ascii-names", is_flag=True,
-                     help="File names in pinyin, lowercase a-z 0-9 and -, for scripts.")(f)
+                     help=N_("File names in pinyin, lowercase a-z 0-9 and -, for scripts."))(f)
     return click.option("--name-template", metavar="TEMPLATE", default="{date}-{title}", show_default=True,
-                        help="File names: {date} {title} {source} {host} {id} {year} {month} {day}.")(f)
+                        help=N_("File names: {date} {title} {source} {host} {id} {year} {month} {day}."))(f)
 
 
 def loudness_option(f: F) -> F:
     return click.option("--loudness", type=FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
-                        help="Target integrated loudness in LUFS.")(f)
+                        help=N_("Target integrated loudness in LUFS."))(f)

@@ -9,24 +9,25 @@ import click
 
 from reader.cli.app import cli
 from reader.cli.options import FloatRange, cache_dir_option, output_device_option, quiet_option, voice_option
+from reader.i18n import N_
 from reader.settings import RATE_MAX, RATE_MIN
 
 
-@cli.command()
+@cli.command(help=N_("Play SOURCE: an audio file (MP3, M4B, M4A, Opus, WAV: chapters from its tags, sentences "
+                     "from its .vtt/.json), or an article (URL, .html/.txt), narrated while it plays. Keys: space "
+                     "pause, n/p chapter, ←/→ 10 s, +/− speed, q quit."))
 @click.argument("source")
-@click.option("--chapter", type=click.IntRange(1), help="Start at chapter N (1 is the first).")
+@click.option("--chapter", type=click.IntRange(1), help=N_("Start at chapter N (1 is the first)."))
 @output_device_option
-@voice_option("For an article: the voice preset.")
+@voice_option(N_("For an article: the voice preset."))
 @click.option("--rate", type=FloatRange(RATE_MIN, RATE_MAX),
-              help=f"How fast it speaks, {RATE_MIN}–{RATE_MAX}: an article is narrated at this rate (default: the "
-                   "preset's); an audio file starts at this speed (default: 1).")
-@cache_dir_option("Cache directory (default: the user cache directory); articles are narrated into its plays/.")
-@quiet_option("No screen and no chapter lines: just play.")
+              help=N_("How fast it speaks, 0.5–2.0: an article is narrated at this rate (default: the voice's "
+                      "own); an audio file starts at this speed (default: 1)."))
+@cache_dir_option(N_("Cache directory (default: the user cache directory); articles are narrated into its "
+                    "plays/."))
+@quiet_option(N_("No screen and no chapter lines: just play."))
 def play(source: str, chapter: int | None, output_device: str, voice: str, rate: float | None,
          cache_dir: Path | None, quiet: bool) -> None:
-    """Play SOURCE: an audio file (MP3, M4B, M4A, Opus, WAV: chapters from its tags, sentences from its
-    .vtt/.json), or an article (URL, .html/.txt), narrated while it plays. Keys: space pause, n/p chapter,
-    ←/→ 10 s, +/− speed, q quit."""
     from reader.cli.player_view import play as run
     from reader.narration.pipeline import NarrateOptions
     from reader.play.live import is_audio_file

@@ -30,16 +30,16 @@ from rich.text import Text
 
 from reader._format import clock
 from reader.errors import PlaybackError, ReaderError
+from reader.i18n import N_, _
 from reader.narration.pipeline import NarrateOptions
 from reader.play.live import ArticleStream, is_audio_file, open_article
 from reader.play.outputs import open_output
 from reader.play.player import Player, PlayerEvent, PlayerState
 from reader.play.tracks import FileTrack, Track
-from reader.settings import PLAY_SEEK_SECONDS
 
 #: Screen refreshes (and key polls) per second.
 _FPS = 10
-HELP = f"space pause · n/p chapter · ←/→ {PLAY_SEEK_SECONDS:g} s · +/− speed · q quit"
+HELP = N_("space pause · n/p chapter · ←/→ 10 s · +/− speed · q quit")  # the keys below; ←/→: PLAY_SEEK_SECONDS
 
 #: Keys (bytes as the terminal sends them) → what they do to the player.
 KEYS: dict[bytes, Callable[[Player], object]] = {
@@ -85,26 +85,27 @@ class Screen:
         p = self.player
         position, duration = p.position, p.duration
         total = clock(duration) if duration is not None else clock(p.available) + "…"
-        state = {PlayerState.PLAYING: "▶ playing", PlayerState.PAUSED: "❚❚ paused",
-                 PlayerState.ENDED: "■ ended"}[p.state]
+        state = {PlayerState.PLAYING: _("▶ playing"), PlayerState.PAUSED: _("❚❚ paused"),
+                 PlayerState.ENDED: _("■ ended")}[p.state]
         if p.waiting:
-            state = "… waiting for the narration"
+            state = _("… waiting for the narration")
         status = Text.assemble((state, "bold green" if p.state is PlayerState.PLAYING else "bold yellow"),
                                f"   {p.speed:g}×   ", (f"{clock(position)} / {total}", "bold"))
         progress = self.stream.progress if self.stream is not None and not self.stream.done else None
         if progress is not None:
-            status.append(f"   narrating {progress.done}/{progress.total} chunks", style="dim")
+            status.append("   " + _("narrating {done}/{total} chunks").format(done=progress.done, total=progress.total),
+                          style="dim")
         length = duration if duration is not None else max(p.available, 0.001)
         bar = ProgressBar(total=max(length, 0.001), completed=min(position, length))
         return Group(Text(p.track.title, style="bold"), status, bar, Text(""), self._chapters(),
-                     Text(""), self._sentence(), Text(""), Text(HELP, style="dim"))
+                     Text(""), self._sentence(), Text(""), Text(_(HELP), style="dim"))
 
     def _chapters(self) -> RenderableType:
         chapters = self.player.chapters
         current = self.player.chapter_index
         coming = self.player.track.coming()
         if not chapters and not coming:
-            return Text("(no chapters)", style="dim")
+            return Text(_("(no chapters)"), style="dim")
         room = max(3, self.height - 12)  # the rest of the screen is the other lines
         first = 0 if len(chapters) <= room or current is None else max(0, min(current - room // 2,
                                                                                 len(chapters) - room))
@@ -117,7 +118,7 @@ class Screen:
             lines.append(f"{mark} {i + 1:>2}  {chapters[i].title}", style=style)
             lines.append(f"  {clock(chapters[i].start)}", style="dim")
         for j, title in enumerate(coming[: max(0, room - len(chapters) + first)]):
-            lines.append(f"\n  {len(chapters) + j + 1:>2}  {title}  (narrating…)", style="dim")
+            lines.append(f"\n  {len(chapters) + j + 1:>2}  {title}  " + _("(narrating…)"), style="dim")
         return lines
 
     def _sentence(self) -> RenderableType:
@@ -162,7 +163,8 @@ def run_plain(player: Player, events: queue.Queue[PlayerEvent], echo: Callable[[
         except queue.Empty:
             continue
         if event.kind == "chapter" and echo is not None and event.index is not None:
-            echo(f"[{clock(event.position)}] chapter {event.index + 1}: {event.text}")
+            echo(f"[{clock(event.position)}] " + _("chapter {number}: {title}").format(number=event.index + 1,
+                                                                                     title=event.text))
 
 
 def open_track(source: str, options: NarrateOptions, spinner: bool = False) -> tuple[Track, ArticleStream | None]:
@@ -170,7 +172,7 @@ def open_track(source: str, options: NarrateOptions, spinner: bool = False) -> t
     one on stderr until an article's first chunk is ready."""
     if is_audio_file(source):
         return FileTrack(Path(source)), None
-    status = Console(stderr=True).status("narrating the first sentence…") if spinner else None
+    status = Console(stderr=True).status(_("narrating the first sentence…")) if spinner else None
     if status is not None:
         status.start()
     try:
@@ -208,7 +210,7 @@ def play(source: str, options: NarrateOptions, *, chapter: int | None = None, de
         if isinstance(error, ReaderError):
             raise error
         if error is not None:
-            raise PlaybackError(f"playback failed: {error}") from error
+            raise PlaybackError(_("playback failed: {error}").format(error=error)) from error
     finally:
         track.close()
         if stream is not None:

@@ -30,6 +30,7 @@ from rich.live import Live
 from rich.text import Text
 
 from reader._format import clock
+from reader.i18n import N_, _
 from reader.speech.synthesize import Progress
 
 if TYPE_CHECKING:
@@ -66,7 +67,17 @@ def eta(elapsed: float, fraction: float) -> float | None:
 
 
 def times(elapsed: float, remaining: float | None) -> str:
-    return f"elapsed {clock(elapsed)}  ETA {'--:--' if remaining is None else clock(remaining, rounded=True)}"
+    left = "--:--" if remaining is None else clock(remaining, rounded=True)
+    return _("elapsed {elapsed}  ETA {remaining}").format(elapsed=clock(elapsed), remaining=left)
+
+
+#: The stages the library reports (reader.narration.pipeline, reader.library.batch), as they are shown.
+STAGES = {"fetch": N_("fetch"), "segment": N_("segment"), "synthesize": N_("synthesize"), "encode": N_("encode"),
+          "copy": N_("copy")}
+
+
+def stage_name(stage: str) -> str:
+    return _(STAGES[stage]) if stage in STAGES else stage
 
 
 def _line(left: Text, flexible: Text | None, right: str, width: int) -> Text:
@@ -121,9 +132,9 @@ class NarrateView:
     def line(self, width: int) -> Text:
         p = self.progress
         fraction = p.done / p.total if p is not None and p.total else None
-        chunks = f"{p.done}/{p.total} chunks  " if p is not None else ""
+        chunks = _("{done}/{total} chunks").format(done=p.done, total=p.total) + "  " if p is not None else ""
         right = chunks + times(self.now() - self.started, self.remaining())
-        return _line(Text(self.stage, style="bold"), bar(fraction, width), right, width)
+        return _line(Text(stage_name(self.stage), style="bold"), bar(fraction, width), right, width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.line(options.max_width)
@@ -218,12 +229,14 @@ class BatchView:
     def lines(self, width: int) -> list[Text]:
         with self._lock:
             total = max(self.total, self.finished)
-            head = Text(f"articles {self.finished}/{total}" if self.planned else "articles …", style="bold")
+            head = Text(_("articles {done}/{total}").format(done=self.finished, total=total) if self.planned
+                        else _("articles …"), style="bold")
             lines = [_line(head, bar(self.finished / total if total else None, width),
                            times(self.now() - self.started, self.remaining()), width)]
             c = self.counts
-            lines.append(fit(Text(f"{c['done']} narrated · {c['skipped']} unchanged · {c['failed']} failed",
-                                  style="dim"), width))
+            counts = _("{done} narrated · {skipped} unchanged · {failed} failed").format(
+                done=c["done"], skipped=c["skipped"], failed=c["failed"])
+            lines.append(fit(Text(counts, style="dim"), width))
             digits = len(str(total or 1))
             for a in sorted(self.articles.values(), key=lambda a: a.number):
                 lines.append(self._article(a, total, digits, width))
@@ -232,13 +245,13 @@ class BatchView:
     def _article(self, a: _Article, total: int, digits: int, width: int) -> Text:
         number = Text(f"{a.number:>{digits}}/{total} ", style="cyan")
         if a.chunks is not None:
-            state = f"chunks {a.chunks.done}/{a.chunks.total}"
-            right = Text(f"{state:<{CHUNKS_WIDTH}}")
+            right = fit(_("chunks {done}/{total}").format(done=a.chunks.done, total=a.chunks.total), CHUNKS_WIDTH)
             right.append_text(bar(a.fraction, ARTICLE_BAR))
         else:
-            right = Text(f"{a.stage:<{CHUNKS_WIDTH + ARTICLE_BAR}}", style="dim")
+            right = fit(Text(stage_name(a.stage), style="dim"), CHUNKS_WIDTH + ARTICLE_BAR)
         if width - number.cell_len - right.cell_len < 12:  # a narrow terminal: the title before the bar
-            right = Text(f"{a.chunks.done}/{a.chunks.total}") if a.chunks is not None else Text(a.stage, style="dim")
+            right = Text(f"{a.chunks.done}/{a.chunks.total}") if a.chunks is not None else Text(stage_name(a.stage),
+                                                                                                  style="dim")
         title_width = width - number.cell_len - right.cell_len - 2
         line = number + fit(a.title or a.name, title_width) + Text("  ") + right
         return fit(line, width)

@@ -11,20 +11,21 @@ import click
 from reader.cli.app import cli, require_stdout
 from reader.cli.options import cache_dir_option, output_device_option
 from reader.errors import ReaderError
+from reader.i18n import N_, _
 
 
-@cli.command()
-@click.option("--backend", metavar="ENGINE", help="Only this engine's voices (and, for edge, its live list).")
+@cli.command(help=N_("List the voices: preset, name, engine, online or offline, installed or not, speed. "
+                     "--sample NAME speaks a sentence in one of them."))
+@click.option("--backend", metavar="ENGINE", help=N_("Only this engine's voices (and, for edge, its live list)."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: for reading; json: a list of objects (name, display, engine, online, installed …).")
-@click.option("--sample", metavar="NAME", help="Speak a short sentence in the voice NAME (or write it with -o).")
+              help=N_("table: for reading; json: a list of objects (name, display, engine, online, installed …)."))
+@click.option("--sample", metavar="NAME", help=N_("Speak a short sentence in the voice NAME (or write it with -o)."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="With --sample: write the sample to this MP3 instead of playing it.")
+              help=N_("With --sample: write the sample to this MP3 instead of playing it."))
 @output_device_option
 @cache_dir_option()
 def voices(backend: str | None, fmt: str, sample: str | None, output: Path | None, output_device: str,
            cache_dir: Path | None) -> None:
-    """List the voices: preset, display name, engine, online or offline, installed or not, speed."""
     from reader.config import load_config
     from reader.settings import load_presets
     from reader.speech import registry
@@ -34,7 +35,7 @@ def voices(backend: str | None, fmt: str, sample: str | None, output: Path | Non
         _sample(sample, output, output_device, cache_dir)
         return
     if output is not None:
-        raise click.UsageError("-o/--output goes with --sample NAME")
+        raise click.UsageError(_("-o/--output goes with --sample NAME"))
     if backend is not None:
         registry.check(backend)
     engines = [n for n in registry.names() if backend in (None, n)]
@@ -48,16 +49,20 @@ def voices(backend: str | None, fmt: str, sample: str | None, output: Path | Non
     _table(rows)
     for name, (ok, why) in status.items():
         if not ok:
-            click.echo(f"{name}: {why}")
+            click.echo(_("{engine}: {reason}").format(engine=name, reason=why))
     if backend and status[backend][0]:  # the engine's own voices (edge: its live list)
         try:
             listed = registry.get(backend).voices()
         except ReaderError as exc:
-            click.echo(f"reader: note: {exc}; showing the presets only", err=True)
+            click.echo(_("reader: note: {message}; showing the presets only").format(message=exc), err=True)
             return
-        click.echo(f"\n{backend} voices ({len(listed)}):")
+        click.echo("\n" + _("{engine} voices ({count}):").format(engine=backend, count=len(listed)))
         for v in listed:
             click.echo(f"  {v.id:32} {v.language:8} {v.gender or '':7} {v.description}")
+
+
+#: The speed classes as the table shows them (reader.speech.registry.SPEED_CLASSES).
+SPEEDS = {"fast": N_("fast"), "medium": N_("medium"), "slow": N_("slow")}
 
 
 def _row(preset: Any, status: tuple[bool, str] | None, default: str) -> dict[str, Any]:
@@ -88,15 +93,15 @@ def _table(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for header in ("preset", "name", "engine", "network", "installed", "speed"):
+    for header in (_("preset"), _("name"), _("engine"), _("network"), _("installed"), _("speed")):
         table.add_column(header, no_wrap=True)
     for r in rows:
-        network = "?" if r["online"] is None else "online" if r["online"] else "offline"
+        network = "?" if r["online"] is None else _("online") if r["online"] else _("offline")
         table.add_row(escape(r["name"] + (" *" if r["default"] else "")), escape(r["display"]), escape(r["engine"]),
-                      network, "yes" if r["installed"] else "no", r["speed"] or "?")
+                      network, _("yes") if r["installed"] else _("no"), _(SPEEDS[r["speed"]]) if r["speed"] else "?")
     console = Console(highlight=False, soft_wrap=False)
     console.print(table)
-    console.print("* the default voice · reader voices --sample NAME plays a sample")
+    console.print(_("* the default voice · reader voices --sample NAME plays a sample"))
 
 
 def _sample(name: str, output: Path | None, device: str, cache_dir: Path | None) -> None:
