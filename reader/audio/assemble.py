@@ -67,6 +67,7 @@ from reader.audio.ffmpeg import (
     run_ffmpeg_capture,
 )
 from reader.errors import AudioError, OutputError
+from reader.i18n import N_, _
 from reader.models import Audio
 
 _BYTES_PER_SAMPLE = 2  # mono s16le
@@ -193,7 +194,8 @@ class _Layout:
     def piece(self, piece: Piece) -> None:
         audio = piece.audio
         if audio.sample_rate <= 0:
-            raise AudioError(f"a piece has an invalid sample rate: {audio.sample_rate}")
+            raise AudioError(_("a piece has an invalid sample rate: {sample_rate}").format(
+                sample_rate=audio.sample_rate))
         if audio.sample_rate == self.sample_rate:
             # An odd trailing byte (never expected) would shift every later sample: drop it.
             pcm: bytes | memoryview = memoryview(audio.pcm)[: audio.frames * _BYTES_PER_SAMPLE]
@@ -266,7 +268,8 @@ def _disk_error(exc: AudioError, out_path: Path) -> OutputError | None:
     """ffmpeg's failure to write the MP3 (full disk, file-size limit) as the ``OutputError`` it is."""
     for code in (errno.ENOSPC, errno.EFBIG):
         if os.strerror(code) in str(exc):
-            return OutputError(f"cannot write {out_path}: {os.strerror(code)}")
+            return OutputError(_("cannot write {out_path}: {strerror}").format(
+                out_path=out_path, strerror=os.strerror(code)))
     return None
 
 
@@ -291,7 +294,7 @@ class _StreamedEncode(PipedFFmpeg):
     ``_STREAM_TOLERANCE_LU``. The limiter is always in the chain, since the peaks still to come are unknown.
     """
 
-    what = "encoding the MP3"
+    what = N_("encoding the MP3")
 
     def __init__(self, sample_rate: int, plan: _Gain, bitrate: str, mp3_path: Path, out_path: Path) -> None:
         self.plan, self.mp3_path, self.out_path = plan, mp3_path, out_path
@@ -398,7 +401,7 @@ def assemble(
                             layout, raw, target_lufs, peak_limit_dbtp, bitrate, mp3_part, out_path))
                 layout.flush()
                 if meter is None or not layout.placed:
-                    raise AudioError("nothing to assemble: no audio pieces")
+                    raise AudioError(_("nothing to assemble: no audio pieces"))
                 before = meter.result()
                 after: Loudness | None = None
                 if streamed is not None:

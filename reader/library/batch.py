@@ -39,6 +39,7 @@ from typing import Literal
 
 from reader.errors import BatchInterrupted, OutputError, ReaderError, UsageError
 from reader.extraction import extract
+from reader.i18n import _
 from reader.library.catalog import Catalog, Entry, Published, SQLiteCatalog
 from reader.library.lock import LibraryLock
 from reader.models import Article, Source
@@ -84,11 +85,11 @@ class BatchOptions:
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
-            raise UsageError(f"jobs must be at least 1, not {self.jobs}")
+            raise UsageError(_("jobs must be at least 1, not {jobs}").format(jobs=self.jobs))
         if self.limit is not None and self.limit < 1:
-            raise UsageError(f"limit must be at least 1, not {self.limit}")
+            raise UsageError(_("limit must be at least 1, not {limit}").format(limit=self.limit))
         if self.delay < 0:
-            raise UsageError(f"delay must be 0 or more seconds, not {self.delay}")
+            raise UsageError(_("delay must be 0 or more seconds, not {delay}").format(delay=self.delay))
         if self.base_url is not None:
             check_base_url(self.base_url)
         self.narrate_options()  # validates the rate, the fallback and the name template
@@ -169,13 +170,14 @@ def _sha256(data: bytes) -> str:
 def prepare_library(path: Path) -> Path:
     """The library folder, created if missing; ``OutputError`` if it is a file or not writable."""
     if path.exists() and not path.is_dir():
-        raise OutputError(f"{path}: is a file, not a library folder")
+        raise OutputError(_("{path}: is a file, not a library folder").format(path=path))
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot create the library folder ({exc.strerror or exc})") from exc
+        raise OutputError(_("{path}: cannot create the library folder ({strerror})").format(
+            path=path, strerror=exc.strerror or exc)) from exc
     if not os.access(path, os.W_OK | os.X_OK):
-        raise OutputError(f"{path}: library folder is not writable")
+        raise OutputError(_("{path}: library folder is not writable").format(path=path))
     return path
 
 
@@ -184,7 +186,7 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     started = time.perf_counter()
     library = options.library
     if library.exists() and not library.is_dir():
-        raise OutputError(f"{library}: is a file, not a library folder")
+        raise OutputError(_("{library}: is a file, not a library folder").format(library=library))
     # The voice, the engine and the lexicon are resolved once, before any article is touched; their
     # fingerprint decides, with each article's hashes, whether the library's narration of it is current.
     narrator = Narrator(options.narrate_options())
@@ -206,8 +208,10 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     if runner.interrupted:
         left = result.total - result.finished
         raise BatchInterrupted(
-            f"interrupted: {len(result.done)} narrated, {len(result.skipped)} unchanged, "
-            f"{len(result.failed)} failed, {left} not done; run the same command again to resume"
+            _("interrupted: {done_count} narrated, {skipped_count} unchanged, {failed_count} "
+               "failed, {left} not done; run the same command again to resume").format(
+                   done_count=len(result.done), skipped_count=len(result.skipped),
+                   failed_count=len(result.failed), left=left)
         )
     return result
 
@@ -247,7 +251,7 @@ class _Runner:
                     pending[pool.submit(self._article, spec)] = spec
                 if not pending:
                     break
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     pending.pop(future)
                     outcome = future.result()
@@ -314,7 +318,8 @@ class _Runner:
             return self._failed(spec, title, str(exc), timings, started)
         except Exception as exc:  # a bug, not the article: still recorded, and the batch goes on
             log.exception("%s: unexpected error", spec)
-            return self._failed(spec, title, f"internal error: {type(exc).__name__}: {exc}", timings, started)
+            return self._failed(spec, title, _("internal error: {error}").format(
+                error=f"{type(exc).__name__}: {exc}"), timings, started)
 
     def _failed(self, spec: str, title: str | None, error: str, timings: dict[str, float],
                 started: float) -> Outcome:
@@ -344,7 +349,7 @@ class _Runner:
         try:
             return write_page(mp3).name
         except ReaderError as exc:
-            log.warning("%s: no listen page: %s", mp3.name, exc)
+            log.warning(_("%s: no listen page: %s"), mp3.name, exc)
             return None
 
     def _narrate(self, spec: str, article: Article, mp3_name: str, raw: str, content: str,
@@ -355,7 +360,8 @@ class _Runner:
         try:
             staging.mkdir(parents=True)
         except OSError as exc:
-            raise OutputError(f"{staging}: cannot create ({exc.strerror or exc})") from exc
+            raise OutputError(_("{staging}: cannot create ({strerror})").format(
+                staging=staging, strerror=exc.strerror or exc)) from exc
         try:
             t = time.perf_counter()
             narration = self.narrator.narrate_article(
@@ -382,7 +388,8 @@ class _Runner:
             try:
                 os.replace(path, self.library / path.name)
             except OSError as exc:
-                raise OutputError(f"cannot move {path.name} into {self.library}: {exc.strerror or exc}") from exc
+                raise OutputError(_("cannot move {name} into {library}: {strerror}").format(
+                    name=path.name, library=self.library, strerror=exc.strerror or exc)) from exc
         article = narration.article
         # An article a fallback engine helped with is recorded under other settings, so the next run (when
         # the voice's own service may answer again) makes it anew rather than skipping it.

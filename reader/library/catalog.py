@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reader.errors import LibraryError
+from reader.i18n import _
 
 SCHEMA_VERSION = 1
 CATALOG_NAME = "catalog.sqlite"
@@ -154,13 +155,15 @@ class SQLiteCatalog:
         try:
             self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
-            raise LibraryError(f"{self.path}: cannot open the catalog ({exc})") from exc
+            raise LibraryError(_("{path}: cannot open the catalog ({exc})").format(
+                path=self.path, exc=exc)) from exc
         self._db.row_factory = sqlite3.Row
         try:
             self._setup()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise LibraryError(f"{self.path}: not a reader catalog ({exc})") from exc
+            raise LibraryError(_("{path}: not a reader catalog ({exc})").format(
+                path=self.path, exc=exc)) from exc
         except BaseException:
             self._db.close()
             raise
@@ -169,15 +172,17 @@ class SQLiteCatalog:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LibraryError(
-                f"{self.path}: written by a newer version of reader (catalog schema {version}, this reader "
-                f"knows up to {SCHEMA_VERSION}); upgrade reader to use this library"
+                _("{path}: written by a newer version of reader (catalog schema {version}, this "
+                   "reader knows up to {SCHEMA_VERSION}); upgrade reader to use this library").format(
+                       path=self.path, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
             )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         if version == 0:
             tables = self._db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
             if tables:
-                raise LibraryError(f"{self.path}: not a reader catalog (it has other tables)")
+                raise LibraryError(_("{path}: not a reader catalog (it has other tables)").format(
+                    path=self.path))
             # executescript commits any open transaction first, so the script carries its own.
             self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
 
@@ -271,7 +276,8 @@ class SQLiteCatalog:
                     (source, title, name, now),
                 )
                 return name
-        raise LibraryError(f"{self.library}: no free file name for {wanted}")
+        raise LibraryError(_("{library}: no free file name for {wanted}").format(
+            library=self.library, wanted=wanted))
 
     def done(self, source: str, result: Published) -> None:
         """Record a published narration (its files are already in place)."""

@@ -23,6 +23,7 @@ from reader.audio.assemble import Assembled, Piece, assemble
 from reader.audio.tags import TrackInfo, chapter_marks, write_tags
 from reader.errors import OutputError, SegmentError
 from reader.extraction import extract
+from reader.i18n import N_, _
 from reader.models import Article, Audio, ChapterMark, Chunk, Source
 from reader.narration.fingerprint import (
     AudioSettings,
@@ -84,9 +85,10 @@ class NarrateOptions:
         if self.rate is not None:
             check_rate(self.rate)
         if self.fallback is not None:
-            registry.check(self.fallback, "fallback backend")
+            registry.check(self.fallback, N_("fallback backend"))
         if not -40.0 <= self.target_lufs <= -5.0:
-            raise OutputError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
+            raise OutputError(_("target loudness {target_lufs} LUFS is out of range (-40 to -5)").format(
+                target_lufs=self.target_lufs))
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,9 @@ def check_language(article: Article) -> None:
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     if han + latin and han < MIN_CHINESE_SHARE * (han + latin):
         share = 100 * han / (han + latin)
-        raise SegmentError(f"{article.title}: not a Chinese article ({share:.0f}% Chinese characters among its "
-                           f"letters); reader reads Mandarin")
+        raise SegmentError(_("{title}: not a Chinese article ({share:.0f}% Chinese characters "
+                              "among its letters); reader reads Mandarin").format(
+                                  title=article.title, share=share))
 
 
 def spoken_form(lexicon: Lexicon) -> Callable[[str], str]:
@@ -213,15 +216,17 @@ class Narrator:
             try:
                 self.options.output_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise OutputError(f"{self.options.output_dir}: cannot create the output directory "
-                                  f"({exc.strerror or exc})") from exc
+                raise OutputError(_("{output_dir}: cannot create the output directory "
+                                     "({strerror})").format(
+                                         output_dir=self.options.output_dir,
+                                         strerror=exc.strerror or exc)) from exc
         if out.suffix.lower() != ".mp3":
             out = out.with_name(out.name + ".mp3")
         directory = out.parent if str(out.parent) else Path(".")
         if not directory.is_dir():
-            raise OutputError(f"{directory}: output directory does not exist")
+            raise OutputError(_("{directory}: output directory does not exist").format(directory=directory))
         if not os.access(directory, os.W_OK | os.X_OK):
-            raise OutputError(f"{directory}: output directory is not writable")
+            raise OutputError(_("{directory}: output directory is not writable").format(directory=directory))
         return out
 
     def narrate(self, spec: str, *, progress: ProgressCallback | None = None, stage: StageCallback | None = None,

@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from reader.audio.tags import read_chapters
 from reader.errors import PlaybackError, ReaderError, RecordError, UsageError
+from reader.i18n import _
 from reader.models import Audio, ChapterMark, Chunk, Cue
 from reader.narration.record import ChunkRecord, NarrationRecord, SentenceJoiner
 from reader.narration.vtt import parse_webvtt
@@ -85,13 +86,13 @@ class FileTrack(Track):
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.is_file():
-            raise UsageError(f"{path}: no such file")
+            raise UsageError(_("{path}: no such file").format(path=path))
         try:
             info = miniaudio.mp3_get_file_info(str(path))
         except (miniaudio.MiniaudioError, OSError) as exc:
-            raise PlaybackError(f"{path}: not an MP3 file (or a damaged one)") from exc
+            raise PlaybackError(_("{path}: not an MP3 file (or a damaged one)").format(path=path)) from exc
         if info.num_frames <= 0 or info.sample_rate <= 0:
-            raise PlaybackError(f"{path}: the MP3 holds no audio")
+            raise PlaybackError(_("{path}: the MP3 holds no audio").format(path=path))
         self.sample_rate = info.sample_rate
         self.channels = info.nchannels
         # The frame count from the Xing/LAME header: a truncated file has fewer, found when decoding ends.
@@ -126,7 +127,7 @@ class FileTrack(Track):
 
     def _truncated_at(self, frame: int) -> None:
         if frame < self._length:
-            log.warning("%s: the audio ends at %.1f s, before the %.1f s its header declares (truncated?)",
+            log.warning(_("%s: the audio ends at %.1f s, before the %.1f s its header declares (truncated?)"),
                         self.path, frame / self.sample_rate, self._length / self.sample_rate)
             self._length = frame
             self._chapters = _fit_chapters(self._chapters, frame / self.sample_rate)
@@ -187,7 +188,7 @@ def _chapters_of(path: Path) -> list[ChapterMark]:
     try:
         return read_chapters(path)
     except ReaderError as exc:
-        log.warning("%s: chapters unreadable, playing without them (%s)", path, exc)
+        log.warning(_("%s: chapters unreadable, playing without them (%s)"), path, exc)
         return []
 
 
@@ -217,7 +218,7 @@ def sidecar_cues(audio: Path) -> list[Cue]:
         try:
             return [Cue(c.start, c.end, " ".join(c.text.split())) for c in parse_webvtt(vtt.read_text("utf-8"))]
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            log.warning("%s: unreadable subtitles (%s)", vtt, exc)
+            log.warning(_("%s: unreadable subtitles (%s)"), vtt, exc)
     return []
 
 

@@ -24,6 +24,7 @@ import lxml.html
 from lxml import etree
 
 from reader.errors import DecodeError, ExtractError, UsageError
+from reader.i18n import _
 from reader.models import Source
 from reader.source.decode import decode
 from reader.source.fetch import is_url, read_file
@@ -60,26 +61,28 @@ def discover(
 ) -> Discovery:
     """The articles of ``spec``; ``fetch_page`` reads a list page URL (``--follow``), politely."""
     if spec == "-":
-        raise UsageError("a batch reads a folder, a file or a URL, not stdin")
+        raise UsageError(_("a batch reads a folder, a file or a URL, not stdin"))
     if follow:
         found = _follow(spec, fetch_page)
     elif is_url(spec):
         scheme = urlsplit(spec).scheme.lower()
         if scheme not in ("http", "https"):
-            raise UsageError(f"{spec}: unsupported scheme {scheme!r} (only http and https URLs are fetched)")
+            raise UsageError(_("{spec}: unsupported scheme {scheme!r} (only http and https URLs "
+                                "are fetched)").format(spec=spec, scheme=scheme))
         found = Discovery([spec])
     else:
         path = Path(spec)
         if path.is_dir():
             if exclude is not None and path.resolve().is_relative_to(exclude.resolve()):
-                raise UsageError(f"{spec}: is the library itself (or inside it); give the folder of the articles")
+                raise UsageError(_("{spec}: is the library itself (or inside it); give the "
+                                    "folder of the articles").format(spec=spec))
             found = Discovery(list(_walk(path, exclude)))
             if not found.items:
-                raise UsageError(f"{spec}: no .html, .htm or .txt files in this folder")
+                raise UsageError(_("{spec}: no .html, .htm or .txt files in this folder").format(spec=spec))
         elif path.exists():
             found = _url_list(path) or Discovery([str(path.resolve())])
         else:
-            raise UsageError(f"{spec}: no such file or folder")
+            raise UsageError(_("{spec}: no such file or folder").format(spec=spec))
     if limit is not None:
         found.items = found.items[:limit]
     return found
@@ -89,7 +92,8 @@ def _walk(root: Path, exclude: Path | None) -> Iterable[str]:
     skip = exclude.resolve() if exclude is not None else None
 
     def blocked(error: OSError) -> None:
-        raise UsageError(f"{error.filename}: cannot read ({error.strerror})")
+        raise UsageError(_("{filename}: cannot read ({strerror})").format(
+            filename=error.filename, strerror=error.strerror))
 
     for directory, dirs, files in os.walk(root.resolve(), onerror=blocked):
         here = Path(directory)
@@ -139,22 +143,24 @@ def _short(text: str, limit: int = 60) -> str:
 def _follow(spec: str, fetch_page: Callable[[str], Source] | None) -> Discovery:
     if is_url(spec):
         if fetch_page is None:
-            raise UsageError(f"{spec}: cannot fetch a list page here")
+            raise UsageError(_("{spec}: cannot fetch a list page here").format(spec=spec))
         source = fetch_page(spec)
         base = source.url or spec
     else:
         path = Path(spec)
         if path.is_dir():
-            raise UsageError(f"{spec}: --follow takes a list page (a URL or an HTML file), not a folder")
+            raise UsageError(_("{spec}: --follow takes a list page (a URL or an HTML file), not "
+                                "a folder").format(spec=spec))
         source = read_file(path)
         base = path.resolve().as_uri()
     html = decode(source.data, source.charset, source.name).text
     try:
         links = article_links(html, base)
     except ExtractError as exc:
-        raise UsageError(f"{spec}: {exc}") from None
+        raise UsageError(_("{spec}: {exc}").format(spec=spec, exc=exc)) from None
     if not links:
-        raise UsageError(f"{spec}: no article links on this list page (same site, with a title)")
+        raise UsageError(_("{spec}: no article links on this list page (same site, with a title)").format(
+            spec=spec))
     return Discovery([_as_spec(link) for link in links])
 
 
@@ -177,7 +183,7 @@ def article_links(html: str, page_url: str) -> list[str]:
     try:
         doc = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError) as exc:
-        raise ExtractError(f"not an HTML page ({exc})") from None
+        raise ExtractError(_("not an HTML page ({exc})").format(exc=exc)) from None
     base = page_url
     for tag in doc.iter("base"):
         href = (tag.get("href") or "").strip()

@@ -14,6 +14,7 @@ import httpx
 
 from reader import __version__
 from reader.errors import FetchError, UsageError
+from reader.i18n import _
 from reader.models import Source
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -42,7 +43,8 @@ def from_text(text: str, name: str = "<text>") -> Source:
     """Text the user gave directly (``reader narrate --text …``), read like a plain-text file."""
     data = text.encode("utf-8")
     if len(data) > MAX_BYTES:
-        raise UsageError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise UsageError(_("{name}: larger than {value} MB").format(
+            name=name, value=MAX_BYTES // (1024 * 1024)))
     return Source(data=data, name=name, charset="utf-8", kind="text")
 
 
@@ -50,25 +52,27 @@ def read_stdin(stream: BinaryIO | None = None) -> Source:
     stream = stream if stream is not None else sys.stdin.buffer
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise FetchError(f"<stdin>: larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise FetchError(_("<stdin>: larger than {value} MB").format(value=MAX_BYTES // (1024 * 1024)))
     return Source(data=data, name="<stdin>")
 
 
 def read_file(path: Path) -> Source:
     name = str(path)
     if not path.exists():
-        raise UsageError(f"{name}: no such file")
+        raise UsageError(_("{name}: no such file").format(name=name))
     if path.is_dir():
-        raise UsageError(f"{name}: is a directory, not a file")
+        raise UsageError(_("{name}: is a directory, not a file").format(name=name))
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise FetchError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MB")
+            raise FetchError(_("{name}: larger than {value} MB").format(
+                name=name, value=MAX_BYTES // (1024 * 1024)))
         data = path.read_bytes()
     except PermissionError as exc:
-        raise FetchError(f"{name}: permission denied") from exc
+        raise FetchError(_("{name}: permission denied").format(name=name)) from exc
     except OSError as exc:
-        raise FetchError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+        raise FetchError(_("{name}: cannot read ({strerror})").format(
+            name=name, strerror=exc.strerror or exc)) from exc
     suffix = path.suffix.lower()
     kind = "text" if suffix in _TEXT_SUFFIXES else "html" if suffix in _HTML_SUFFIXES else "auto"
     return Source(data=data, name=name, kind=kind)
@@ -77,7 +81,8 @@ def read_file(path: Path) -> Source:
 def fetch_url(url: str, client: httpx.Client | None = None) -> Source:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
-        raise UsageError(f"{url}: unsupported scheme {scheme!r} (only http and https URLs are fetched)")
+        raise UsageError(_("{url}: unsupported scheme {scheme!r} (only http and https URLs are "
+                            "fetched)").format(url=url, scheme=scheme))
     own = client is None
     client = client or httpx.Client(
         timeout=TIMEOUT,
@@ -88,31 +93,35 @@ def fetch_url(url: str, client: httpx.Client | None = None) -> Source:
     try:
         with client.stream("GET", url) as response:
             if response.status_code >= 400:
-                raise FetchError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+                raise FetchError(_("{url}: HTTP {status_code} {reason_phrase}").format(
+                    url=url, status_code=response.status_code, reason_phrase=response.reason_phrase))
             ctype = response.headers.get("content-type", "")
             mime = ctype.split(";")[0].strip().lower()
             if mime and mime not in _HTML_TYPES:
-                raise FetchError(f"{url}: not a web page (content type {mime})")
+                raise FetchError(_("{url}: not a web page (content type {mime})").format(url=url, mime=mime))
             declared_length = response.headers.get("content-length")
             if declared_length and declared_length.isdigit() and int(declared_length) > MAX_BYTES:
-                raise FetchError(f"{url}: larger than {MAX_BYTES // (1024 * 1024)} MB")
+                raise FetchError(_("{url}: larger than {value} MB").format(
+                    url=url, value=MAX_BYTES // (1024 * 1024)))
             chunks: list[bytes] = []
             total = 0
             for chunk in response.iter_bytes():
                 total += len(chunk)
                 if total > MAX_BYTES:
-                    raise FetchError(f"{url}: larger than {MAX_BYTES // (1024 * 1024)} MB")
+                    raise FetchError(_("{url}: larger than {value} MB").format(
+                        url=url, value=MAX_BYTES // (1024 * 1024)))
                 chunks.append(chunk)
             charset = response.charset_encoding
             final_url = str(response.url)
     except httpx.TooManyRedirects as exc:
-        raise FetchError(f"{url}: too many redirects (more than {MAX_REDIRECTS})") from exc
+        raise FetchError(_("{url}: too many redirects (more than {MAX_REDIRECTS})").format(
+            url=url, MAX_REDIRECTS=MAX_REDIRECTS)) from exc
     except httpx.TimeoutException as exc:
-        raise FetchError(f"{url}: timed out") from exc
+        raise FetchError(_("{url}: timed out").format(url=url)) from exc
     except httpx.ConnectError as exc:
-        raise FetchError(f"{url}: cannot connect ({_reason(exc)})") from exc
+        raise FetchError(_("{url}: cannot connect ({reason})").format(url=url, reason=_reason(exc))) from exc
     except httpx.HTTPError as exc:
-        raise FetchError(f"{url}: {_reason(exc)}") from exc
+        raise FetchError(_("{url}: {reason}").format(url=url, reason=_reason(exc))) from exc
     finally:
         if own:
             client.close()

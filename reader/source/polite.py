@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from reader.errors import FetchError
+from reader.i18n import _
 from reader.models import Source
 from reader.source.fetch import MAX_REDIRECTS, TIMEOUT, USER_AGENT, fetch_url
 
@@ -126,9 +127,9 @@ class PoliteFetcher:
                 host.robots, host.robots_error = self._read_robots(key)
                 host.robots_read = True
         if host.robots_error is not None:
-            raise FetchError(f"{url}: {host.robots_error}")
+            raise FetchError(_("{url}: {robots_error}").format(url=url, robots_error=host.robots_error))
         if host.robots is not None and not host.robots.can_fetch(ROBOTS_AGENT, url):
-            raise FetchError(f"{url}: disallowed by the site's robots.txt")
+            raise FetchError(_("{url}: disallowed by the site's robots.txt").format(url=url))
 
     def _read_robots(self, key: str) -> tuple[urllib.robotparser.RobotFileParser | None, str | None]:
         parts = urlsplit(key)

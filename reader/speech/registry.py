@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from threading import Lock
 
 from reader.errors import BackendUnavailable, UsageError, did_you_mean
+from reader.i18n import N_, _
 from reader.models import Audio
 from reader.speech.backend import Backend, VoiceInfo
 
@@ -75,10 +76,11 @@ def names() -> list[str]:
     return list(_REGISTRY)
 
 
-def check(name: str, what: str = "backend") -> str:
+def check(name: str, what: str = N_("backend")) -> str:
     """``name`` if an engine is registered under it; else a ``UsageError`` that suggests the closest names."""
     if name not in _REGISTRY:
-        raise UsageError(f"unknown {what} {name!r}{did_you_mean(name, _REGISTRY)}")
+        raise UsageError(_("unknown {what} {name!r}{did_you_mean}").format(
+            what=_(what), name=name, did_you_mean=did_you_mean(name, _REGISTRY)))
     return name
 
 
@@ -89,7 +91,7 @@ def info(name: str) -> EngineInfo:
 
 def _load(name: str) -> Backend:
     entry = info(name)
-    module_name, _, attr = entry.target.partition(":")
+    module_name, _sep, attr = entry.target.partition(":")
     try:
         module = importlib.import_module(module_name)
         factory = getattr(module, attr)
@@ -98,7 +100,8 @@ def _load(name: str) -> Backend:
         raise
     except ImportError as exc:
         raise BackendUnavailable(
-            f"backend {name!r} is not installed ({exc}); install it with: {entry.install_hint}"
+            _("backend {name!r} is not installed ({exc}); install it with: {install_hint}").format(
+                name=name, exc=exc, install_hint=entry.install_hint)
         ) from exc
     return backend
 
