@@ -23,11 +23,12 @@ from types import TracebackType
 from typing import Any
 
 from reader.errors import ConfigError, OutputError
+from reader.i18n import _
 
 
 def output_error(path: Path, exc: OSError) -> OutputError:
     """``exc`` (a failed write of ``path``) as the one-line ``OutputError`` the user sees."""
-    return OutputError(f"cannot write {path}: {exc.strerror or exc}")
+    return OutputError(_("cannot write {path}: {strerror}").format(path=path, strerror=exc.strerror or exc))
 
 
 def create_sibling_temp(path: Path, suffix: str = ".part") -> Path:
@@ -40,20 +41,20 @@ def create_sibling_temp(path: Path, suffix: str = ".part") -> Path:
     """
     directory = path.parent
     if not directory.exists():
-        raise OutputError(f"output directory does not exist: {directory}")
+        raise OutputError(_("output directory does not exist: {directory}").format(directory=directory))
     if not directory.is_dir():
-        raise OutputError(f"output directory is not a directory: {directory}")
-    for _ in range(100):
+        raise OutputError(_("output directory is not a directory: {directory}").format(directory=directory))
+    for _attempt in range(100):
         candidate = directory / f"{path.name}.{secrets.token_hex(4)}-{os.getpid()}{suffix}"
         try:
             fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
         except OSError as exc:
-            raise OutputError(f"cannot write to {directory}: {exc.strerror or exc}") from exc
+            raise OutputError(_("cannot write to {directory}: {strerror}").format(directory=directory, strerror=exc.strerror or exc)) from exc
         os.close(fd)
         return candidate
-    raise OutputError(f"cannot create a temporary file in {directory}")
+    raise OutputError(_("cannot create a temporary file in {directory}").format(directory=directory))
 
 
 @contextmanager
@@ -150,7 +151,7 @@ class OutputGroup:
         return target
 
     def discard(self) -> None:
-        for _, temp in self._files:
+        for _final, temp in self._files:
             temp.unlink(missing_ok=True)
         self._files = []
 
@@ -190,10 +191,10 @@ def read_toml(path: Path, what: str = "") -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{label}: cannot read ({exc.strerror or exc})") from exc
+        raise ConfigError(_("{label}: cannot read ({strerror})").format(label=label, strerror=exc.strerror or exc)) from exc
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{label}: not UTF-8 text ({exc})") from exc
+        raise ConfigError(_("{label}: not UTF-8 text ({exc})").format(label=label, exc=exc)) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{label}: not valid TOML ({exc})") from exc
+        raise ConfigError(_("{label}: not valid TOML ({exc})").format(label=label, exc=exc)) from exc

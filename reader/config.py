@@ -39,7 +39,7 @@ from typing import Any
 
 from reader._files import read_toml
 from reader.errors import ConfigError, ReaderError, did_you_mean
-from reader.i18n import LANGUAGES, LanguageError, detect
+from reader.i18n import LANGUAGES, LanguageError, _, detect
 from reader.settings import DEFAULT_PRESET, RATE_MAX, RATE_MIN, TARGET_LUFS, user_config_dir
 
 CONFIG_NAME = "config.toml"
@@ -53,7 +53,7 @@ def config_path() -> Path:
 
 def _string(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty string")
+        raise ValueError(_("must be a non-empty string"))
     return value.strip()
 
 
@@ -68,13 +68,13 @@ def _voice(value: Any) -> str:
 
 def _rate(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not RATE_MIN <= value <= RATE_MAX:
-        raise ValueError(f"must be a number from {RATE_MIN} to {RATE_MAX}")
+        raise ValueError(_("must be a number from {low} to {high}").format(low=RATE_MIN, high=RATE_MAX))
     return float(value)
 
 
 def _loudness(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not -40 <= value <= -5:
-        raise ValueError("must be a number of LUFS from -40 to -5")
+        raise ValueError(_("must be a number of LUFS from -40 to -5"))
     return float(value)
 
 
@@ -87,7 +87,7 @@ def _format(value: Any) -> str:
 
     text = _string(value).lower().lstrip(".")
     if text not in formats.names():
-        raise ValueError(f"must be one of {', '.join(formats.names())}")
+        raise ValueError(_("must be one of {values}").format(values=", ".join(formats.names())))
     return text
 
 
@@ -102,14 +102,14 @@ def _template(value: Any) -> str:
 
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("must be true or false")
+        raise ValueError(_("must be true or false"))
     return value
 
 
 def _language(value: Any) -> str:
     text = _string(value).lower()
     if text not in LANGUAGES:
-        raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        raise ValueError(_("must be one of {values}").format(values=", ".join(LANGUAGES)))
     return text
 
 
@@ -192,12 +192,12 @@ def load_config(path: Path | None = None) -> UserConfig:
                 tables[name] = value
                 continue
             if name != "feed":
-                raise ConfigError(f"{path}: unknown table [{name}]"
+                raise ConfigError(_("{path}: unknown table [{name}]").format(path=path, name=name)
                                   + did_you_mean(name, ["feed", *OWNED_TABLES]))
             for sub, subvalue in value.items():
                 flat[f"feed.{sub}"] = subvalue
         elif name in OWNED_TABLES or name == "feed":
-            raise ConfigError(f"{path}: {name} must be a table ([{name}])")
+            raise ConfigError(_("{path}: {name} must be a table ([{name}])").format(path=path, name=name))
         else:
             flat[name] = value
     values = {k.name: k.default for k in KEYS}
@@ -206,11 +206,12 @@ def load_config(path: Path | None = None) -> UserConfig:
         key = BY_NAME.get(name)
         if key is None:
             known = [k.name for k in KEYS if ("." in k.name) == ("." in name)]
-            raise ConfigError(f"{path}: unknown setting {name!r}" + did_you_mean(name, known))
+            raise ConfigError(_("{path}: unknown setting {name!r}").format(path=path, name=name)
+                              + did_you_mean(name, known))
         try:
             values[name] = key.check(value)
         except ValueError as exc:
-            raise ConfigError(f"{path}: {name}: {exc}") from None
+            raise ConfigError(_("{path}: {name}: {exc}").format(path=path, name=name, exc=exc)) from None
         sources[name] = str(path)
     return UserConfig(path, path.is_file(), values, sources, tables)
 

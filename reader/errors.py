@@ -93,6 +93,8 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     best = max(scores.values(), default=0.0)
     # The closest names only: a clear winner is named alone, near ties together.
     close = sorted((n for n, score in scores.items() if score >= max(0.6, best - 0.08)), key=lambda n: -scores[n])[:3]
+    from reader.i18n import _
+
     if close:
-        return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
-    return f" (known: {', '.join(names)})"
+        return _("; did you mean {names}?").format(names=_(" or ").join(repr(c) for c in close))
+    return _(" (known: {names})").format(names=", ".join(names))

@@ -12,6 +12,7 @@ import platformdirs
 
 from reader._files import read_toml
 from reader.errors import ConfigError, did_you_mean
+from reader.i18n import _
 
 APP_NAME = "reader"
 
@@ -70,7 +71,8 @@ DEFAULT_PRESET = "baker"
 
 def check_rate(rate: float) -> float:
     if not (RATE_MIN <= rate <= RATE_MAX):
-        raise ConfigError(f"rate {rate} is out of range ({RATE_MIN}–{RATE_MAX})")
+        raise ConfigError(_("rate {rate} is out of range ({RATE_MIN}–{RATE_MAX})").format(
+            rate=rate, RATE_MIN=RATE_MIN, RATE_MAX=RATE_MAX))
     return rate
 
 
@@ -84,17 +86,19 @@ def load_presets() -> dict[str, Preset]:
             if not isinstance(table, dict) or not isinstance(table.get("backend"), str) or not isinstance(
                 table.get("voice"), str
             ):
-                raise ConfigError(f"{path}: preset {name!r} needs string keys 'backend' and 'voice'")
+                raise ConfigError(_("{path}: preset {name!r} needs string keys 'backend' and "
+                                     "'voice'").format(path=path, name=name))
             rate = table.get("rate", 1.0)
             if not isinstance(rate, int | float):
-                raise ConfigError(f"{path}: preset {name!r}: rate must be a number")
+                raise ConfigError(_("{path}: preset {name!r}: rate must be a number").format(
+                    path=path, name=name))
             pitch = _prosody(path, name, table, "pitch", PITCH_FORM)
             volume = _prosody(path, name, table, "volume", VOLUME_FORM)
             prosody = (("pitch", pitch), ("volume", volume))
             voice = table["voice"] + "".join(f";{k}={v}" for k, v in prosody if v)
             display = table.get("display", "")
             if not isinstance(display, str):
-                raise ConfigError(f"{path}: preset {name!r}: display must be a string")
+                raise ConfigError(_("{path}: preset {name!r}: display must be a string").format(path=path, name=name))
             presets[name] = Preset(name, table["backend"], voice, check_rate(float(rate)),
                                    str(table.get("description", "")), pitch, volume,
                                    str(table.get("display", "")))
@@ -111,10 +115,12 @@ def _prosody(path: Path, name: str, table: dict[str, Any], key: str, form: re.Pa
     if value is None:
         return None
     if table.get("backend") != "edge":
-        raise ConfigError(f"{path}: preset {name!r}: {key} is an edge-tts setting (backend 'edge' only)")
+        raise ConfigError(_("{path}: preset {name!r}: {key} is an edge-tts setting (backend "
+                             "'edge' only)").format(path=path, name=name, key=key))
     if not isinstance(value, str) or not form.fullmatch(value):
         example = "+5Hz" if key == "pitch" else "-10%"
-        raise ConfigError(f"{path}: preset {name!r}: {key} must look like {example}")
+        raise ConfigError(_("{path}: preset {name!r}: {key} must look like {example}").format(
+            path=path, name=name, key=key, example=example))
     return value
 
 
@@ -124,7 +130,8 @@ def preset(name: str) -> Preset:
     presets = load_presets()
     found = presets.get(name) or {n.casefold(): p for n, p in presets.items()}.get(name.casefold())
     if found is None:
-        raise ConfigError(f"unknown voice {name!r}{did_you_mean(name, presets)} (see `reader voices`)")
+        raise ConfigError(_("unknown voice {name!r}{did_you_mean} (see `reader voices`)").format(
+            name=name, did_you_mean=did_you_mean(name, presets)))
     return found
 
 
@@ -155,7 +162,8 @@ class Pauses:
         for name in ("clause", "sentence", "paragraph", "chapter"):
             value = getattr(self, name)
             if not (0.0 <= value <= 10.0):
-                raise ConfigError(f"pause {name}={value} is out of range (0–10 s)")
+                raise ConfigError(_("pause {name}={value} is out of range (0–10 s)").format(
+                    name=name, value=value))
 
     def after(self, kind: str) -> float:
         return 0.0 if kind == "none" else float(getattr(self, kind))
@@ -188,7 +196,7 @@ def user_settings(section: str) -> dict[str, Any]:
         return {}
     table = read_toml(path).get(section, {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [{section}] must be a table")
+        raise ConfigError(_("{path}: [{section}] must be a table").format(path=path, section=section))
     return table
 
 
@@ -212,16 +220,22 @@ class EdgeSettings:
         for key, schemes in (("wss_url", ("ws://", "wss://")), ("voices_url", ("http://", "https://"))):
             url = getattr(self, key)
             if url is not None and (not isinstance(url, str) or not url.startswith(schemes) or "?" not in url):
-                raise ConfigError(f"edge {key} must be a {schemes[0]}… or {schemes[1]}… URL containing '?' "
-                                  f"(the client appends &-parameters), not {url!r}")
+                raise ConfigError(_("edge {key} must be a {schemes}… or {schemes2}… URL "
+                                     "containing '?' (the client appends &-parameters), not "
+                                     "{url!r}").format(
+                                         key=key, schemes=schemes[0], schemes2=schemes[1], url=url))
         if not isinstance(self.concurrency, int) or not 1 <= self.concurrency <= EDGE_MAX_CONCURRENCY:
-            raise ConfigError(f"edge concurrency must be 1–{EDGE_MAX_CONCURRENCY}, not {self.concurrency!r}")
+            raise ConfigError(_("edge concurrency must be 1–{EDGE_MAX_CONCURRENCY}, not "
+                                 "{concurrency!r}").format(
+                                     EDGE_MAX_CONCURRENCY=EDGE_MAX_CONCURRENCY, concurrency=self.concurrency))
         if not isinstance(self.attempts, int) or not 1 <= self.attempts <= 10:
-            raise ConfigError(f"edge attempts must be 1–10, not {self.attempts!r}")
+            raise ConfigError(_("edge attempts must be 1–10, not {attempts!r}").format(
+                attempts=self.attempts))
         for key, low, high in (("timeout", 0.1, 600.0), ("backoff", 0.0, 60.0), ("voices_ttl", 0.0, 1e7)):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-                raise ConfigError(f"edge {key} must be a number of seconds ({low}–{high}), not {value!r}")
+                raise ConfigError(_("edge {key} must be a number of seconds ({low}–{high}), not "
+                                     "{value!r}").format(key=key, low=low, high=high, value=value))
 
 
 def edge_settings() -> EdgeSettings:
@@ -230,8 +244,8 @@ def edge_settings() -> EdgeSettings:
     known = {f.name for f in fields(EdgeSettings)}
     unknown = sorted(set(table) - known)
     if unknown:
-        raise ConfigError(f"config.toml [edge]: unknown key(s) {', '.join(unknown)} "
-                          f"(known: {', '.join(sorted(known))})")
+        raise ConfigError(_("config.toml [edge]: unknown key(s) {join} (known: {join2})").format(
+            join=', '.join(unknown), join2=', '.join(sorted(known))))
     for key, env in (("wss_url", "READER_EDGE_WSS_URL"), ("voices_url", "READER_EDGE_VOICES_URL")):
         if os.environ.get(env):
             table[key] = os.environ[env]

@@ -73,6 +73,7 @@ from reader.audio.ffmpeg import (
 )
 from reader.audio.formats import MP3, AudioFormat
 from reader.errors import AudioError, OutputError
+from reader.i18n import N_, _
 from reader.models import Audio
 
 _BYTES_PER_SAMPLE = 2  # mono s16le
@@ -194,7 +195,7 @@ class _Layout:
     def piece(self, piece: Piece) -> None:
         audio = piece.audio
         if audio.sample_rate <= 0:
-            raise AudioError(f"a piece has an invalid sample rate: {audio.sample_rate}")
+            raise AudioError(_("a piece has an invalid sample rate: {sample_rate}").format(sample_rate=audio.sample_rate))
         if audio.sample_rate == self.sample_rate:
             # An odd trailing byte (never expected) would shift every later sample: drop it.
             pcm: bytes | memoryview = memoryview(audio.pcm)[: audio.frames * _BYTES_PER_SAMPLE]
@@ -268,7 +269,7 @@ def _disk_error(exc: AudioError, out_path: Path) -> OutputError | None:
     """ffmpeg's failure to write the file (full disk, file-size limit) as the ``OutputError`` it is."""
     for code in (errno.ENOSPC, errno.EFBIG):
         if os.strerror(code) in str(exc):
-            return OutputError(f"cannot write {out_path}: {os.strerror(code)}")
+            return OutputError(_("cannot write {out_path}: {strerror}").format(out_path=out_path, strerror=os.strerror(code)))
     return None
 
 
@@ -297,7 +298,7 @@ class _StreamedEncode(PipedFFmpeg):
     def __init__(self, sample_rate: int, plan: _Gain, fmt: AudioFormat, bitrate: str | None, path: Path,
                  out_path: Path) -> None:
         self.plan, self.path, self.out_path = plan, path, out_path
-        self.what = f"encoding the {fmt.label}"
+        self.what = N_("encoding the audio")
         self.loopback = has_loopback_decoder()
         super().__init__(sample_rate, _encode_args(plan, fmt, bitrate, path, self.loopback))
 
@@ -404,7 +405,7 @@ def assemble(
                             layout, raw, target_lufs, peak_limit_dbtp, fmt, bitrate, part, out_path))
                 layout.flush()
                 if meter is None or not layout.placed:
-                    raise AudioError("nothing to assemble: no audio pieces")
+                    raise AudioError(_("nothing to assemble: no audio pieces"))
                 before = meter.result()
                 after: Loudness | None = None
                 if streamed is not None:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from reader.errors import AudioError
+from reader.i18n import N_, _
 from reader.models import Audio
 
 #: Options put before every ffmpeg command: no banner, no progress lines, no questions asked.
@@ -66,7 +67,8 @@ def ffmpeg_path() -> str:
 
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except (ImportError, RuntimeError, OSError) as exc:
-        raise AudioError(f"ffmpeg is not available (install imageio-ffmpeg): {exc}") from exc
+        raise AudioError(_("ffmpeg is not available (install imageio-ffmpeg): {exc}").format(
+            exc=exc)) from exc
 
 
 @functools.cache
@@ -131,12 +133,15 @@ def run_ffmpeg_capture(args: Sequence[str], input: bytes | bytearray | None = No
             check=False,
         )
     except OSError as exc:
-        raise AudioError(f"cannot run ffmpeg ({command[0]}): {exc.strerror or exc}") from exc
+        raise AudioError(_("cannot run ffmpeg ({command}): {strerror}").format(
+            command=command[0], strerror=exc.strerror or exc)) from exc
     stderr = done.stderr.decode("utf-8", errors="replace")
     if done.returncode != 0:
         if done.returncode < 0:
-            raise AudioError(f"ffmpeg was killed by signal {-done.returncode}: {_last_line(stderr)}")
-        raise AudioError(f"ffmpeg failed (exit {done.returncode}): {_last_line(stderr)}")
+            raise AudioError(_("ffmpeg was killed by signal {value}: {last_line}").format(
+                value=-done.returncode, last_line=_last_line(stderr)))
+        raise AudioError(_("ffmpeg failed (exit {returncode}): {last_line}").format(
+            returncode=done.returncode, last_line=_last_line(stderr)))
     return FFmpegOutput(stdout=done.stdout, stderr=stderr)
 
 
@@ -171,7 +176,7 @@ def probe_duration(path: Path) -> float:
     out = run_ffmpeg_capture(["-i", str(path), "-map", "0:a:0", "-t", "0", "-f", "null", "-"])
     match = _DURATION.search(out.stderr)
     if match is None:
-        raise AudioError(f"ffmpeg reports no duration for {path}")
+        raise AudioError(_("ffmpeg reports no duration for {path}").format(path=path))
     hours, minutes, seconds = match.groups()
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
@@ -197,7 +202,7 @@ def probe_audio(path: Path) -> AudioStream:
     out = run_ffmpeg_capture(["-i", str(path), "-map", "0:a:0", "-t", "0", "-f", "null", "-"])
     duration, stream = _DURATION.search(out.stderr), _AUDIO_STREAM.search(out.stderr)
     if duration is None or stream is None:
-        raise AudioError(f"ffmpeg finds no audio in {path}")
+        raise AudioError(_("ffmpeg finds no audio in {path}").format(path=path))
     hours, minutes, seconds = duration.groups()
     layout = stream.group(2).strip()
     channels = 1 if layout == "mono" or layout.startswith("1 channel") else 2
@@ -225,7 +230,7 @@ class DecodeStream:
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                              stderr=subprocess.DEVNULL)
         except OSError as exc:
-            raise AudioError(f"cannot run ffmpeg ({command[0]}): {exc.strerror or exc}") from exc
+            raise AudioError(_("cannot run ffmpeg ({command}): {strerror}").format(command=command[0], strerror=exc.strerror or exc)) from exc
 
     def __iter__(self) -> DecodeStream:
         return self
@@ -259,7 +264,7 @@ def parse_ebur128_summary(stderr: str) -> Loudness:
     integrated = _INTEGRATED.findall(stderr)
     peaks = _PEAK.findall(stderr)
     if not integrated:
-        raise AudioError("ffmpeg's ebur128 filter reported no integrated loudness")
+        raise AudioError(_("ffmpeg's ebur128 filter reported no integrated loudness"))
     peak = float(peaks[-1]) if peaks else -math.inf
     return Loudness(integrated_lufs=float(integrated[-1]), true_peak_dbtp=peak)
 
@@ -287,7 +292,7 @@ class PipedFFmpeg:
     block without calling ``finish`` (an error, Ctrl-C) kills the process.
     """
 
-    what = "processing audio"
+    what = N_("processing audio")
 
     def __init__(self, sample_rate: int, args: Sequence[str]) -> None:
         command = [ffmpeg_path(), *_QUIET, *raw_input("pipe:0", sample_rate), *args]
@@ -299,14 +304,16 @@ class PipedFFmpeg:
                                              stderr=self._log)
         except OSError as exc:
             self._log.close()
-            raise AudioError(f"cannot run ffmpeg ({command[0]}): {exc.strerror or exc}") from exc
+            raise AudioError(_("cannot run ffmpeg ({command}): {strerror}").format(
+                command=command[0], strerror=exc.strerror or exc)) from exc
 
     def feed(self, pcm: bytes | memoryview) -> None:
         assert self._process.stdin is not None
         try:
             self._process.stdin.write(pcm)
         except BrokenPipeError as exc:
-            raise AudioError(f"ffmpeg stopped {self.what}: {self._stderr_tail()}") from exc
+            raise AudioError(_("ffmpeg stopped {what}: {stderr_tail}").format(
+                what=_(self.what), stderr_tail=self._stderr_tail())) from exc
 
     def _stderr_tail(self) -> str:
         self._log.seek(0)
@@ -323,7 +330,8 @@ class PipedFFmpeg:
         self._log.seek(0)
         stderr = self._log.read().decode("utf-8", errors="replace")
         if code != 0:
-            raise AudioError(f"ffmpeg failed {self.what} (exit {code}): {_last_line(stderr)}")
+            raise AudioError(_("ffmpeg failed {what} (exit {code}): {last_line}").format(
+                what=_(self.what), code=code, last_line=_last_line(stderr)))
         return stderr
 
     def close(self) -> None:
@@ -351,7 +359,7 @@ class LoudnessMeter(PipedFFmpeg):
     pass over the file (about 1.4 s per hour of audio with the true-peak meter).
     """
 
-    what = "measuring loudness"
+    what = N_("measuring loudness")
 
     def __init__(self, sample_rate: int) -> None:
         super().__init__(sample_rate, ["-af", EBUR128_TAP, "-f", "null", "-"])

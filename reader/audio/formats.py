@@ -62,6 +62,7 @@ from reader.audio import tags as id3
 from reader.audio.ffmpeg import probe_duration, run_ffmpeg, run_ffmpeg_capture
 from reader.audio.tags import Cover, TrackInfo, check_chapters
 from reader.errors import AudioError, OutputError, UsageError
+from reader.i18n import _
 from reader.models import ChapterMark
 from reader.settings import DEFAULT_FORMAT
 
@@ -216,13 +217,13 @@ def _remux(path: Path, muxer: str, metadata: str, *options: str, chapters: bool 
         try:
             run_ffmpeg_capture(args)
         except AudioError as exc:
-            raise AudioError(f"cannot write the tags of {path}: {exc}") from exc
+            raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
         try:
             os.replace(out, path)
         except OSError as exc:
-            raise OutputError(f"cannot write the tags of {path}: {exc.strerror or exc}") from exc
+            raise OutputError(_("cannot write the tags of {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
     except OSError as exc:
-        raise OutputError(f"cannot write the tags of {path}: {exc.strerror or exc}") from exc
+        raise OutputError(_("cannot write the tags of {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
     finally:
         meta.unlink(missing_ok=True)
         out.unlink(missing_ok=True)
@@ -277,9 +278,9 @@ class Mp4Format(AudioFormat):
                 tags["covr"] = [MP4Cover(info.cover.data, imageformat=kind)]
             audio.save()
         except OSError as exc:
-            raise OutputError(f"cannot write the tags of {path}: {exc.strerror or exc}") from exc
+            raise OutputError(_("cannot write the tags of {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
         except MutagenError as exc:
-            raise AudioError(f"cannot write the tags of {path}: {exc}") from exc
+            raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
     def _open(self, path: Path) -> Any:
         from mutagen.mp4 import MP4
@@ -287,7 +288,7 @@ class Mp4Format(AudioFormat):
         try:
             return MP4(path)
         except (MutagenError, OSError) as exc:
-            raise AudioError(f"cannot read the tags of {path}: {exc}") from exc
+            raise AudioError(_("cannot read the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
     def read_tags(self, path: Path) -> TrackInfo:
         from mutagen.mp4 import MP4Cover
@@ -346,7 +347,7 @@ class OpusFormat(AudioFormat):
         try:
             return OggOpus(path)
         except (MutagenError, OSError) as exc:
-            raise AudioError(f"cannot read the tags of {path}: {exc}") from exc
+            raise AudioError(_("cannot read the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
     def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
         check_chapters(chapters)
@@ -370,9 +371,9 @@ class OpusFormat(AudioFormat):
         try:
             audio.save()
         except OSError as exc:
-            raise OutputError(f"cannot write the tags of {path}: {exc.strerror or exc}") from exc
+            raise OutputError(_("cannot write the tags of {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
         except MutagenError as exc:
-            raise AudioError(f"cannot write the tags of {path}: {exc}") from exc
+            raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
     def read_tags(self, path: Path) -> TrackInfo:
         from mutagen.flac import Picture
@@ -477,7 +478,7 @@ def by_name(name: str) -> AudioFormat:
     try:
         return FORMATS[name.lower()]
     except KeyError:
-        raise UsageError(f"unknown audio format {name!r} (known: {', '.join(FORMATS)})") from None
+        raise UsageError(_("unknown audio format {name!r} (known: {join})").format(name=name, join=', '.join(FORMATS))) from None
 
 
 def by_suffix(suffix: str) -> AudioFormat | None:
@@ -497,12 +498,12 @@ def load_cover(path: Path) -> Cover:
         with path.open("rb") as fh:
             data = fh.read(MAX_COVER_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"--cover {path}: {exc.strerror or exc}") from exc
+        raise UsageError(_("--cover {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
     if len(data) > MAX_COVER_BYTES:
-        raise UsageError(f"--cover {path}: larger than {MAX_COVER_BYTES // (1024 * 1024)} MB")
+        raise UsageError(_("--cover {path}: larger than {value} MB").format(path=path, value=MAX_COVER_BYTES // (1024 * 1024)))
     mime = next((m for magic, m in _IMAGES.items() if data.startswith(magic)), None)
     if mime is None:
-        raise UsageError(f"--cover {path}: not a JPEG or PNG image")
+        raise UsageError(_("--cover {path}: not a JPEG or PNG image").format(path=path))
     return Cover(data, mime)
 
 
@@ -520,10 +521,9 @@ def choose(output: Path | None, name: str | None = None) -> AudioFormat:
         return named or DEFAULT
     found = by_suffix(suffix)
     if found is None:
-        raise UsageError(f"{output}: unknown audio format {suffix!r} (use one of "
-                         f"{', '.join(known_suffixes())}, or name the format with --format)")
+        raise UsageError(_("{output}: unknown audio format {suffix!r} (use one of {join}, or name the format with --format)").format(output=output, suffix=suffix, join=', '.join(known_suffixes())))
     if named is not None and named is not found:
-        raise UsageError(f"{output}: the suffix {suffix!r} is {found.name}, not the {named.name} asked for")
+        raise UsageError(_("{output}: the suffix {suffix!r} is {name}, not the {name2} asked for").format(output=output, suffix=suffix, name=found.name, name2=named.name))
     return found
 
 

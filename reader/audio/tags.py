@@ -46,6 +46,7 @@ from mutagen.id3 import (
 
 from reader import _clean
 from reader.errors import AudioError, OutputError
+from reader.i18n import _
 from reader.models import ChapterMark
 
 #: Frames that ``write_tags`` owns: removed before writing, so that writing twice gives the same tag.
@@ -113,7 +114,7 @@ def _load(path: Path) -> ID3:
     except ID3NoHeaderError:
         return ID3()
     except (MutagenError, OSError) as exc:
-        raise AudioError(f"cannot read the tags of {path}: {exc}") from exc
+        raise AudioError(_("cannot read the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
 
 def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
@@ -158,9 +159,10 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
         tags.save(path, v2_version=4)
         _put_chapters_in_order(path)
     except OSError as exc:
-        raise OutputError(f"cannot write the tags of {path}: {exc.strerror or exc}") from exc
+        raise OutputError(_("cannot write the tags of {path}: {strerror}").format(
+            path=path, strerror=exc.strerror or exc)) from exc
     except MutagenError as exc:
-        raise AudioError(f"cannot write the tags of {path}: {exc}") from exc
+        raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
 
 def _displayable(info: TrackInfo, chapters: Sequence[ChapterMark]) -> tuple[TrackInfo, list[ChapterMark]]:

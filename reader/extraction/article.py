@@ -31,6 +31,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from reader._clean import clean_article
 from reader.errors import ExtractError
 from reader.extraction import rules
+from reader.i18n import _
 from reader.models import Article, Chapter, Source
 from reader.source.decode import decode
 
@@ -400,7 +401,7 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
         found, start = _text_title(blocks)
         title = clean_title(found or "")  # none: an untitled text (a notice pasted on stdin), named below
     elif not title:
-        raise ExtractError("no article title found")
+        raise ExtractError(_("no article title found"))
     subtitle: str | None = meta.subtitle
     captions: list[str] = []
     chapters: list[Chapter] = [Chapter(None, [])]
@@ -474,7 +475,7 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
             break
     chapters = [c for c in chapters if c.paragraphs]
     if not chapters or sum(cjk_count(p) + len(p.split()) for c in chapters for p in c.paragraphs) < 10:
-        raise ExtractError("no article text found")
+        raise ExtractError(_("no article text found"))
     if not title:
         title = untitled_title(chapters[0].paragraphs[0])
     return Article(
@@ -584,7 +585,7 @@ def extract_html(html: str, *, url: str | None = None, encoding: str = "utf-8") 
         candidates.append(blocks_of(own))
     candidates = [c for c in candidates if c]
     if not candidates:
-        raise ExtractError("no article text found")
+        raise ExtractError(_("no article text found"))
     # Prefer readability's choice unless ours holds clearly more sentence text.
     best = max(candidates, key=lambda c: _sentence_chars(c) * (1.0 if c is candidates[0] else 0.8))
     if meta.title is None:
@@ -617,6 +618,7 @@ def extract(source: Source) -> Article:
             return clean_article(extract_html(text, url=source.url, encoding=decoded.encoding))
         return clean_article(extract_text(text, url=source.url, encoding=decoded.encoding))
     except ExtractError as exc:
-        raise ExtractError(f"{source.name}: {exc}") from None
+        raise ExtractError(_("{name}: {exc}").format(name=source.name, exc=exc)) from None
     except RecursionError as exc:
-        raise ExtractError(f"{source.name}: the page is nested too deeply to read") from exc
+        raise ExtractError(_("{name}: the page is nested too deeply to read").format(
+            name=source.name)) from exc

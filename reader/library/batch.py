@@ -63,6 +63,7 @@ from reader.errors import (
     UsageError,
 )
 from reader.extraction import extract
+from reader.i18n import _
 from reader.library.catalog import CATALOG_NAME, Catalog, Entry, Published, SQLiteCatalog
 from reader.library.cluster import MAX_IN_FLIGHT, check_cluster, open_cluster
 from reader.library.lock import LibraryLock
@@ -118,11 +119,11 @@ class BatchOptions:
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
-            raise UsageError(f"jobs must be at least 1, not {self.jobs}")
+            raise UsageError(_("jobs must be at least 1, not {jobs}").format(jobs=self.jobs))
         if self.limit is not None and self.limit < 1:
-            raise UsageError(f"limit must be at least 1, not {self.limit}")
+            raise UsageError(_("limit must be at least 1, not {limit}").format(limit=self.limit))
         if self.delay < 0:
-            raise UsageError(f"delay must be 0 or more seconds, not {self.delay}")
+            raise UsageError(_("delay must be 0 or more seconds, not {delay}").format(delay=self.delay))
         if self.base_url is not None:
             check_base_url(self.base_url)
         if self.cluster is not None:
@@ -206,13 +207,13 @@ def _sha256(data: bytes) -> str:
 def prepare_library(path: Path) -> Path:
     """The library folder, created if missing; ``OutputError`` if it is a file or not writable."""
     if path.exists() and not path.is_dir():
-        raise OutputError(f"{path}: is a file, not a library folder")
+        raise OutputError(_("{path}: is a file, not a library folder").format(path=path))
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot create the library folder ({exc.strerror or exc})") from exc
+        raise OutputError(_("{path}: cannot create the library folder ({strerror})").format(path=path, strerror=exc.strerror or exc)) from exc
     if not os.access(path, os.W_OK | os.X_OK):
-        raise OutputError(f"{path}: library folder is not writable")
+        raise OutputError(_("{path}: library folder is not writable").format(path=path))
     return path
 
 
@@ -221,7 +222,7 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     started = time.perf_counter()
     library = options.library
     if library.exists() and not library.is_dir():
-        raise OutputError(f"{library}: is a file, not a library folder")
+        raise OutputError(_("{library}: is a file, not a library folder").format(library=library))
     # The voice, the engine and the lexicon are resolved once, before any article is touched; their
     # fingerprint decides, with each article's hashes, whether the library's narration of it is current.
     narrator = Narrator(options.narrate_options())
@@ -254,11 +255,13 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     result.seconds = time.perf_counter() - started
     if runner.interrupted:
         left = result.total - result.finished
-        summary = (f"{len(result.done)} narrated, {len(result.skipped)} unchanged, {len(result.failed)} failed, "
-                   f"{left} not done; run the same command again to resume")
+        summary = _("{done_count} narrated, {skipped_count} unchanged, {failed_count} failed, {left} not done; run "
+                    "the same command again to resume").format(done_count=len(result.done),
+                                                                 skipped_count=len(result.skipped),
+                                                                 failed_count=len(result.failed), left=left)
         if remote is not None and remote.lost:
-            raise ClusterError(f"{remote.lost}: {summary}")
-        raise BatchInterrupted(f"interrupted: {summary}")
+            raise ClusterError(_("{lost}: {summary}").format(lost=remote.lost, summary=summary))
+        raise BatchInterrupted(_("interrupted: {summary}").format(summary=summary))
     return result
 
 
@@ -399,7 +402,8 @@ class _Runner:
             return self._failed(spec, title, f"{where}{exc.strerror or exc}", timings, started)
         except Exception as exc:  # a bug, not the article: still recorded, and the batch goes on
             log.exception("%s: unexpected error", spec)
-            return self._failed(spec, title, f"internal error: {type(exc).__name__}: {exc}", timings, started)
+            return self._failed(spec, title, _("internal error: {error}").format(error=f"{type(exc).__name__}: {exc}"),
+                                timings, started)
 
     def _failed(self, spec: str, title: str | None, error: str, timings: dict[str, float],
                 started: float) -> Outcome:
@@ -469,7 +473,7 @@ class _Runner:
         try:
             return write_page(audio).name
         except ReaderError as exc:
-            log.warning("%s: no listen page: %s", audio.name, exc)
+            log.warning(_("%s: no listen page: %s"), audio.name, exc)
             return None
 
     def _narrate(self, spec: str, article: Article, audio_name: str, raw: str, content: str,
@@ -480,7 +484,7 @@ class _Runner:
         try:
             staging.mkdir(parents=True)
         except OSError as exc:
-            raise OutputError(f"{staging}: cannot create ({exc.strerror or exc})") from exc
+            raise OutputError(_("{staging}: cannot create ({strerror})").format(staging=staging, strerror=exc.strerror or exc)) from exc
         try:
             t = time.perf_counter()
             narration = self.narrate(
@@ -508,7 +512,7 @@ class _Runner:
             try:
                 os.replace(path, self.library / path.name)
             except OSError as exc:
-                raise OutputError(f"cannot move {path.name} into {self.library}: {exc.strerror or exc}") from exc
+                raise OutputError(_("cannot move {name} into {library}: {strerror}").format(name=path.name, library=self.library, strerror=exc.strerror or exc)) from exc
         article = narration.article
         # An article a fallback engine helped with is recorded under other settings, so the next run (when
         # the voice's own service may answer again) makes it anew rather than skipping it.

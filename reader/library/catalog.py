@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reader.errors import LibraryError
+from reader.i18n import _
 
 SCHEMA_VERSION = 2
 CATALOG_NAME = "catalog.sqlite"
@@ -174,7 +175,7 @@ class SQLiteCatalog:
         try:
             self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
-            raise LibraryError(f"{self.path}: cannot open the catalog ({exc})") from exc
+            raise LibraryError(_("{path}: cannot open the catalog ({exc})").format(path=self.path, exc=exc)) from exc
         self._db.row_factory = sqlite3.Row
         try:
             self._setup()
@@ -182,8 +183,9 @@ class SQLiteCatalog:
             self._db.close()
             if not is_damaged(exc):  # the disk, the file system, a lock: not the catalog's fault
                 raise self._error(exc) from exc
-            raise LibraryError(f"{self.path}: not a reader catalog ({exc}); `reader library repair "
-                               f"{self.library}` rebuilds it from the library's files") from exc
+            raise LibraryError(_("{path}: not a reader catalog ({exc}); `reader library repair {library}` rebuilds it "
+                                 "from the library's files").format(path=self.path, exc=exc,
+                                                                    library=self.library)) from exc
         except BaseException:
             self._db.close()
             raise
@@ -204,21 +206,20 @@ class SQLiteCatalog:
             full = os.statvfs(self.library).f_bavail == 0
         except OSError:
             full = False
-        return LibraryError(f"{self.path}: cannot use the catalog ({exc}{'; the disk is full' if full else ''})")
+        return LibraryError(_("{path}: cannot use the catalog ({exc}{value})").format(path=self.path, exc=exc, value='; the disk is full' if full else ''))
 
     def _setup(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LibraryError(
-                f"{self.path}: written by a newer version of reader (catalog schema {version}, this reader "
-                f"knows up to {SCHEMA_VERSION}); upgrade reader to use this library"
+                _("{path}: written by a newer version of reader (catalog schema {version}, this reader knows up to {SCHEMA_VERSION}); upgrade reader to use this library").format(path=self.path, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
             )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         if version == 0:
             tables = self._db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
             if tables:
-                raise LibraryError(f"{self.path}: not a reader catalog (it has other tables)")
+                raise LibraryError(_("{path}: not a reader catalog (it has other tables)").format(path=self.path))
             # executescript commits any open transaction first, so the script carries its own.
             self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
         while 0 < version < SCHEMA_VERSION:
@@ -356,7 +357,7 @@ class SQLiteCatalog:
                     (source, title, name, now),
                 )
                 return name
-        raise LibraryError(f"{self.library}: no free file name for {wanted}")
+        raise LibraryError(_("{library}: no free file name for {wanted}").format(library=self.library, wanted=wanted))
 
     def done(self, source: str, result: Published) -> None:
         """Record a published narration (its files are already in place)."""

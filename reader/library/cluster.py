@@ -71,6 +71,7 @@ from typing import TYPE_CHECKING, Any
 from reader import errors
 from reader._files import write_atomic
 from reader.errors import ClusterError, OutputError, ReaderError, UsageError
+from reader.i18n import _
 from reader.models import Article
 from reader.narration.pipeline import NarrateOptions, Narration, Narrator, StageCallback
 from reader.narration.record import NarrationRecord
@@ -100,10 +101,10 @@ def check_cluster(spec: str) -> str:
         return spec
     if "://" not in spec:
         spec = "tcp://" + spec
-    scheme, _, rest = spec.partition("://")
-    host, _, port = rest.rpartition(":")
+    scheme, _sep, rest = spec.partition("://")
+    host, _sep2, port = rest.rpartition(":")
     if scheme not in ("tcp", "tls") or not host or not port.isdigit():
-        raise UsageError(f"--cluster {spec!r}: give 'local' or a Dask scheduler's address, like tcp://head:8786")
+        raise UsageError(_("--cluster {spec!r}: give 'local' or a Dask scheduler's address, like tcp://head:8786").format(spec=spec))
     return spec
 
 
@@ -112,7 +113,7 @@ def _distributed() -> ModuleType:
         import distributed
     except ImportError:
         raise ClusterError(
-            f"--cluster needs Dask's distributed scheduler, which is not installed; install it with: {INSTALL_HINT}"
+            _("--cluster needs Dask's distributed scheduler, which is not installed; install it with: {INSTALL_HINT}").format(INSTALL_HINT=INSTALL_HINT)
         ) from None
     return distributed
 
@@ -147,7 +148,7 @@ def open_cluster(spec: str, narrator: Narrator, *, stop: threading.Event,
             # is waited for.
             client = distributed.Client(target, set_as_default=False)
         except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler at {spec}: {exc}") from exc
+            raise ClusterError(_("cannot reach the Dask scheduler at {spec}: {exc}").format(spec=spec, exc=exc)) from exc
         stack.callback(client.close)
         remote = ClusterNarrator(client, narrator, stop, spec)
         stack.callback(remote.close)
@@ -177,8 +178,7 @@ def _local_cluster(distributed: ModuleType, workers: int) -> Iterator[LocalClust
             raise
         # RuntimeError: a worker process failed to start; with Python's "spawn", most often a script that
         # calls run_batch without the ``if __name__ == "__main__":`` guard multiprocessing asks for.
-        raise ClusterError(f"cannot start a local Dask cluster: {exc} (a script that starts one needs "
-                           f"the `if __name__ == \"__main__\":` guard)") from exc
+        raise ClusterError(_('cannot start a local Dask cluster: {exc} (a script that starts one needs the `if __name__ == "__main__":` guard)').format(exc=exc)) from exc
     with cluster:
         if blocked is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C meanwhile arrives here
@@ -216,15 +216,12 @@ class ClusterNarrator:
         try:
             found = self.client.run(_identity, on_error="return")
         except Exception as exc:  # the scheduler went away while asked
-            raise ClusterError(f"cannot ask the workers of {self.spec}: {exc}") from exc
+            raise ClusterError(_("cannot ask the workers of {spec}: {exc}").format(spec=self.spec, exc=exc)) from exc
         for address, theirs in sorted(found.items()):
             if isinstance(theirs, BaseException):
-                raise ClusterError(f"worker {address} cannot run reader ({type(theirs).__name__}: {theirs}); "
-                                   f"install the same reader on every worker machine")
+                raise ClusterError(_("worker {address} cannot run reader ({name}: {theirs}); install the same reader on every worker machine").format(address=address, name=type(theirs).__name__, theirs=theirs))
             if theirs != mine:
-                raise ClusterError(f"worker {address} runs reader {theirs['version']} (code {theirs['code']}), "
-                                   f"this batch {mine['version']} (code {mine['code']}); install the same "
-                                   f"reader on every worker machine")
+                raise ClusterError(_("worker {address} runs reader {theirs} (code {theirs2}), this batch {mine} (code {mine2}); install the same reader on every worker machine").format(address=address, theirs=theirs['version'], theirs2=theirs['code'], mine=mine['version'], mine2=mine['code']))
 
     def in_flight(self) -> int:
         """Articles to keep in flight: ``PER_THREAD`` per worker thread of the cluster as it is now (workers
@@ -250,7 +247,7 @@ class ClusterNarrator:
 
     def _route(self, event: tuple[float, dict[str, Any]]) -> None:
         """A worker's report (on the client's event loop): to the queue of the thread waiting for it."""
-        _, message = event
+        _when, message = event
         with self._lock:
             waiting = self._queues.get(str(message.get("token")))
         if waiting is not None:
@@ -290,7 +287,7 @@ class ClusterNarrator:
             raise self._lost_scheduler(exc) from exc
         with self._lock:
             self._futures[token] = future
-        future.add_done_callback(lambda _: reports.put({"kind": "done"}))  # wakes the waiting thread
+        future.add_done_callback(lambda _done: reports.put({"kind": "done"}))  # wakes the waiting thread
         try:
             if stage:
                 stage("queued")
@@ -329,8 +326,7 @@ class ClusterNarrator:
         try:
             result: dict[str, Any] = future.result()
         except distributed.KilledWorker as exc:
-            raise ClusterError(f"lost {exc.allowed_failures + 1} workers while narrating this article "
-                               f"(killed, or out of memory?)") from exc
+            raise ClusterError(_("lost {value} workers while narrating this article (killed, or out of memory?)").format(value=exc.allowed_failures + 1)) from exc
         except CancelledError as exc:
             if self.stop.is_set() or self._halted:  # cancelled by us
                 raise Stopped("the batch is stopping") from exc
@@ -354,17 +350,15 @@ class ClusterNarrator:
             error = kind if isinstance(kind, type) and issubclass(kind, ReaderError) else ReaderError
             raise error(str(result["error"]))
         if result["settings"] != self.settings:
-            raise ClusterError(f"worker {worker} narrates with other settings than this batch (another reader, "
-                               f"voice or lexicon there); install the same on every worker machine")
+            raise ClusterError(_("worker {worker} narrates with other settings than this batch (another reader, voice or lexicon there); install the same on every worker machine").format(worker=worker))
         folder = output.parent
         files: dict[str, bytes] = result["files"]
         for name, data in files.items():
             if Path(name).name != name or not name.startswith(output.stem):
-                raise ClusterError(f"worker {worker} returned an unexpected file {name!r}")
+                raise ClusterError(_("worker {worker} returned an unexpected file {name!r}").format(worker=worker, name=name))
             write_atomic(folder / name, data)
         if result["audio"] != output.name or not result.get("manifest"):
-            raise ClusterError(f"worker {worker} returned {result['audio']!r} without its record, "
-                               f"not {output.name!r}")
+            raise ClusterError(_("worker {worker} returned {result!r} without its record, not {name!r}").format(worker=worker, result=result['audio'], name=output.name))
         manifest = folder / result["manifest"]
         return Narration(
             article=article,
@@ -480,7 +474,7 @@ def narrate_on_worker(job: Job) -> dict[str, Any]:
         return {"error": str(exc), "kind": type(exc).__name__, "worker": worker.address}
     except OSError as exc:  # the scratch folder (disk full): the article's failure on this worker
         _count("failed")
-        error = OutputError(f"worker {worker.address}: {exc.strerror or exc}")
+        error = OutputError(_("worker {address}: {strerror}").format(address=worker.address, strerror=exc.strerror or exc))
         return {"error": str(error), "kind": "OutputError", "worker": worker.address}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

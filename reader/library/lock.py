@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from reader.errors import LibraryError
+from reader.i18n import _
 
 LOCK_NAME = ".lock"
 
@@ -28,18 +29,18 @@ class LibraryLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
-            raise LibraryError(f"{self.path.parent}: cannot lock the library ({exc.strerror or exc})") from exc
+            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=exc.strerror or exc)) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
             os.close(fd)
             raise LibraryError(
-                f"{self.path.parent}: library is in use by another batch (pid {holder})"
+                _("{parent}: library is in use by another batch (pid {holder})").format(parent=self.path.parent, holder=holder)
             ) from None
         except OSError as exc:
             os.close(fd)
-            raise LibraryError(f"{self.path.parent}: cannot lock the library ({exc.strerror or exc})") from exc
+            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=exc.strerror or exc)) from exc
         try:  # the pid is for the message a second batch gets: a full disk must not fail the batch here
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)

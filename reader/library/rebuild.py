@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reader.errors import LibraryError, RecordError
+from reader.i18n import _
 from reader.library.catalog import CATALOG_NAME, Catalog, Published, SQLiteCatalog, is_damaged
 from reader.narration.record import NarrationRecord, iter_records
 
@@ -134,7 +135,7 @@ def repair_library(library: Path) -> Repair:
             for suffix in ("-wal", "-shm"):
                 path.with_name(CATALOG_NAME + suffix).unlink(missing_ok=True)
         except OSError as exc:
-            raise LibraryError(f"{path}: cannot move the damaged catalog aside ({exc.strerror or exc})") from exc
+            raise LibraryError(_("{path}: cannot move the damaged catalog aside ({strerror})").format(path=path, strerror=exc.strerror or exc)) from exc
         catalog = SQLiteCatalog(library)
     with catalog:
         catalog.recover()

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 from reader import _clean
 from reader.errors import UsageError, did_you_mean
+from reader.i18n import _
 from reader.models import Article
 
 DEFAULT_TEMPLATE = "{date}-{title}"
@@ -51,21 +52,26 @@ def check_template(template: str) -> str:
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise UsageError(f"name template {template!r}: {exc} (write fields as {{title}})") from exc
-    fields = [field for _, field, _, _ in parts if field is not None]
-    for _, field, spec, conversion in parts:
+        raise UsageError(_("name template {template!r}: {exc} (write fields as {{title}})").format(
+            template=template, exc=exc)) from exc
+    fields = [field for _literal, field, _spec, _conversion in parts if field is not None]
+    for _literal, field, spec, conversion in parts:
         if field is None:
             continue
         if field not in FIELDS:
-            raise UsageError(f"name template {template!r}: unknown field {{{field}}}"
-                             + did_you_mean(field, FIELDS).replace("'", "").replace("known:", "fields:"))
+            raise UsageError(_("name template {template!r}: unknown field {{{field}}}").format(
+                template=template,
+                                                                                             field=field)
+                             + did_you_mean(field, FIELDS).replace("'", ""))
         if spec or conversion:
-            raise UsageError(f"name template {template!r}: write {{{field}}} without a format or conversion")
+            raise UsageError(_("name template {template!r}: write {{{field}}} without a format "
+                                "or conversion").format(template=template, field=field))
     if not {"title", "id"} & set(fields):
-        raise UsageError(f"name template {template!r}: needs {{title}} or {{id}}, or every article would get "
-                         "the same name")
+        raise UsageError(_("name template {template!r}: needs {{title}} or {{id}}, or every "
+                            "article would get the same name").format(template=template))
     if "/" in template or "\\" in template:
-        raise UsageError(f"name template {template!r}: a name, not a path (no / or \\)")
+        raise UsageError(_("name template {template!r}: a name, not a path (no / or \\)").format(
+            template=template))
     return template
 
 
@@ -86,7 +92,7 @@ def fields(article: Article) -> dict[str, str]:
 def render(template: str, values: dict[str, str]) -> str:
     """``template`` filled with ``values``; an empty field drops the separator-only text next to it."""
     parts: list[tuple[str, bool]] = []  # (text, is a field)
-    for literal, field, _, _ in string.Formatter().parse(template):
+    for literal, field, _spec, _conversion in string.Formatter().parse(template):
         if literal:
             parts.append((literal, False))
         if field is not None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reader.errors import OutputError, RecordError
+from reader.i18n import _
 from reader.models import Article
 from reader.narration.record import NarrationRecord
 
@@ -45,7 +46,7 @@ def own_name(audio: Path, is_own: Callable[[NarrationRecord], bool]) -> Path:
             continue
         if is_own(record):
             return candidate
-    raise OutputError(f"{audio.parent}: no free file name for {audio.name}")
+    raise OutputError(_("{parent}: no free file name for {name}").format(parent=audio.parent, name=audio.name))
 
 
 def same_article(record: NarrationRecord, *, source: str | None, fingerprint: str, article: Article) -> bool:

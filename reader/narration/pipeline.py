@@ -28,8 +28,9 @@ from reader._files import OutputGroup, remove_leftovers
 from reader.audio import formats
 from reader.audio.assemble import Assembled, Piece, assemble
 from reader.audio.tags import Cover, TrackInfo, chapter_marks
-from reader.errors import OutputError, SegmentError, UsageError
+from reader.errors import OutputError, ReaderError, SegmentError, UsageError
 from reader.extraction import extract
+from reader.i18n import _
 from reader.models import Article, Audio, ChapterMark, Chunk, Source
 from reader.narration.fingerprint import (
     AudioSettings,
@@ -59,7 +60,7 @@ from reader.speech.backend import Backend
 from reader.speech.cache import ChunkCache
 from reader.speech.synthesize import ProgressCallback, Synthesized, synthesize_iter
 from reader.text.lexicon import Lexicon, default_lexicon
-from reader.text.normalize import normalize
+from reader.text.normalize import CHINESE, CHINESE_AND_LATIN, Abilities, normalize
 from reader.text.segment import segment
 
 StageCallback = Callable[[str], None]
@@ -95,14 +96,14 @@ class NarrateOptions:
         if self.rate is not None:
             check_rate(self.rate)
         if self.fallback is not None:
-            registry.check(self.fallback, "fallback backend")
+            registry.check(self.fallback, _("fallback backend"))
         if not -40.0 <= self.target_lufs <= -5.0:  # nan too
-            raise UsageError(f"target loudness {self.target_lufs} LUFS is out of range (-40 to -5)")
+            raise UsageError(_("target loudness {target_lufs} LUFS is out of range (-40 to -5)").format(target_lufs=self.target_lufs))
         if not (math.isfinite(self.timeout) and self.timeout > 0):
-            raise UsageError(f"timeout {self.timeout} is not a number of seconds above 0")
+            raise UsageError(_("timeout {timeout} is not a number of seconds above 0").format(timeout=self.timeout))
         fmt = formats.choose(self.output, self.format)  # an unknown or contradicting format fails early
         if self.cover is not None and not fmt.covers:
-            raise UsageError(f"--cover: a {fmt.label} file has no place for cover art")
+            raise UsageError(_("--cover: a {label} file has no place for cover art").format(label=fmt.label))
 
 
 @dataclass(frozen=True)
@@ -151,13 +152,25 @@ def check_language(article: Article) -> None:
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     if han + latin and han < MIN_CHINESE_SHARE * (han + latin):
         share = 100 * han / (han + latin)
-        raise SegmentError(f"{article.title}: not a Chinese article ({share:.0f}% Chinese characters among its "
-                           f"letters); reader reads Mandarin")
+        raise SegmentError(_("{title}: not a Chinese article ({share:.0f}% Chinese characters among its letters); reader reads Mandarin").format(title=article.title, share=share))
 
 
-def spoken_form(lexicon: Lexicon) -> Callable[[str], str]:
+def spoken_abilities(*backends: str) -> Abilities:
+    """What every one of ``backends`` can say (the registry's word for each; an engine it does not know, such
+    as a test's own, says Chinese only): the spoken form the text is put in. Latin letters and words are kept
+    as written only when all of them say Latin, since a fallback engine may have to speak any chunk."""
+    def latin(name: str) -> bool:
+        try:
+            return registry.info(name).latin
+        except ReaderError:
+            return False
+
+    return CHINESE_AND_LATIN if backends and all(latin(b) for b in backends) else CHINESE
+
+
+def spoken_form(lexicon: Lexicon, abilities: Abilities = CHINESE) -> Callable[[str], str]:
     def convert(text: str) -> str:
-        return normalize(lexicon.apply_replacements(text))
+        return normalize(lexicon.apply_replacements(text), abilities)
 
     return convert
 
@@ -206,9 +219,15 @@ class Narrator:
             backend=self.backend.name, voice=self.preset.voice, rate=self.rate, engine_version=self.backend.version,
             lexicon=self.lexicon.digest(), pauses=options.pauses, target_lufs=options.target_lufs,
             bitrate=options.bitrate or self.format.bitrate or "", header=options.header,
-            format=self.format.name,
+            format=self.format.name, spoken_form=self.abilities.key,
             cover=hashlib.sha256(self.cover.data).hexdigest()[:16] if self.cover is not None else "",
         )
+
+    @functools.cached_property
+    def abilities(self) -> Abilities:
+        """The spoken form the text is put in: what the engine (and the fallback engine) can say."""
+        names = [self.backend.name] + ([self.fallback.name] if self.fallback is not None else [])
+        return spoken_abilities(*names)
 
     @functools.cached_property
     def settings_fingerprint(self) -> str:
@@ -237,15 +256,14 @@ class Narrator:
             try:
                 self.options.output_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise OutputError(f"{self.options.output_dir}: cannot create the output directory "
-                                  f"({exc.strerror or exc})") from exc
+                raise OutputError(_("{output_dir}: cannot create the output directory ({strerror})").format(output_dir=self.options.output_dir, strerror=exc.strerror or exc)) from exc
         formats.choose(out, self.format.name)
         out = formats.output_path(out, self.format)
         directory = out.parent if str(out.parent) else Path(".")
         if not directory.is_dir():
-            raise OutputError(f"{directory}: output directory does not exist")
+            raise OutputError(_("{directory}: output directory does not exist").format(directory=directory))
         if not os.access(directory, os.W_OK | os.X_OK):
-            raise OutputError(f"{directory}: output directory is not writable")
+            raise OutputError(_("{directory}: output directory is not writable").format(directory=directory))
         if explicit is None:
             key = self.fingerprint(article)
             out = own_name(out, lambda r: same_article(r, source=source, fingerprint=key, article=article))
@@ -306,7 +324,7 @@ class Narrator:
                 try:
                     shutil.copyfile(stored[0], audio)
                 except OSError as exc:
-                    raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+                    raise OutputError(_("cannot write {out}: {strerror}").format(out=out, strerror=exc.strerror or exc)) from exc
                 record = replace(stored[1], voice=replace(stored[1].voice, preset=self.preset.name),
                                  source=source).with_file(out.name)
             else:
@@ -329,7 +347,7 @@ class Narrator:
         backend, fallback, options = self.backend, self.fallback, self.options
         # Chunks must fit the fallback engine too, or it could not stand in for the backend.
         limit = min(backend.max_chunk_chars, fallback.max_chunk_chars) if fallback else backend.max_chunk_chars
-        chunks = segment(article, limit, spoken_form(self.lexicon), header=options.header)
+        chunks = segment(article, limit, spoken_form(self.lexicon, self.abilities), header=options.header)
         if stage:
             stage("synthesize")
         made: list[Synthesized] = []
@@ -370,7 +388,7 @@ class Narrator:
                 true_peak_dbtp=round(assembled.true_peak_dbtp_after, 2),
             ),
             voice=VoiceRecord(self.preset.name, self.backend.name, self.preset.voice, self.rate,
-                              self.backend.version),
+                              self.backend.version, self.abilities.key),
             chapters=[ChapterMark(m.title, ms(m.start), ms(m.end)) for m in marks],
             chunks=[
                 ChunkRecord(c.text, c.spoken, c.chapter, c.paragraph, c.kind, c.pause_after, ms(p.start), ms(p.end),

@@ -36,6 +36,7 @@ from typing import Any, cast, get_args
 from reader import __version__
 from reader._files import write_atomic
 from reader.errors import RecordError
+from reader.i18n import _
 from reader.models import Article, ChapterMark, Chunk, ChunkKind, Cue, Pause
 
 #: The version this reader writes; it reads this one and every older one.
@@ -260,13 +261,16 @@ class NarrationRecord:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
-            raise RecordError(f"{path}: no narration record (narrate without --no-sidecars to write one)") from exc
+            raise RecordError(_("{path}: no narration record (narrate without --no-sidecars to "
+                                 "write one)").format(path=path)) from exc
         except (OSError, UnicodeDecodeError) as exc:
-            raise RecordError(f"{path}: cannot read the narration record ({exc})") from exc
+            raise RecordError(_("{path}: cannot read the narration record ({exc})").format(
+                path=path, exc=exc)) from exc
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise RecordError(f"{path}: not a reader narration record (invalid JSON: {exc})") from exc
+            raise RecordError(_("{path}: not a reader narration record (invalid JSON: {exc})").format(
+                path=path, exc=exc)) from exc
         return cls.from_dict(data, str(path))
 
     @classmethod
@@ -287,11 +291,12 @@ class _Reader:
         self.where = where
 
     def fail(self, reason: str) -> RecordError:
-        return RecordError(f"{self.where}: not a reader narration record ({reason})")
+        return RecordError(_("{where}: not a reader narration record ({reason})").format(
+            where=self.where, reason=reason))
 
     def get(self, obj: Any, key: str, kind: type | tuple[type, ...], *, optional: bool = False,
             default: Any = None) -> Any:
-        parent, _, name = key.rpartition(".")
+        parent, _sep, name = key.rpartition(".")
         if not isinstance(obj, Mapping):
             raise self.fail(f"{parent or 'it'} is not an object")
         value = obj.get(name)
@@ -313,8 +318,9 @@ class _Reader:
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise self.fail("version is not a positive integer")
         if version > VERSION:
-            raise RecordError(f"{self.where}: written by a newer reader (record version {version}, this reader "
-                              f"reads up to {VERSION}); upgrade reader")
+            raise RecordError(_("{where}: written by a newer reader (record version {version}, "
+                                 "this reader reads up to {VERSION}); upgrade reader").format(
+                                     where=self.where, version=version, VERSION=VERSION))
         art = self.get(data, "article", Mapping)
         audio = self.get(data, "audio", Mapping)
         chapters = [self.chapter(i, c) for i, c in enumerate(self.get(data, "chapters", list))]

@@ -25,6 +25,7 @@ from reader.audio import formats
 from reader.audio.ffmpeg import LoudnessMeter
 from reader.errors import OutputError
 from reader.extraction import extract
+from reader.i18n import _
 from reader.models import Article, Audio, Chunk
 from reader.narration.naming import default_name
 from reader.narration.pipeline import NarrateOptions, Narration, narrate_article
@@ -171,5 +172,6 @@ def open_article(spec: str, options: NarrateOptions | None = None) -> ArticleStr
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from exc
+        raise OutputError(_("cannot create {folder}: {strerror}").format(
+            folder=folder, strerror=exc.strerror or exc)) from exc
     return ArticleStream(article, replace(options, output=folder / default_name(article), use_cache=True))

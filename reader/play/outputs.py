@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from reader.errors import OutputError, PlaybackError, UsageError
+from reader.i18n import _
 from reader.play.player import Player, PlayerState
 from reader.settings import AUDIO_SINK_ENV, AUDIO_SINK_PACE_ENV
 
@@ -47,7 +48,7 @@ class WavSink:
 
     def __init__(self, path: Path, pace: float = 1.0) -> None:
         if pace < 0:
-            raise UsageError(f"the sink's pace must be >= 0, not {pace}")
+            raise UsageError(_("the sink's pace must be >= 0, not {pace}").format(pace=pace))
         self.path = path
         self.pace = pace
         self.frames = 0  # written so far
@@ -64,7 +65,8 @@ class WavSink:
                 # WAV of what was played so far at any moment, for whoever reads it while it plays.
                 self._file = open(self.path, "wb", buffering=0)  # closed in close()
             except OSError as exc:
-                raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+                raise OutputError(_("cannot write {path}: {strerror}").format(
+                    path=self.path, strerror=exc.strerror or exc)) from exc
             wav = wave.open(self._file, "wb")
             wav.setnchannels(player.track.channels)
             wav.setsampwidth(2)
@@ -156,7 +158,8 @@ class DeviceOutput:
 
     def __init__(self, device: str = "default", buffer_ms: int = 100) -> None:
         if device not in DEVICES:
-            raise UsageError(f"unknown output device {device!r} (known: {', '.join(DEVICES)})")
+            raise UsageError(_("unknown output device {device!r} (known: {join})").format(
+                device=device, join=', '.join(DEVICES)))
         self.device = device
         self.buffer_ms = buffer_ms
         self._device: Any = None
@@ -183,8 +186,9 @@ class DeviceOutput:
         except miniaudio.MiniaudioError as exc:
             self.close()
             raise PlaybackError(
-                f"no sound device to play on ({exc.args[0] if exc.args else exc}); use --output-device null, "
-                f"or {AUDIO_SINK_ENV}=out.wav to play into a file") from exc
+                _("no sound device to play on ({value}); use --output-device null, or "
+                   "{AUDIO_SINK_ENV}=out.wav to play into a file").format(
+                       value=exc.args[0] if exc.args else exc, AUDIO_SINK_ENV=AUDIO_SINK_ENV)) from exc
 
     @staticmethod
     def _pull(player: Player) -> Any:
@@ -206,6 +210,7 @@ def open_output(device: str = "default") -> Output:
         try:
             pace = float(pace_text)
         except ValueError:
-            raise UsageError(f"{AUDIO_SINK_PACE_ENV}={pace_text!r} is not a number") from None
+            raise UsageError(_("{AUDIO_SINK_PACE_ENV}={pace_text!r} is not a number").format(
+                AUDIO_SINK_PACE_ENV=AUDIO_SINK_PACE_ENV, pace_text=pace_text)) from None
         return WavSink(Path(sink), pace)
     return DeviceOutput(device)

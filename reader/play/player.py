@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from reader.errors import UsageError
+from reader.i18n import _
 from reader.models import ChapterMark, Cue
 from reader.play.tracks import PCM, LiveTrack, Track, chapter_at, cue_at, empty_pcm
 from reader.settings import (
@@ -90,7 +91,7 @@ class _Stretcher:
         writer = ArrayWriter(self.channels)
         finished = False
         while not finished:
-            _, finished = self.tsm.flush_to(writer)
+            _written, finished = self.tsm.flush_to(writer)
         self.flushed = True
         return self._pcm(writer.data)
 
@@ -128,14 +129,16 @@ class Player:
         self._reset_stretcher()
         if start_chapter is not None:
             if start_chapter < 0:
-                raise UsageError(f"chapter {start_chapter + 1} does not exist")
+                raise UsageError(_("chapter {value} does not exist").format(value=start_chapter + 1))
             chapters = track.chapters()
             if start_chapter < len(chapters):
                 self._jump(self._frame(chapters[start_chapter].start))
             elif isinstance(track, LiveTrack) and not track.complete():
                 self._pending_chapter = start_chapter
             else:
-                raise UsageError(f"chapter {start_chapter + 1} does not exist (the track has {len(chapters)})")
+                raise UsageError(_("chapter {value} does not exist (the track has "
+                                    "{chapters_count})").format(
+                                        value=start_chapter + 1, chapters_count=len(chapters)))
 
     # -- what is playing ---------------------------------------------------------------------------------
 

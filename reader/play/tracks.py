@@ -36,6 +36,7 @@ import numpy.typing as npt
 from reader.audio import formats
 from reader.audio.ffmpeg import DecodeStream, probe_audio
 from reader.errors import PlaybackError, ReaderError, RecordError, UsageError
+from reader.i18n import _
 from reader.models import Audio, ChapterMark, Chunk, Cue
 from reader.narration.record import ChunkRecord, NarrationRecord, SentenceJoiner
 from reader.narration.vtt import parse_webvtt
@@ -94,11 +95,11 @@ class FileTrack(Track):
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.is_file():
-            raise UsageError(f"{path}: no such file")
+            raise UsageError(_("{path}: no such file").format(path=path))
         fmt = formats.sniff(path) or formats.by_suffix(path.suffix)
         if fmt is None:
             known = ", ".join(f.label for f in formats.FORMATS.values())
-            raise PlaybackError(f"{path}: not an audio file reader plays ({known})")
+            raise PlaybackError(_("{path}: not an audio file reader plays ({known})").format(path=path, known=known))
         self.format: formats.AudioFormat = fmt
         self._ffmpeg = self.format is not formats.MP3
         self._slack = 0
@@ -106,7 +107,7 @@ class FileTrack(Track):
             try:
                 stream = probe_audio(path)
             except ReaderError as exc:
-                raise PlaybackError(f"{path}: not a {self.format.label} file (or a damaged one)") from exc
+                raise PlaybackError(_("{path}: not a {label} file (or a damaged one)").format(path=path, label=self.format.label)) from exc
             # Opus decodes at 48 kHz whatever it was made from; play it at the rate it was made at.
             self.sample_rate = formats.opus_input_rate(path) or stream.sample_rate
             self.channels = stream.channels
@@ -116,13 +117,13 @@ class FileTrack(Track):
             try:
                 info = miniaudio.mp3_get_file_info(str(path))
             except (miniaudio.MiniaudioError, OSError) as exc:
-                raise PlaybackError(f"{path}: not an MP3 file (or a damaged one)") from exc
+                raise PlaybackError(_("{path}: not an MP3 file (or a damaged one)").format(path=path)) from exc
             self.sample_rate = info.sample_rate
             self.channels = info.nchannels
             # The frame count from the Xing/LAME header: a truncated file has fewer, found when decoding ends.
             self._length = info.num_frames
         if self._length <= 0 or self.sample_rate <= 0:
-            raise PlaybackError(f"{path}: the {self.format.label} holds no audio")
+            raise PlaybackError(_("{path}: the {label} holds no audio").format(path=path, label=self.format.label))
         self._stream: Iterator[Any] | None = None
         self._next = 0  # the frame the open stream hands out next
         self._pending = empty_pcm(self.channels)
@@ -148,7 +149,7 @@ class FileTrack(Track):
                 self._stream = DecodeStream(self.path, frame / self.sample_rate, self.sample_rate,
                                             self.channels, _DECODE_BLOCK, self.format.decode_args)
             except ReaderError as exc:
-                raise PlaybackError(f"{self.path}: cannot decode: {exc}") from exc
+                raise PlaybackError(_("{path}: cannot decode: {exc}").format(path=self.path, exc=exc)) from exc
             self._next = frame
             return
         try:
@@ -166,7 +167,7 @@ class FileTrack(Track):
             self._length = frame  # the end ffmpeg's rounded duration did not say to the frame
             self._chapters = _fit_chapters(self._chapters, frame / self.sample_rate)
         elif frame < self._length:
-            log.warning("%s: the audio ends at %.1f s, before the %.1f s its header declares (truncated?)",
+            log.warning(_("%s: the audio ends at %.1f s, before the %.1f s its header declares (truncated?)"),
                         self.path, frame / self.sample_rate, self._length / self.sample_rate)
             self._length = frame
             self._chapters = _fit_chapters(self._chapters, frame / self.sample_rate)
@@ -222,7 +223,7 @@ def _chapters_of(path: Path, fmt: formats.AudioFormat) -> list[ChapterMark]:
     try:
         return fmt.read_chapters(path)
     except ReaderError as exc:
-        log.warning("%s: chapters unreadable, playing without them (%s)", path, exc)
+        log.warning(_("%s: chapters unreadable, playing without them (%s)"), path, exc)
         return []
 
 
@@ -263,7 +264,7 @@ def sidecar_cues(audio: Path) -> list[Cue]:
         try:
             return [Cue(c.start, c.end, " ".join(c.text.split())) for c in parse_webvtt(vtt.read_text("utf-8"))]
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            log.warning("%s: unreadable subtitles (%s)", vtt, exc)
+            log.warning(_("%s: unreadable subtitles (%s)"), vtt, exc)
     return []
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from reader._files import write_atomic
 from reader.errors import UsageError
+from reader.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def image_info(data: bytes) -> tuple[str, int, int]:
         i = 2
         while i + 9 < len(data):
             if data[i] != 0xFF:
-                raise ValueError("a damaged JPEG")
+                raise ValueError(_("a damaged JPEG"))
             marker = data[i + 1]
             if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
                 i += 2
@@ -53,8 +54,8 @@ def image_info(data: bytes) -> tuple[str, int, int]:
                 height, width = struct.unpack(">HH", data[i + 5 : i + 9])
                 return "jpg", width, height
             i += 2 + length
-        raise ValueError("a JPEG without a frame")
-    raise ValueError("not a PNG or JPEG image")
+        raise ValueError(_("a JPEG without a frame"))
+    raise ValueError(_("not a PNG or JPEG image"))
 
 
 def check_image(spec: str) -> str:
@@ -63,9 +64,10 @@ def check_image(spec: str) -> str:
     if "://" in spec:
         parts = urlsplit(spec)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"--feed-image {spec!r}: give an http(s) URL or a file")
+            raise UsageError(_("--feed-image {spec!r}: give an http(s) URL or a file").format(spec=spec))
         if not parts.path.lower().endswith(IMAGE_SUFFIXES):
-            raise UsageError(f"--feed-image {spec!r}: podcast apps want the URL of a .png or .jpg image")
+            raise UsageError(_("--feed-image {spec!r}: podcast apps want the URL of a .png or "
+                                ".jpg image").format(spec=spec))
         return spec
     _read_image(Path(spec))
     return spec
@@ -76,15 +78,17 @@ def _read_image(path: Path) -> tuple[bytes, str]:
         with path.open("rb") as fh:
             data = fh.read(MAX_IMAGE_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"--feed-image {path}: cannot read ({exc.strerror or exc})") from exc
+        raise UsageError(_("--feed-image {path}: cannot read ({strerror})").format(
+            path=path, strerror=exc.strerror or exc)) from exc
     if len(data) > MAX_IMAGE_BYTES:
-        raise UsageError(f"--feed-image {path}: larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
+        raise UsageError(_("--feed-image {path}: larger than {value} MB").format(
+            path=path, value=MAX_IMAGE_BYTES // (1024 * 1024)))
     try:
         kind, width, height = image_info(data)
     except ValueError as exc:
-        raise UsageError(f"--feed-image {path}: {exc}") from exc
+        raise UsageError(_("--feed-image {path}: {exc}").format(path=path, exc=exc)) from exc
     if width != height or not APPLE_MIN <= width <= APPLE_MAX:
-        log.warning("%s is %d × %d pixels: Apple Podcasts wants a square of %d to %d", path, width, height,
+        log.warning(_("%s is %d × %d pixels: Apple Podcasts wants a square of %d to %d"), path, width, height,
                     APPLE_MIN, APPLE_MAX)
     return data, kind
 

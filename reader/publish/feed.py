@@ -38,6 +38,7 @@ from reader._files import write_atomic
 from reader._format import clock
 from reader.audio.formats import by_suffix
 from reader.errors import UsageError
+from reader.i18n import _
 from reader.library.catalog import Entry
 from reader.publish.cover import check_image, publish_cover
 
@@ -64,9 +65,9 @@ class FeedInfo:
         for name in ("title", "author", "email"):
             value = getattr(self, name)
             if value is not None and not value.strip():
-                raise UsageError(f"--feed-{name} must not be empty")
+                raise UsageError(_("--feed-{name} must not be empty").format(name=name))
         if self.email is not None and "@" not in self.email:
-            raise UsageError(f"--feed-email {self.email!r}: not an email address")
+            raise UsageError(_("--feed-email {email!r}: not an email address").format(email=self.email))
         if self.image is not None:
             check_image(self.image)
 
@@ -123,7 +124,8 @@ def check_base_url(base_url: str) -> str:
     """``base_url`` with a trailing slash; a ``UsageError`` unless it is an absolute http(s) or file URL."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https", "file") or (parts.scheme != "file" and not parts.netloc):
-        raise UsageError(f"--base-url {base_url!r}: give an absolute http(s) URL, e.g. https://example.org/news/")
+        raise UsageError(_("--base-url {base_url!r}: give an absolute http(s) URL, e.g. "
+                            "https://example.org/news/").format(base_url=base_url))
     return base_url if base_url.endswith("/") else base_url + "/"
 
 

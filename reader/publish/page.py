@@ -39,6 +39,7 @@ from reader._files import write_atomic
 from reader._format import clock
 from reader.audio.formats import FORMATS
 from reader.errors import PageError, RecordError
+from reader.i18n import _
 from reader.narration.record import NarrationRecord, Sentence
 from reader.settings import PAGE_SKIP_SECONDS, PAGE_SPEEDS, PLAY_RESTART_SECONDS, display_name
 
@@ -103,7 +104,7 @@ def write_page(
     """
     out = out if out is not None else audio.with_suffix(".html")
     if not audio.is_file():
-        raise PageError(f"{audio}: no such audio file, so no listen page")
+        raise PageError(_("{audio}: no such audio file, so no listen page").format(audio=audio))
     try:
         if isinstance(manifest, NarrationRecord):
             record = manifest
@@ -116,7 +117,7 @@ def write_page(
     except RecordError as exc:
         raise PageError(str(exc)) from exc
     if vtt is not None and not vtt.is_file():
-        log.warning("%s: no such VTT; the listen page will have no captions track", vtt)
+        log.warning(_("%s: no such VTT; the listen page will have no captions track"), vtt)
         vtt = None
     page = page_data(record)
     html = render_page(page, audio_href=_href(audio, out), vtt_href=_href(vtt, out) if vtt else None,

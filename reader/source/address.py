@@ -27,6 +27,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from reader._clean import url_for_display
 from reader.errors import FetchError, UsageError
+from reader.i18n import _
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 Resolver = Callable[[str, int], Iterable[str]]
@@ -51,14 +52,14 @@ def parse_url(url: str) -> SplitResult:
         parts = urlsplit(url)
         port = parts.port  # raises ValueError for a port out of range or not a number
     except ValueError as exc:
-        raise UsageError(f"{shown}: not a valid URL ({exc})") from None
+        raise UsageError(_("{shown}: not a valid URL ({exc})").format(shown=shown, exc=exc)) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise UsageError(f"{shown}: unsupported scheme {scheme!r} (only http and https URLs are fetched)")
+        raise UsageError(_("{shown}: unsupported scheme {scheme!r} (only http and https URLs are fetched)").format(shown=shown, scheme=scheme))
     if not parts.hostname:
-        raise UsageError(f"{shown}: not a valid URL (no host)")
+        raise UsageError(_("{shown}: not a valid URL (no host)").format(shown=shown))
     if port == 0:
-        raise UsageError(f"{shown}: not a valid URL (port 0)")
+        raise UsageError(_("{shown}: not a valid URL (port 0)").format(shown=shown))
     return parts
 
 
@@ -149,19 +150,18 @@ class Scope:
         parts = parse_url(url) if hop == 0 else _parse_hop(url)
         how = "a redirect" if hop else "a link"
         if self.site is not None and site_of(url) != self.site:
-            raise FetchError(f"{shown}: refused: {how} off the site {self.site} that was asked for")
+            raise FetchError(_("{shown}: refused: {how} off the site {site} that was asked for").format(shown=shown, how=how, site=self.site))
         host = (parts.hostname or "").lower().rstrip(".")
         if self.trusted_host is not None and host == self.trusted_host:
             return
         port = parts.port or _DEFAULT_PORTS[parts.scheme.lower()]
         internal = sorted({a for a in resolver(host, port) if is_internal(a)})
         if internal:
-            raise FetchError(f"{shown}: refused: {how} to the internal address {internal[0]} (only URLs you give "
-                             f"yourself may reach a private, loopback or link-local address)")
+            raise FetchError(_("{shown}: refused: {how} to the internal address {internal} (only URLs you give yourself may reach a private, loopback or link-local address)").format(shown=shown, how=how, internal=internal[0]))
 
 
 def _parse_hop(url: str) -> SplitResult:
     try:
         return parse_url(url)
     except UsageError as exc:
-        raise FetchError(f"a redirect to {exc}") from None
+        raise FetchError(_("a redirect to {exc}").format(exc=exc)) from None

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 
 from reader.errors import DecodeError
+from reader.i18n import _
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _BOMS = (
@@ -74,14 +75,14 @@ def _looks_binary(data: bytes) -> bool:
 def decode(data: bytes, header_charset: str | None = None, name: str = "input") -> Decoded:
     """Decode ``data`` into text; raise ``DecodeError`` for empty or binary input."""
     if not data.strip():
-        raise DecodeError(f"{name}: is empty")
+        raise DecodeError(_("{name}: is empty").format(name=name))
     declared = declared_charsets(data, header_charset)
     first_declared = declared[0] if declared else None
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return Decoded(data.decode(codec, errors="replace"), codec.removesuffix("-sig"), first_declared)
     if _looks_binary(data):
-        raise DecodeError(f"{name}: looks like a binary file, not a web page or text")
+        raise DecodeError(_("{name}: looks like a binary file, not a web page or text").format(name=name))
     try:
         # Not final: a download cut inside a character is still UTF-8 (its last partial character dropped).
         text = codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
@@ -107,4 +108,5 @@ def decode(data: bytes, header_charset: str | None = None, name: str = "input") 
         text = data.decode(codec, errors="replace")
         if text.count("\ufffd") <= max(2, len(data) * _MAX_BAD_SHARE):
             return Decoded(text, codec, first_declared)
-    raise DecodeError(f"{name}: cannot tell its character encoding (not UTF-8 or GB18030 text)")
+    raise DecodeError(_("{name}: cannot tell its character encoding (not UTF-8 or GB18030 text)").format(
+        name=name))

@@ -29,6 +29,7 @@ from lxml import etree
 
 from reader._clean import url_for_display
 from reader.errors import DecodeError, ExtractError, UsageError
+from reader.i18n import _
 from reader.models import Source
 from reader.source.address import Scope, Site, host_of, parse_url, site_of
 from reader.source.decode import decode
@@ -70,7 +71,7 @@ def discover(
 ) -> Discovery:
     """The articles of ``spec``; ``fetch_page`` reads a list page URL (``--follow``), politely."""
     if spec == "-":
-        raise UsageError("a batch reads a folder, a file or a URL, not stdin")
+        raise UsageError(_("a batch reads a folder, a file or a URL, not stdin"))
     if follow:
         found = _follow(spec, fetch_page)
     elif is_url(spec):
@@ -80,7 +81,7 @@ def discover(
         path = Path(spec)
         if path.is_dir():
             if exclude is not None and path.resolve().is_relative_to(exclude.resolve()):
-                raise UsageError(f"{spec}: is the library itself (or inside it); give the folder of the articles")
+                raise UsageError(_("{spec}: is the library itself (or inside it); give the folder of the articles").format(spec=spec))
             found = Discovery([])
             for name, regular in _walk(path, exclude):
                 if regular:
@@ -88,13 +89,13 @@ def discover(
                 else:
                     found.ignored.append(f"{name}: not a regular file (a named pipe, device or socket)")
             if not found.items:
-                raise UsageError(f"{spec}: no .html, .htm or .txt files in this folder")
+                raise UsageError(_("{spec}: no .html, .htm or .txt files in this folder").format(spec=spec))
         elif path.exists():
             if not is_regular_file(path):
-                raise UsageError(f"{spec}: not a regular file (a named pipe, device or socket)")
+                raise UsageError(_("{spec}: not a regular file (a named pipe, device or socket)").format(spec=spec))
             found = _url_list(path) or Discovery([str(path.resolve())])
         else:
-            raise UsageError(f"{spec}: no such file or folder")
+            raise UsageError(_("{spec}: no such file or folder").format(spec=spec))
     if limit is not None:
         found.items = found.items[:limit]
     return found
@@ -105,7 +106,7 @@ def _walk(root: Path, exclude: Path | None) -> Iterable[tuple[str, bool]]:
     skip = exclude.resolve() if exclude is not None else None
 
     def blocked(error: OSError) -> None:
-        raise UsageError(f"{error.filename}: cannot read ({error.strerror})")
+        raise UsageError(_("{filename}: cannot read ({strerror})").format(filename=error.filename, strerror=error.strerror))
 
     for directory, dirs, files in os.walk(root.resolve(), onerror=blocked):
         here = Path(directory)
@@ -160,16 +161,16 @@ def _short(text: str, limit: int = 60) -> str:
 def _follow(spec: str, fetch_page: Callable[[str], Source] | None) -> Discovery:
     if is_url(spec):
         if fetch_page is None:
-            raise UsageError(f"{url_for_display(spec)}: cannot fetch a list page here")
+            raise UsageError(_("{url_for_display}: cannot fetch a list page here").format(url_for_display=url_for_display(spec)))
         parse_url(spec)
         source = fetch_page(spec)
         page_url = spec
     else:
         path = Path(spec)
         if path.is_dir():
-            raise UsageError(f"{spec}: --follow takes a list page (a URL or an HTML file), not a folder")
+            raise UsageError(_("{spec}: --follow takes a list page (a URL or an HTML file), not a folder").format(spec=spec))
         if path.exists() and not is_regular_file(path):
-            raise UsageError(f"{spec}: not a regular file (a named pipe, device or socket)")
+            raise UsageError(_("{spec}: not a regular file (a named pipe, device or socket)").format(spec=spec))
         source = read_file(path)
         page_url = path.resolve().as_uri()
     html = decode(source.data, source.charset, source.name).text
@@ -177,10 +178,9 @@ def _follow(spec: str, fetch_page: Callable[[str], Source] | None) -> Discovery:
     try:
         links, site = links_and_site(html, page_url)
     except ExtractError as exc:
-        raise UsageError(f"{shown}: {exc}") from None
+        raise UsageError(_("{shown}: {exc}").format(shown=shown, exc=exc)) from None
     if not links:
-        raise UsageError(f"{shown}: no article links on this list page (http(s) links on its own site, with a "
-                         "title)")
+        raise UsageError(_("{shown}: no article links on this list page (http(s) links on its own site, with a title)").format(shown=shown))
     # Links of a list page whose URL the user typed may reach that same host, whatever its address; links
     # of a saved page (a file) never reach an internal address.
     trusted = host_of(spec) if is_url(spec) else None
@@ -215,7 +215,7 @@ def links_and_site(html: str, page_url: str) -> tuple[list[str], Site | None]:
     try:
         doc = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError) as exc:
-        raise ExtractError(f"not an HTML page ({exc})") from None
+        raise ExtractError(_("not an HTML page ({exc})").format(exc=exc)) from None
     base = page_url
     for tag in doc.iter("base"):
         href = (tag.get("href") or "").strip()

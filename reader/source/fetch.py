@@ -40,6 +40,7 @@ import httpx
 from reader import __version__
 from reader._clean import url_for_display
 from reader.errors import FetchError, UsageError
+from reader.i18n import _
 from reader.models import Source
 from reader.settings import FETCH_TIMEOUT
 from reader.source.address import Scope, parse_url
@@ -95,7 +96,7 @@ def from_text(text: str, name: str = "<text>") -> Source:
     """Text the user gave directly (``reader narrate --text …``), read like a plain-text file."""
     data = text.encode("utf-8")
     if len(data) > MAX_BYTES:
-        raise UsageError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise UsageError(_("{name}: larger than {value} MB").format(name=name, value=MAX_BYTES // (1024 * 1024)))
     return Source(data=data, name=name, charset="utf-8", kind="text")
 # ---------------------------------------------------------------------------------------------------------
 # stdin and files
@@ -105,17 +106,17 @@ def read_stdin(stream: BinaryIO | None = None) -> Source:
     """stdin, up to ``MAX_BYTES``; ``UsageError`` when there is none (the shell closed it: ``<&-``)."""
     if stream is None:
         if sys.stdin is None or getattr(sys.stdin, "buffer", None) is None:
-            raise UsageError("<stdin>: there is no standard input (it is closed)")
+            raise UsageError(_("<stdin>: there is no standard input (it is closed)"))
         stream = sys.stdin.buffer
     try:
         data = stream.read(MAX_BYTES + 1)
     except (OSError, ValueError) as exc:  # a closed descriptor or file object
-        raise UsageError(f"<stdin>: cannot read the standard input ({getattr(exc, 'strerror', None) or exc})"
+        raise UsageError(_("<stdin>: cannot read the standard input ({getattr})").format(getattr=getattr(exc, 'strerror', None) or exc)
                          ) from exc
     if data is None:
         data = b""
     if len(data) > MAX_BYTES:
-        raise FetchError(f"<stdin>: larger than {_megabytes(MAX_BYTES)}")
+        raise FetchError(_("<stdin>: larger than {megabytes}").format(megabytes=_megabytes(MAX_BYTES)))
     return Source(data=data, name="<stdin>")
 
 
@@ -130,26 +131,26 @@ def read_file(path: Path, *, limit: int = MAX_BYTES) -> Source:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError as exc:
-        raise UsageError(f"{name}: no such file") from exc
+        raise UsageError(_("{name}: no such file").format(name=name)) from exc
     except IsADirectoryError as exc:
-        raise UsageError(f"{name}: is a directory, not a file") from exc
+        raise UsageError(_("{name}: is a directory, not a file").format(name=name)) from exc
     except PermissionError as exc:
-        raise FetchError(f"{name}: permission denied") from exc
+        raise FetchError(_("{name}: permission denied").format(name=name)) from exc
     except OSError as exc:
-        raise FetchError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=exc.strerror or exc)) from exc
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise UsageError(f"{name}: is a directory, not a file")
+            raise UsageError(_("{name}: is a directory, not a file").format(name=name))
         if stat.S_ISREG(mode):
             if os.fstat(fd).st_size > limit:
-                raise FetchError(f"{name}: larger than {_megabytes(limit)}")
+                raise FetchError(_("{name}: larger than {megabytes}").format(name=name, megabytes=_megabytes(limit)))
         elif not stat.S_ISFIFO(mode):
-            raise UsageError(f"{name}: is a device or socket, not a file")
+            raise UsageError(_("{name}: is a device or socket, not a file").format(name=name))
         os.set_blocking(fd, True)
         data = read_capped(fd, name, limit)
     except OSError as exc:
-        raise FetchError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=exc.strerror or exc)) from exc
     finally:
         os.close(fd)
     suffix = path.suffix.lower()
@@ -167,7 +168,7 @@ def read_capped(fd: int, name: str, limit: int) -> bytes:
             return b"".join(chunks)
         total += len(chunk)
         if total > limit:
-            raise FetchError(f"{name}: larger than {_megabytes(limit)}")
+            raise FetchError(_("{name}: larger than {megabytes}").format(name=name, megabytes=_megabytes(limit)))
         chunks.append(chunk)
 
 
@@ -286,7 +287,7 @@ def get(url: str, client: httpx.Client, *, limit: int = MAX_BYTES, timeout: floa
         with dog.running():
             answer = _follow(url, shown, client, dog, scope, limit, check_type, truncate)
     except httpx.InvalidURL as exc:
-        raise FetchError(f"{shown}: not a valid URL ({exc})") from exc
+        raise FetchError(_("{shown}: not a valid URL ({exc})").format(shown=shown, exc=exc)) from exc
     except httpx.HTTPError as exc:
         dog.check()
         if not dog.fired:
@@ -296,7 +297,7 @@ def get(url: str, client: httpx.Client, *, limit: int = MAX_BYTES, timeout: floa
         return answer
     if dog.fired == "cancel":
         raise Stopped(shown)
-    raise FetchError(f"{shown}: timed out (no complete answer within {dog.timeout:g} s)")
+    raise FetchError(_("{shown}: timed out (no complete answer within {timeout:g} s)").format(shown=shown, timeout=dog.timeout))
 
 
 def _follow(url: str, shown: str, client: httpx.Client, dog: _Watchdog, scope: Scope, limit: int,
@@ -319,14 +320,14 @@ def _follow(url: str, shown: str, client: httpx.Client, dog: _Watchdog, scope: S
                 check_type(response.status_code, mime)
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit and not truncate:
-                raise FetchError(f"{shown}: larger than {_megabytes(limit)}")
+                raise FetchError(_("{shown}: larger than {megabytes}").format(shown=shown, megabytes=_megabytes(limit)))
             chunks: list[bytes] = []
             total = 0
             for chunk in response.iter_bytes():
                 total += len(chunk)
                 if total > limit:
                     if not truncate:
-                        raise FetchError(f"{shown}: larger than {_megabytes(limit)}")
+                        raise FetchError(_("{shown}: larger than {megabytes}").format(shown=shown, megabytes=_megabytes(limit)))
                     chunks.append(chunk[: len(chunk) - (total - limit)])
                     break
                 chunks.append(chunk)
@@ -335,17 +336,17 @@ def _follow(url: str, shown: str, client: httpx.Client, dog: _Watchdog, scope: S
                     return None
             return Answer(response.status_code, response.reason_phrase, url_for_display(str(response.url)), mime,
                           response.charset_encoding, b"".join(chunks))
-    raise FetchError(f"{shown}: too many redirects (more than {MAX_REDIRECTS})")
+    raise FetchError(_("{shown}: too many redirects (more than {MAX_REDIRECTS})").format(shown=shown, MAX_REDIRECTS=MAX_REDIRECTS))
 
 
 def _mapped(shown: str, exc: httpx.HTTPError) -> FetchError:
     if isinstance(exc, httpx.TooManyRedirects):
-        return FetchError(f"{shown}: too many redirects (more than {MAX_REDIRECTS})")
+        return FetchError(_("{shown}: too many redirects (more than {MAX_REDIRECTS})").format(shown=shown, MAX_REDIRECTS=MAX_REDIRECTS))
     if isinstance(exc, httpx.TimeoutException):
-        return FetchError(f"{shown}: timed out")
+        return FetchError(_("{shown}: timed out").format(shown=shown))
     if isinstance(exc, httpx.ConnectError):
-        return FetchError(f"{shown}: cannot connect ({_reason(exc)})")
-    return FetchError(f"{shown}: {_reason(exc)}")
+        return FetchError(_("{shown}: cannot connect ({reason})").format(shown=shown, reason=_reason(exc)))
+    return FetchError(_("{shown}: {reason}").format(shown=shown, reason=_reason(exc)))
 
 
 def fetch_url(url: str, client: httpx.Client | None = None, *, timeout: float = FETCH_TIMEOUT,
@@ -357,9 +358,9 @@ def fetch_url(url: str, client: httpx.Client | None = None, *, timeout: float = 
 
     def check_type(status: int, mime: str) -> None:
         if status >= 400:
-            raise FetchError(f"{shown}: HTTP {status} {_phrase(status)}".rstrip())
+            raise FetchError(_("{url}: HTTP {status}").format(url=shown, status=f"{status} {_phrase(status)}".rstrip()))
         if mime and mime not in _HTML_TYPES:
-            raise FetchError(f"{shown}: not a web page (content type {mime})")
+            raise FetchError(_("{shown}: not a web page (content type {mime})").format(shown=shown, mime=mime))
 
     own = client is None
     client = client or make_client()

@@ -31,6 +31,7 @@ import httpx
 
 from reader._clean import url_for_display
 from reader.errors import FetchError
+from reader.i18n import _
 from reader.models import Source
 from reader.settings import FETCH_TIMEOUT, MAX_CRAWL_DELAY
 from reader.source.address import Scope, site_of
@@ -124,8 +125,8 @@ class PoliteFetcher:
                     with host.lock:
                         warned, host.warned = host.warned, True
                     if not warned:
-                        log.warning("%s: robots.txt asks for a Crawl-delay of %g s; waiting %g s between its "
-                                    "requests instead", site_of(url), asked, MAX_CRAWL_DELAY)
+                        log.warning(_("%s: robots.txt asks for a Crawl-delay of %g s; waiting %g s between its "
+                                      "requests instead"), site_of(url), asked, MAX_CRAWL_DELAY)
                     asked = MAX_CRAWL_DELAY
                 delay = max(delay, asked)
         with host.lock:
@@ -144,9 +145,9 @@ class PoliteFetcher:
                 host.robots_read = True
         shown = url_for_display(url)
         if host.robots_error is not None:
-            raise FetchError(f"{shown}: {host.robots_error}")
+            raise FetchError(_("{shown}: {robots_error}").format(shown=shown, robots_error=host.robots_error))
         if host.robots is not None and not host.robots.can_fetch(ROBOTS_AGENT, url):
-            raise FetchError(f"{shown}: disallowed by the site's robots.txt")
+            raise FetchError(_("{shown}: disallowed by the site's robots.txt").format(shown=shown))
 
     def _read_robots(self, url: str) -> tuple[urllib.robotparser.RobotFileParser | None, str | None]:
         parts = urlsplit(url)

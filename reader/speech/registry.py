@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from threading import Lock
 
 from reader.errors import BackendUnavailable, UsageError, did_you_mean
+from reader.i18n import N_, _
 from reader.models import Audio
 from reader.speech.backend import Backend, VoiceInfo
 
@@ -33,6 +34,7 @@ class EngineInfo:
     description: str
     online: bool = False  # needs the internet to speak
     speed: str = "medium"  # one of SPEED_CLASSES
+    latin: bool = False  # says Latin letters and words (GDP, iPhone) as written; else they are spelled in Chinese
 
 
 _REGISTRY: dict[str, EngineInfo] = {}
@@ -41,10 +43,10 @@ _LOCK = Lock()
 
 
 def register(name: str, target: str, install_hint: str, description: str = "", *, online: bool = False,
-             speed: str = "medium") -> None:
+             speed: str = "medium", latin: bool = False) -> None:
     if speed not in SPEED_CLASSES:
         raise ValueError(f"speed class {speed!r} is not one of {SPEED_CLASSES}")
-    _REGISTRY[name] = EngineInfo(name, target, install_hint, description, online, speed)
+    _REGISTRY[name] = EngineInfo(name, target, install_hint, description, online, speed, latin)
 
 
 register(
@@ -68,6 +70,7 @@ register(
     "Microsoft Edge's online neural voices (needs the internet)",
     online=True,
     speed="medium",  # bound by the service's answers, four requests in flight
+    latin=True,  # neural voices that say GDP and iPhone as an announcer does
 )
 register(
     "kokoro",
@@ -82,10 +85,11 @@ def names() -> list[str]:
     return list(_REGISTRY)
 
 
-def check(name: str, what: str = "backend") -> str:
+def check(name: str, what: str = N_("backend")) -> str:
     """``name`` if an engine is registered under it; else a ``UsageError`` that suggests the closest names."""
     if name not in _REGISTRY:
-        raise UsageError(f"unknown {what} {name!r}{did_you_mean(name, _REGISTRY)}")
+        raise UsageError(_("unknown {what} {name!r}{did_you_mean}").format(
+            what=_(what), name=name, did_you_mean=did_you_mean(name, _REGISTRY)))
     return name
 
 
@@ -96,7 +100,7 @@ def info(name: str) -> EngineInfo:
 
 def _load(name: str) -> Backend:
     entry = info(name)
-    module_name, _, attr = entry.target.partition(":")
+    module_name, _sep, attr = entry.target.partition(":")
     try:
         module = importlib.import_module(module_name)
         factory = getattr(module, attr)
@@ -105,7 +109,8 @@ def _load(name: str) -> Backend:
         raise
     except ImportError as exc:
         raise BackendUnavailable(
-            f"backend {name!r} is not installed ({exc}); install it with: {entry.install_hint}"
+            _("backend {name!r} is not installed ({exc}); install it with: {install_hint}").format(
+                name=name, exc=exc, install_hint=entry.install_hint)
         ) from exc
     return backend
 

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from reader.errors import BackendUnavailable, ReaderError, SynthesisError
+from reader.i18n import _
 from reader.models import Audio, Chunk
 from reader.speech.backend import Backend
 from reader.speech.cache import ChunkCache, chunk_key, plausible
@@ -94,9 +95,11 @@ def synthesize_iter(
         except ReaderError:
             raise
         except Exception as exc:  # an engine's own error type: map it where it enters
-            raise SynthesisError(f"{engine.name} failed on “{chunk.text}”: {exc}") from exc
+            raise SynthesisError(_("{name} failed on “{text}”: {exc}").format(
+                name=engine.name, text=chunk.text, exc=exc)) from exc
         if audio.frames == 0:
-            raise SynthesisError(f"{engine.name} returned no audio for “{chunk.text}”")
+            raise SynthesisError(_("{name} returned no audio for “{text}”").format(
+                name=engine.name, text=chunk.text))
         return audio
 
     def fits(audio: Audio | None, engine: Backend, key: str, chunk: Chunk) -> Audio | None:

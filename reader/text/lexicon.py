@@ -34,6 +34,7 @@ from typing import Any
 
 from reader._files import read_toml
 from reader.errors import ConfigError
+from reader.i18n import _
 from reader.settings import user_config_dir, voices_dir
 
 __all__ = ["Lexicon", "SYLLABLES", "is_han", "load_lexicon", "default_lexicon", "LEXICON_FILENAME"]
@@ -269,7 +270,8 @@ def _pypinyin() -> _PypinyinEngine:
 
 def _parse_pinyin_entry(path: Path, word: object, value: object) -> tuple[str, tuple[str, ...]]:
     def fail(reason: str) -> ConfigError:
-        return ConfigError(f"lexicon {path}: [pinyin] {word!r}: {reason}")
+        return ConfigError(_("lexicon {path}: [pinyin] {word!r}: {reason}").format(
+            path=path, word=word, reason=reason))
 
     if not isinstance(word, str) or not word:
         raise fail("the word must be a non-empty string")
@@ -290,12 +292,13 @@ def _parse_pinyin_entry(path: Path, word: object, value: object) -> tuple[str, t
 def _parse_replace_entry(path: Path, written: object, spoken: object) -> tuple[str, str]:
     if not isinstance(written, str) or not written:
         raise ConfigError(
-            f"lexicon {path}: [replace] {written!r}: the written form must be a non-empty string"
+            _("lexicon {path}: [replace] {written!r}: the written form must be a non-empty "
+               "string").format(path=path, written=written)
         )
     if not isinstance(spoken, str):
         raise ConfigError(
-            f"lexicon {path}: [replace] {written!r}: "
-            f"the spoken form must be a string, not {type(spoken).__name__}"
+            _("lexicon {path}: [replace] {written!r}: the spoken form must be a string, not "
+               "{name__}").format(path=path, written=written, name__=type(spoken).__name__)
         )
     return written, spoken
 
@@ -313,11 +316,13 @@ def load_lexicon(*paths: Path) -> Lexicon:
         unknown = sorted(set(data) - {"pinyin", "replace"})
         if unknown:
             raise ConfigError(
-                f"lexicon {path}: unknown table(s) {', '.join(unknown)} (expected [pinyin], [replace])"
+                _("lexicon {path}: unknown table(s) {join} (expected [pinyin], [replace])").format(
+                    path=path, join=', '.join(unknown))
             )
         for table in ("pinyin", "replace"):
             if not isinstance(data.get(table, {}), dict):
-                raise ConfigError(f'lexicon {path}: [{table}] must be a table of "key" = "value" lines')
+                raise ConfigError(_('lexicon {path}: [{table}] must be a table of "key" = '
+                                     '"value" lines').format(path=path, table=table))
         for word, value in data.get("pinyin", {}).items():
             key, syllables = _parse_pinyin_entry(Path(path), word, value)
             pinyin[key] = syllables

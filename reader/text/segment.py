@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from reader.errors import SegmentError
+from reader.i18n import _
 from reader.models import Article, Chunk, Pause
 
 _SENTENCE = re.compile(r".*?(?:[。！？!?；;]+|…{1,2}|\.{3,})[”’」』）)\]】\"']*|.+$", re.S)
@@ -192,7 +193,8 @@ def segment(
         raise ValueError("max_chars must be at least 4")
     chunks = list(_chunks(article, max_chars, normalize, header))
     if not any(c.kind == "body" for c in chunks):
-        raise SegmentError(f"{article.title or 'the article'}: nothing speakable in the article text")
+        raise SegmentError(_("{title}: nothing speakable in the article text").format(
+            title=article.title or 'the article'))
     return chunks
 
 

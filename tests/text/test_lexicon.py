@@ -127,8 +127,13 @@ def test_replacements_take_the_longest_match_in_one_pass() -> None:
     assert Lexicon().apply_replacements("原文不变") == "原文不变"
 
 
-def test_shipped_replacements() -> None:
-    assert default_lexicon().apply_replacements("GDP增长") == "国内生产总值增长"
+def test_acronyms_are_the_normalizer_s_per_voice_not_the_lexicon_s() -> None:
+    from reader.text.normalize import CHINESE_AND_LATIN, normalize
+
+    replaced = default_lexicon().apply_replacements("GDP增长")
+    assert replaced == "GDP增长"  # the lexicon applies to every voice, so it leaves acronyms alone
+    assert normalize(replaced) == "国内生产总值增长"  # a voice that cannot say Latin letters
+    assert normalize(replaced, CHINESE_AND_LATIN) == "GDP增长"  # one that can
 
 
 # -- identity ---------------------------------------------------------------------------------------------

@@ -73,6 +73,7 @@ from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmen
 from reader._files import write_atomic
 from reader.audio.ffmpeg import run_ffmpeg
 from reader.errors import AudioError, BackendUnavailable, ConfigError, OutputError, SynthesisError
+from reader.i18n import N_, _
 from reader.models import Audio
 from reader.settings import (
     EDGE_MAX_CONCURRENCY,
@@ -95,7 +96,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 24000
 MP3_BYTES_PER_SECOND = 48000 // 8  # the service's format is always 48 kbit/s CBR
 TICKS_PER_SECOND = 10_000_000  # boundary offsets and durations are in 100-ns ticks
-SUGGESTION = "use --voice baker for the offline voice, or add --fallback offline"
+SUGGESTION = N_("use --voice baker for the offline voice, or add --fallback offline")
 
 # Bump when the same reply would come out different (decoding, trimming): part of ``version``, so of cache keys.
 _REVISION = 1
@@ -123,14 +124,13 @@ def parse_voice(voice: str) -> tuple[str, str, str]:
     """``zh-CN-YunyangNeural;pitch=+5Hz;volume=-10%`` → (short name, pitch, volume), validated."""
     name, *options = voice.split(";")
     if not _VOICE_NAME.fullmatch(name):
-        raise ConfigError(f"{voice!r} is not an Edge voice name (like zh-CN-YunyangNeural; see `reader voices "
-                          f"--backend edge`)")
+        raise ConfigError(_("{voice!r} is not an Edge voice name (like zh-CN-YunyangNeural; see `reader voices --backend edge`)").format(voice=voice))
     prosody = {"pitch": "+0Hz", "volume": "+0%"}
     forms = {"pitch": PITCH_FORM, "volume": VOLUME_FORM}
     for option in options:
-        key, _, value = option.partition("=")
+        key, _sep, value = option.partition("=")
         if key not in forms or not forms[key].fullmatch(value):
-            raise ConfigError(f"{voice!r}: {option!r} is not pitch=+NHz or volume=+N%")
+            raise ConfigError(_("{voice!r}: {option!r} is not pitch=+NHz or volume=+N%").format(voice=voice, option=option))
         prosody[key] = value
     return name, prosody["pitch"], prosody["volume"]
 
@@ -138,7 +138,7 @@ def parse_voice(voice: str) -> tuple[str, str, str]:
 def edge_rate(rate: float) -> str:
     """Our rate (1.0 = normal) in edge-tts's form: 1.25 → ``+25%``, 0.8 → ``-20%``."""
     if not isinstance(rate, int | float) or not math.isfinite(rate) or not RATE_MIN <= rate <= RATE_MAX:
-        raise ConfigError(f"rate must be between {RATE_MIN} and {RATE_MAX}, not {rate!r}")
+        raise ConfigError(_("rate must be between {RATE_MIN} and {RATE_MAX}, not {rate!r}").format(RATE_MIN=RATE_MIN, RATE_MAX=RATE_MAX, rate=rate))
     return f"{round((rate - 1.0) * 100):+d}%"
 
 
@@ -268,10 +268,10 @@ class EdgeBackend:
         except (aiohttp.ClientError, OSError, TimeoutError, EdgeTTSException, ValueError) as exc:
             reason = _describe(exc, self.settings.timeout)
             if cached is not None:
-                log.warning("edge: cannot refresh the voice list (%s); using the one from %s", reason, path)
+                log.warning(_("edge: cannot refresh the voice list (%s); using the one from %s"), reason, path)
                 return cached
             raise BackendUnavailable(
-                f"cannot fetch the Edge voice list from {self._host(self.voices_url)}: {reason}"
+                _("cannot fetch the Edge voice list from {host}: {reason}").format(host=self._host(self.voices_url), reason=reason)
             ) from exc
         _write_voice_cache(path, voices)
         return voices
@@ -282,7 +282,7 @@ class EdgeBackend:
         name, pitch, volume = parse_voice(voice)
         edge_speed = edge_rate(rate)
         if speakable_chars(text) == 0:
-            raise SynthesisError(f"nothing speakable in {_quote(text)} (the Edge service would send no audio)")
+            raise SynthesisError(_("nothing speakable in {quote} (the Edge service would send no audio)").format(quote=_quote(text)))
         attempts = self.settings.attempts
         with self._lock:
             epoch = self._epoch
@@ -312,13 +312,15 @@ class EdgeBackend:
                     self._cancels.wait_for(lambda: self._epoch != epoch, timeout=delay)
         self._check_cancelled(epoch, text)
         assert last is not None
-        tries = f"after {tried} attempts" if tried > 1 else "on the only attempt"
+        tries = _("after {attempts} attempts").format(attempts=tried) if tried > 1 else _("on the only attempt")
         if last.unavailable:
-            message = f"the Edge voice service at {self._host(self.wss_url)} {last} ({tries}); {SUGGESTION}"
+            message = _("the Edge voice service at {host} {problem} ({tries}); {suggestion}").format(
+                host=self._host(self.wss_url), problem=last, tries=tries, suggestion=_(SUGGESTION))
             with self._lock:
                 self._down = (time.monotonic() + _DOWN_SECONDS, message)
             raise BackendUnavailable(message)
-        raise SynthesisError(f"the Edge voice service failed on {_quote(text)}: {last} ({tries})")
+        raise SynthesisError(_("the Edge voice service failed on {text}: {problem} ({tries})").format(
+            text=_quote(text), problem=last, tries=tries))
 
     def cancel(self) -> None:
         """End every request in flight now (Ctrl-C): their calls raise ``SynthesisError``; later calls work."""
@@ -335,7 +337,7 @@ class EdgeBackend:
     def _check_cancelled(self, epoch: int, text: str) -> None:
         with self._lock:
             if self._epoch != epoch:
-                raise SynthesisError(f"the Edge voice request for {_quote(text)} was cancelled")
+                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=_quote(text)))
 
     def _stalled(self, own: int) -> bool:
         """Count a time-out; whether the service is stalled: this call has now timed out ``_STALLS`` times, and
@@ -370,8 +372,7 @@ class EdgeBackend:
                                                boundary="SentenceBoundary", connect_timeout=seconds,
                                                receive_timeout=seconds)
         except ValueError as exc:  # edge-tts's own validation of the voice and prosody strings: ours
-            raise ConfigError(f"edge-tts rejects voice {name!r} with rate {rate}, pitch {pitch}, "
-                              f"volume {volume}: {exc}") from exc
+            raise ConfigError(_("edge-tts rejects voice {name!r} with rate {rate}, pitch {pitch}, volume {volume}: {exc}").format(name=name, rate=rate, pitch=pitch, volume=volume, exc=exc)) from exc
 
         async def run() -> _Reply:
             task = asyncio.current_task()
@@ -395,7 +396,8 @@ class EdgeBackend:
                     if message["type"] == "audio":
                         audio += message.get("data", b"")
                         if len(audio) > max_bytes:
-                            raise _Retry(f"sent more audio than {_quote(text)} can take ({len(audio)} bytes)",
+                            raise _Retry(_("sent more audio than {text} can take ({size} bytes)").format(
+                    text=_quote(text), size=len(audio)),
                                          unavailable=False)
                     elif message["type"] in ("SentenceBoundary", "WordBoundary"):
                         mark = (int(message.get("offset", 0)), int(message.get("duration", 0)))
@@ -410,62 +412,68 @@ class EdgeBackend:
             try:
                 return asyncio.run(run())
             except asyncio.CancelledError as exc:
-                raise SynthesisError(f"the Edge voice request for {_quote(text)} was cancelled") from exc
+                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=_quote(text))) from exc
             except NoAudioReceived as exc:
                 raise SynthesisError(
-                    f"the Edge voice service sent no audio for {_quote(text)} (nothing speakable, or a voice "
-                    f"it does not have: {name})"
+                    _("the Edge voice service sent no audio for {quote} (nothing speakable, or a voice it does not have: {name})").format(quote=_quote(text), name=name)
                 ) from exc
             except SkewAdjustmentError as exc:
                 raise BackendUnavailable(
-                    f"the Edge voice service at {self._host(self.wss_url)} refused the request (HTTP 403, with "
-                    f"no date to correct the clock by); {SUGGESTION}"
+                    _("the Edge voice service at {host} refused the request (HTTP 403, with no "
+                      "date to correct the clock by); {suggestion}").format(
+                          host=self._host(self.wss_url), suggestion=_(SUGGESTION))
                 ) from exc
             except aiohttp.ClientResponseError as exc:
                 if exc.status == 429 or exc.status >= 500:
                     raise _Retry(_describe(exc, self.settings.timeout), unavailable=True,
                                  wait=_retry_after(exc)) from exc
-                why = "refused the request" if exc.status in (401, 403) else "answered"
+                why = _("refused the request") if exc.status in (401, 403) else _("answered")
                 raise BackendUnavailable(
-                    f"the Edge voice service at {self._host(self.wss_url)} {why} (HTTP {exc.status} "
-                    f"{exc.message or ''}".rstrip() + f"); {SUGGESTION}"
+                    _("the Edge voice service at {host} {problem} (HTTP {status}); {suggestion}").format(
+                        host=self._host(self.wss_url), problem=why,
+                        status=f"{exc.status} {exc.message or ''}".rstrip(), suggestion=_(SUGGESTION))
                 ) from exc
             except TimeoutError as exc:  # asyncio's, and aiohttp's connect and read time-outs
                 raise _Retry(_describe(exc, self.settings.timeout), unavailable=True, timed_out=True) from exc
             except (aiohttp.ClientError, OSError) as exc:
                 raise _Retry(_describe(exc, self.settings.timeout), unavailable=True) from exc
             except EdgeTTSException as exc:  # WebSocketError, UnexpectedResponse, UnknownResponse
-                raise _Retry(f"broke the protocol ({type(exc).__name__}: {exc})", unavailable=False) from exc
+                raise _Retry(_("broke the protocol ({error})").format(error=f"{type(exc).__name__}: {exc}"),
+                             unavailable=False) from exc
             except (ValueError, KeyError, TypeError, IndexError, UnicodeError) as exc:
                 # The client failing to parse what the service sent (a malformed frame or message): the
                 # service's fault, not ours (our voice and prosody strings were checked above).
-                raise _Retry(f"sent a malformed answer ({type(exc).__name__}: {exc})", unavailable=False) from exc
+                raise _Retry(_("sent a malformed answer ({error})").format(error=f"{type(exc).__name__}: {exc}"),
+                             unavailable=False) from exc
 
     def _speech(self, reply: _Reply, text: str, rate: float) -> Audio:
         """The speech in ``reply`` as PCM, or ``_Retry`` when the reply is truncated or implausible."""
         received = len(reply.mp3) / MP3_BYTES_PER_SECOND
         if not reply.complete:
-            raise _Retry(f"ended the stream early ({received:.2f} s of audio, no turn.end)", unavailable=False)
+            raise _Retry(_("ended the stream early ({received:.2f} s of audio, no turn.end)").format(
+                received=received), unavailable=False)
         window = None
         if reply.boundaries:
-            onset = min(o for o, _ in reply.boundaries) / TICKS_PER_SECOND
+            onset = min(o for o, _d in reply.boundaries) / TICKS_PER_SECOND
             end = max(o + d for o, d in reply.boundaries) / TICKS_PER_SECOND
             if received + 0.05 < end:
-                raise _Retry(f"sent {received:.2f} s of audio where its boundaries end at {end:.2f} s",
-                             unavailable=False)
+                raise _Retry(_("sent {received:.2f} s of audio where its boundaries end at {end:.2f} s").format(
+                    received=received, end=end), unavailable=False)
             window = (onset, end)
         try:
             samples = decode_mp3(reply.mp3)
         except AudioError as exc:
-            raise _Retry(f"sent audio that ffmpeg cannot decode ({exc})", unavailable=False) from exc
+            raise _Retry(_("sent audio that ffmpeg cannot decode ({exc})").format(exc=exc), unavailable=False) from exc
         start, stop = speech_span(samples, window)
         seconds = (stop - start) / SAMPLE_RATE
         chars = speakable_chars(text)
         shortest = chars / (CHARS_PER_SECOND[1] * rate) - _SHORT_SLACK
         longest = chars / (CHARS_PER_SECOND[0] * rate) + _LONG_SLACK
         if seconds <= 0 or not shortest <= seconds <= longest:
-            raise _Retry(f"sent {seconds:.2f} s of speech for {chars} characters (expected "
-                         f"{max(shortest, 0):.1f}–{longest:.1f} s)", unavailable=False)
+            raise _Retry(_("sent {seconds:.2f} s of speech for {chars} characters (expected "
+                           "{shortest:.1f}–{longest:.1f} s)").format(seconds=seconds, chars=chars,
+                                                                     shortest=max(shortest, 0), longest=longest),
+                         unavailable=False)
         return Audio(pcm=samples[start:stop].tobytes(), sample_rate=SAMPLE_RATE)
 
     def close(self) -> None:
@@ -478,17 +486,17 @@ class EdgeBackend:
 def _describe(exc: BaseException, timeout: float) -> str:
     """A few words on a network failure, for a one-line message."""
     if isinstance(exc, TimeoutError):
-        return f"did not answer within {timeout:g} s"
+        return _("did not answer within {seconds:g} s").format(seconds=timeout)
     if isinstance(exc, aiohttp.ClientResponseError):
-        what = {429: "rate-limited the requests"}.get(exc.status, "failed")
+        what = _("rate-limited the requests") if exc.status == 429 else _("failed")
         return f"{what} (HTTP {exc.status})"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot be reached ({exc.os_error.strerror or exc.os_error})"
+        return _("cannot be reached ({reason})").format(reason=exc.os_error.strerror or exc.os_error)
     if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "closed the connection"
+        return _("closed the connection")
     if isinstance(exc, OSError) and exc.strerror:
-        return f"cannot be reached ({exc.strerror})"
-    return f"cannot be reached ({type(exc).__name__}: {exc})"
+        return _("cannot be reached ({reason})").format(reason=exc.strerror)
+    return _("cannot be reached ({reason})").format(reason=f"{type(exc).__name__}: {exc}")
 
 
 def _retry_after(exc: aiohttp.ClientResponseError) -> float:
@@ -522,4 +530,4 @@ def _write_voice_cache(path: Path, voices: list[dict[str, Any]]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(voices, ensure_ascii=False))
     except (OSError, OutputError) as exc:
-        log.warning("edge: cannot cache the voice list in %s: %s", path, exc)
+        log.warning(_("edge: cannot cache the voice list in %s: %s"), path, exc)

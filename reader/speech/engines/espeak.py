@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reader.errors import BackendUnavailable, ConfigError, SynthesisError
+from reader.i18n import _
 from reader.models import Audio
 from reader.speech.backend import VoiceInfo
 from reader.speech.dsp import trim_silence
@@ -129,7 +130,8 @@ class _Engine:
             self._lib = ctypes.CDLL(library)
             _declare(self._lib)
         except (OSError, AttributeError) as exc:
-            raise BackendUnavailable(f"cannot load {library}: {exc}") from exc
+            raise BackendUnavailable(_("cannot load {library}: {exc}").format(
+                library=library, exc=exc)) from exc
         self.library = library
         self.lock = threading.Lock()
         self._chunks: list[bytes] = []
@@ -147,7 +149,9 @@ class _Engine:
         current = lib.espeak_GetCurrentVoice()
         identifier = (current.contents.identifier or b"").decode(errors="replace") if current else ""
         if not identifier.lower().endswith(VOICE):
-            raise BackendUnavailable(f"{library} chose voice {identifier!r} when asked for {VOICE!r}")
+            raise BackendUnavailable(_("{library} chose voice {identifier!r} when asked for "
+                                        "{VOICE!r}").format(
+                                            library=library, identifier=identifier, VOICE=VOICE))
         self.espeak_version = (lib.espeak_Info(None) or b"unknown").decode(errors="replace")
 
     def _message(self, status: int) -> str:
@@ -157,7 +161,7 @@ class _Engine:
 
     def _check(self, status: int, what: str) -> None:
         if status != _ENS_OK:
-            raise BackendUnavailable(f"{what}: {self._message(status)}")
+            raise BackendUnavailable(_("{what}: {message}").format(what=what, message=self._message(status)))
 
     def _collect(self, wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int | None) -> int:
         try:
@@ -181,9 +185,11 @@ class _Engine:
             chunks, failure = self._chunks, self._failure
             self._chunks, self._failure = [], None
         if failure is not None:
-            raise SynthesisError(f"espeak-ng failed on {_excerpt(text)}: {failure}") from failure
+            raise SynthesisError(_("espeak-ng failed on {excerpt}: {failure}").format(
+                excerpt=_excerpt(text), failure=failure)) from failure
         if status != _ENS_OK:
-            raise SynthesisError(f"espeak-ng failed on {_excerpt(text)}: {self._message(status)}")
+            raise SynthesisError(_("espeak-ng failed on {excerpt}: {message}").format(
+                excerpt=_excerpt(text), message=self._message(status)))
         return b"".join(chunks)
 
 
@@ -219,7 +225,8 @@ def _engine() -> _Engine:
                 except BackendUnavailable as exc:
                     reasons.append(str(exc))
             else:
-                raise BackendUnavailable(f"espeak-ng is not usable ({'; '.join(reasons)}); {INSTALL_HINT}")
+                raise BackendUnavailable(_("espeak-ng is not usable ({join}); {INSTALL_HINT}").format(
+                    join='; '.join(reasons), INSTALL_HINT=INSTALL_HINT))
         return _ENGINE
 
 
@@ -258,17 +265,20 @@ class EspeakBackend:
 
     def synthesize(self, text: str, voice: str, rate: float = 1.0) -> Audio:
         if self._closed:
-            raise BackendUnavailable("the espeak backend has been closed")
+            raise BackendUnavailable(_("the espeak backend has been closed"))
         if voice != VOICE:
-            raise ConfigError(f"unknown espeak voice {voice!r} (known: {VOICE})")
+            raise ConfigError(_("unknown espeak voice {voice!r} (known: {VOICE})").format(
+                voice=voice, VOICE=VOICE))
         if not MIN_RATE <= rate <= MAX_RATE:  # also rejects NaN
-            raise ConfigError(f"rate must be between {MIN_RATE} and {MAX_RATE}, not {rate}")
+            raise ConfigError(_("rate must be between {MIN_RATE} and {MAX_RATE}, not {rate}").format(
+                MIN_RATE=MIN_RATE, MAX_RATE=MAX_RATE, rate=rate))
         if not text.strip():
-            raise SynthesisError("nothing to synthesize: the text is empty")
+            raise SynthesisError(_("nothing to synthesize: the text is empty"))
         raw = self._engine.synthesize(text, round(NORMAL_WPM * rate))
         samples = _trim(np.frombuffer(raw, dtype=np.int16), self.sample_rate)
         if samples.size == 0:
-            raise SynthesisError(f"espeak-ng produced no sound for {_excerpt(text)}")
+            raise SynthesisError(_("espeak-ng produced no sound for {excerpt}").format(
+                excerpt=_excerpt(text)))
         return Audio(pcm=samples.astype("<i2").tobytes(), sample_rate=self.sample_rate)
 
     def close(self) -> None:

