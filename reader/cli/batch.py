@@ -26,7 +26,7 @@ from reader.i18n import N_, _
                      "list page with --follow (a URL or a saved HTML file), or one article. Run it again: only new "
                      "or changed articles are done."))
 @click.argument("input_spec", metavar="INPUT")
-@click.option("-o", "--output", "library", type=click.Path(path_type=Path), required=True,
+@click.option("-o", "--output", "library", type=click.Path(path_type=Path), required=True, metavar="DIR",
               help=N_("The library folder (created if missing): MP3s, catalog, feed.xml, index.html."))
 @voice_option()
 @rate_option
@@ -71,6 +71,8 @@ def batch(input_spec: str, library: Path, voice: str, rate: float | None, loudne
         print_summary(result)
     elif result.failed:
         for o in result.failed:
-            click.echo(_("reader: failed: {source}: {error}").format(source=o.source, error=o.error), err=True)
+            click.echo(_("reader: failed: {source}: {error}").format(
+                source=o.source, error=o.error), err=True)
     if result.failed:
-        raise ReaderError(_("{failed} of {total} articles failed").format(failed=len(result.failed), total=result.total))
+        raise ReaderError(_("{failed} of {total} articles failed").format(
+            failed=len(result.failed), total=result.total))

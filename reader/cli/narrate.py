@@ -25,9 +25,9 @@ from reader.settings import Pauses
                      "subtitles and a .json record."))
 @click.argument("source", required=False)
 @click.option("--text", "text", metavar="TEXT", help=N_("Narrate this text (a notice, a paragraph) instead of SOURCE."))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=N_("The MP3 to write (default: DATE-TITLE.mp3 in --output-dir)."))
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), metavar="DIR",
               show_default=True, help=N_("Where the default-named MP3 and sidecars go (created if missing)."))
 @name_options
 @voice_option()
