@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_IN  := examples/wanzhou-2022-01-28.txt
 DEMO_OUT := examples/output
 
-.PHONY: setup demo test lint bench bench-intelligibility clean
+.PHONY: setup demo test lint bench bench-intelligibility clean i18n
 
 setup: $(STAMP)
 
@@ -27,6 +27,16 @@ test: setup
 	$(BIN)/ruff check reader tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# Messages: collect the marked strings (reader/i18n.py), merge them into each language's catalog
+# (reader/locale/LANG/LC_MESSAGES/reader.po, to translate), and compile the catalogs (.mo, committed too).
+I18N_POT := reader/locale/reader.pot
+
+i18n: setup
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -w 110 --project=reader -o $(I18N_POT) reader
+	$(BIN)/pybabel update -i $(I18N_POT) -d reader/locale -D reader -w 110 --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d reader/locale -D reader --statistics
+	rm -f $(I18N_POT)
 
 bench: setup
 	$(BIN)/python benchmarks/extract_quality.py

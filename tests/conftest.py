@@ -20,9 +20,10 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never touch the user's cache or config: each test session gets its own."""
+    """Never touch the user's cache or config: each test session gets its own; messages in English."""
     base = tmp_path_factory.getbasetemp()
     monkeypatch.setenv("READER_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("READER_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("READER_LANG", "en")  # the tests read English messages unless they ask for Chinese
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")

@@ -31,7 +31,7 @@ from reader.i18n import N_, _
                      "list page with --follow (a URL or a saved HTML file), or one article. Run it again: only new "
                      "or changed articles are done."))
 @click.argument("input_spec", metavar="INPUT")
-@click.option("-o", "--output", "library", type=click.Path(path_type=Path), required=True,
+@click.option("-o", "--output", "library", type=click.Path(path_type=Path), required=True, metavar="DIR",
               help=N_("The library folder (created if missing): audio files, catalog, feed.xml, index.html."))
 @format_option(N_("The articles' audio format (default: mp3): mp3, m4b, m4a, opus or wav; changing it redoes "
                   "the library's articles."))
@@ -88,6 +88,8 @@ def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path 
         print_summary(result)
     elif result.failed:
         for o in result.failed:
-            click.echo(_("reader: failed: {source}: {error}").format(source=o.source, error=o.error), err=True)
+            click.echo(_("reader: failed: {source}: {error}").format(
+                source=o.source, error=o.error), err=True)
     if result.failed:
-        raise ReaderError(_("{failed} of {total} articles failed").format(failed=len(result.failed), total=result.total))
+        raise ReaderError(_("{failed} of {total} articles failed").format(
+            failed=len(result.failed), total=result.total))

@@ -29,10 +29,10 @@ from reader.settings import Pauses
                      "M4A, Opus, WAV) with .vtt subtitles and a .json record."))
 @click.argument("source", required=False)
 @click.option("--text", "text", metavar="TEXT", help=N_("Narrate this text (a notice, a paragraph) instead of SOURCE."))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=N_("The audio file to write; its suffix picks the format (.mp3, .m4b, .m4a, .opus, .wav). "
                       "Default: DATE-TITLE.mp3 in --output-dir."))
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), metavar="DIR",
               show_default=True, help=N_("Where the default-named audio file and sidecars go (created if missing)."))
 @format_option(N_("The audio format (default: the --output's suffix, else mp3): mp3, m4b, m4a, opus or wav; "
                   "DATE-TITLE gets its suffix."))

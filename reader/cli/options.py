@@ -36,7 +36,7 @@ def rate_option(f: F) -> F:
 
 
 def cache_dir_option(help: str = N_("Chunk cache directory (default: the user cache directory).")) -> Callable[[F], F]:
-    return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help=help)
+    return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR", help=help)
 
 
 def fallback_option(help: str = N_("Speak the chunks the voice's backend fails on with this one (e.g. offline)."),

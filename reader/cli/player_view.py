@@ -93,7 +93,8 @@ class Screen:
                                f"   {p.speed:g}×   ", (f"{clock(position)} / {total}", "bold"))
         progress = self.stream.progress if self.stream is not None and not self.stream.done else None
         if progress is not None:
-            status.append("   " + _("narrating {done}/{total} chunks").format(done=progress.done, total=progress.total),
+            status.append("   " + _("narrating {done}/{total} chunks").format(
+                done=progress.done, total=progress.total),
                           style="dim")
         length = duration if duration is not None else max(p.available, 0.001)
         bar = ProgressBar(total=max(length, 0.001), completed=min(position, length))
@@ -144,7 +145,7 @@ def run_interactive(player: Player, stream: ArticleStream | None = None, console
     fd = sys.stdin.fileno()
     with cbreak(fd), Live(screen.render(), console=console, auto_refresh=False, transient=False) as live:
         while not player.ended:
-            ready, _, _ = select.select([fd], [], [], 1 / _FPS)
+            ready, _w, _x = select.select([fd], [], [], 1 / _FPS)
             if ready:
                 for key in split_keys(os.read(fd, 64)):
                     action = KEYS.get(key)

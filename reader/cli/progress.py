@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 from rich.text import Text
@@ -83,7 +84,7 @@ def stage_name(stage: str) -> str:
 def _line(left: Text, flexible: Text | None, right: str, width: int) -> Text:
     """``left``, a bar filling what is left of ``width``, then ``right``: one line of exactly ``width``."""
     line = left.copy()
-    room = width - line.cell_len - len(right) - 2
+    room = width - line.cell_len - cell_len(right) - 2
     if flexible is not None and room >= 4:
         line.append(" ")
         line.append_text(flexible if flexible.cell_len <= room else bar(None, room))
@@ -245,7 +246,8 @@ class BatchView:
     def _article(self, a: _Article, total: int, digits: int, width: int) -> Text:
         number = Text(f"{a.number:>{digits}}/{total} ", style="cyan")
         if a.chunks is not None:
-            right = fit(_("chunks {done}/{total}").format(done=a.chunks.done, total=a.chunks.total), CHUNKS_WIDTH)
+            right = fit(_("chunks {done}/{total}").format(
+                done=a.chunks.done, total=a.chunks.total), CHUNKS_WIDTH)
             right.append_text(bar(a.fraction, ARTICLE_BAR))
         else:
             right = fit(Text(stage_name(a.stage), style="dim"), CHUNKS_WIDTH + ARTICLE_BAR)

@@ -98,8 +98,9 @@ class Translated(click.Command):
             self.help = saved
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        made = getattr(self, "_help_option", None) is not None
         option = super().get_help_option(ctx)
-        if option is not None:
+        if option is not None and not made:
             option.help = _HELP_HELP  # click made it (and keeps it) in the language of that moment
         return option
 

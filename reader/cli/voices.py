@@ -20,7 +20,7 @@ from reader.i18n import N_, _
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help=N_("table: for reading; json: a list of objects (name, display, engine, online, installed …)."))
 @click.option("--sample", metavar="NAME", help=N_("Speak a short sentence in the voice NAME (or write it with -o)."))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=N_("With --sample: write the sample to this MP3 instead of playing it."))
 @output_device_option
 @cache_dir_option()

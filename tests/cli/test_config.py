@@ -73,8 +73,8 @@ def test_the_file_gives_the_defaults_and_the_command_line_wins(config_dir: Path,
     assert data["edge.timeout"] == {"value": 5, "from": str(path)} and edge_settings().timeout == 5
     assert data["language"] == {"value": "zh", "from": str(path)}
     assert data["format"] == {"value": "mp3", "from": "default"}
-    # --help shows the defaults in force.
-    assert "[default: 1.25" in CliRunner().invoke(cli, ["narrate", "--help"]).output
+    # --help shows the defaults in force (in Chinese: the file says language = "zh").
+    assert "[默认：1.25" in CliRunner().invoke(cli, ["narrate", "--help"]).output
 
     cache = ["--cache-dir", str(tmp_path / "cache")]
     result = CliRunner().invoke(cli, ["narrate", "--text", NOTICE, "-q", *cache])

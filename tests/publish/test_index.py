@@ -5,6 +5,7 @@ search and filters, "continue where you stopped" shared with the listen pages, n
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -194,3 +195,29 @@ def test_from_a_static_server_and_on_a_phone(browser: Any, server: str) -> None:
     tab.screenshot(path=str(ARTIFACTS / "library-index-phone.png"))
     assert tab.errors == []
     tab.context.close()
+
+
+FORMAT_NAMES = {"MP3", "RSS", "WebVTT", "lib", "reader"}  # file formats, the folder's name, the program's
+
+
+def english_left(html: str, article_text: list[str]) -> set[str]:
+    """Latin words a reader sees on a page that are not the articles' own, file formats or names."""
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    text = soup.get_text(" ")
+    for own in article_text:
+        text = text.replace(own, " ")
+    words = set(re.findall(r"[A-Za-z][A-Za-z0-9]+", text))
+    labels = {el.get(attr) for el in soup.find_all(True) for attr in ("aria-label", "placeholder", "title")} - {None}
+    words |= {w for label in labels for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", str(label))
+              if not any(w in own for own in article_text)}
+    return words - FORMAT_NAMES
+
+
+def test_no_english_on_the_index_or_the_listen_pages(library: Path) -> None:
+    titles = [a[1] for a in ARTICLES] + [EVIL]
+    assert english_left((library / "index.html").read_text(encoding="utf-8"), titles) == set()
+    for page in library.glob("*.html"):
+        if page.name != "index.html":
+            assert english_left(page.read_text(encoding="utf-8"), titles) == set(), page.name
