@@ -148,16 +148,19 @@ class Scope:
         number of redirects followed to reach it)."""
         shown = url_for_display(url)
         parts = parse_url(url) if hop == 0 else _parse_hop(url)
-        how = "a redirect" if hop else "a link"
+        how = _("a redirect") if hop else _("a link")
         if self.site is not None and site_of(url) != self.site:
-            raise FetchError(_("{shown}: refused: {how} off the site {site} that was asked for").format(shown=shown, how=how, site=self.site))
+            raise FetchError(_("{shown}: refused: {how} off the site {site} that was asked for").format(
+                shown=shown, how=how, site=self.site))
         host = (parts.hostname or "").lower().rstrip(".")
         if self.trusted_host is not None and host == self.trusted_host:
             return
         port = parts.port or _DEFAULT_PORTS[parts.scheme.lower()]
         internal = sorted({a for a in resolver(host, port) if is_internal(a)})
         if internal:
-            raise FetchError(_("{shown}: refused: {how} to the internal address {internal} (only URLs you give yourself may reach a private, loopback or link-local address)").format(shown=shown, how=how, internal=internal[0]))
+            raise FetchError(_("{shown}: refused: {how} to the internal address {internal} (only URLs you give "
+                               "yourself may reach a private, loopback or link-local address)").format(
+                                   shown=shown, how=how, internal=internal[0]))
 
 
 def _parse_hop(url: str) -> SplitResult:
