@@ -258,6 +258,7 @@ class Mp4Format(AudioFormat):
         from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
         check_chapters(chapters)
+        info, chapters = id3.displayable(info, chapters)
         _remux(path, self.muxer, ffmetadata({}, chapters), "-brand", self.brand, "-movflags", "+faststart",
                chapters=bool(chapters))
         try:
@@ -351,6 +352,7 @@ class OpusFormat(AudioFormat):
 
     def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
         check_chapters(chapters)
+        info, chapters = id3.displayable(info, chapters)
         if len(chapters) > _MAX_VORBIS_CHAPTERS:
             log.warning("%s: only the first %d of %d chapters fit in Vorbis comments", path,
                         _MAX_VORBIS_CHAPTERS, len(chapters))
@@ -433,6 +435,7 @@ class WavFormat(AudioFormat):
     """16-bit PCM WAV; tags in its ``LIST/INFO`` chunk by a ``-c copy`` remux; no chapters."""
 
     def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
+        info = id3.displayable(info, [])[0]
         tags = {key: getattr(info, field) for field, key in _WAV_INFO.items() if getattr(info, field)}
         _remux(path, self.muxer, ffmetadata(tags), "-fflags", "+bitexact")
 

@@ -20,7 +20,7 @@ delay too and therefore also seek early, never late.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +127,7 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
     ``OutputError`` when the file cannot be written, ``AudioError`` when it is not something mutagen can tag.
     """
     check_chapters(chapters)
-    info, chapters = _displayable(info, chapters)
+    info, chapters = displayable(info, chapters)
     tags = _load(path)
     for key in _OWNED:
         tags.delall(key)
@@ -165,17 +165,16 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
         raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
 
-def _displayable(info: TrackInfo, chapters: Sequence[ChapterMark]) -> tuple[TrackInfo, list[ChapterMark]]:
-    """Text as players show it (``reader._clean.display``: no control or bidi characters; a NUL would end an
+def displayable(info: TrackInfo, chapters: Sequence[ChapterMark]) -> tuple[TrackInfo, list[ChapterMark]]:
+    """Text as players show it, for every format's tags (``reader._clean.display``: no control or bidi characters; a NUL would end an
     ID3 text early) and the URL without credentials, in ASCII (WOAS is a Latin-1 frame)."""
     def show(value: str | None) -> str | None:
         return _clean.display(value) if value is not None else None
 
-    cleaned = TrackInfo(
-        title=_clean.display(info.title), artist=show(info.artist), album=show(info.album), date=show(info.date),
-        url=_clean.uri(info.url) if info.url else None, lyrics=show(info.lyrics),
-        language=info.language,
-    )
+    cleaned = replace(
+        info, title=_clean.display(info.title), artist=show(info.artist), album=show(info.album),
+        date=show(info.date), url=_clean.uri(info.url) if info.url else None, lyrics=show(info.lyrics),
+    )  # the language code and the cover are not text
     return cleaned, [ChapterMark(_clean.display(m.title), m.start, m.end) for m in chapters]
 
 

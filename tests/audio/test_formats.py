@@ -152,6 +152,24 @@ def test_url_and_hostile_titles_round_trip(tmp_path: Path, fmt: AudioFormat) -> 
         assert [t for t, _, _ in ffprobe.chapters(out)] == ["导语=1;#2\\3", "第二章\n换行"]
 
 
+@pytest.mark.parametrize("fmt", list(FORMATS.values()), ids=NAMES)
+def test_every_format_cleans_hostile_text_in_its_tags(tmp_path: Path, fmt: AudioFormat) -> None:
+    """Control and bidi characters and URL credentials never reach a tag, whatever the format (reader._clean)."""
+    rate = 24_000
+    tone = (0.1 * np.sin(2 * np.pi * 220 * np.arange(2 * rate) / rate) * 32767).astype("<i2").tobytes()
+    out = tmp_path / f"h{fmt.suffix}"
+    info = TrackInfo("标题\x1b[31m\u202egpj.exe", "来\x07源", None, "2024-02-29", "https://u:secret@example.org/a",
+                     "正文\x00。", "zho")
+    marks = [ChapterMark("章\u202e节\x08", 0.0, 2.0)]
+    assemble([Piece(Audio(tone, rate))], out, fmt=fmt,
+             before_publish=lambda tmp, _: fmt.write_tags(tmp, info, marks if fmt.chapters else []))
+    back = fmt.read_tags(out)
+    assert (back.title, back.artist) == ("标题[31mgpj.exe", "来源")
+    assert back.lyrics in ("正文。", None) and b"secret" not in out.read_bytes()
+    if fmt.chapters:
+        assert [m.title for m in fmt.read_chapters(out)] == ["章节"]
+
+
 def test_writing_tags_twice_gives_the_same_tags(tmp_path: Path) -> None:
     rate = 24_000
     tone = (0.1 * np.sin(2 * np.pi * 220 * np.arange(2 * rate) / rate) * 32767).astype("<i2").tobytes()
