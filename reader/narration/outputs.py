@@ -4,12 +4,14 @@
 a title (two notices called 公告 on one day). ``own_name`` picks ``DATE-TITLE.mp3`` when it is free or holds
 this same article's earlier narration (which is then replaced), and otherwise ``DATE-TITLE (2).mp3``, ``(3)``…,
 as a batch library does. What a name holds is read from its record (``NAME.json``): the same article is the
-same source (a path or a URL), or, for a record without one, the same narration fingerprint or article URL.
+same source (a path or a URL), or, for a record without one, the same narration fingerprint, or the same
+article URL, or else the same title, date and body text.
 A name whose files have no readable record is never taken over: reader cannot tell whose they are.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,4 +57,15 @@ def same_article(record: NarrationRecord, *, source: str | None, fingerprint: st
         return True
     if record.source is not None or source is not None:
         return record.source is not None and record.source == source
-    return bool(article.url) and record.article.url == article.url
+    if article.url or record.article.url:
+        return record.article.url == article.url
+    # Neither has a source nor a URL (an Article given to the library, text from stdin): the same title and
+    # date and the same words in the body (the record keeps the text of each chunk, not the paragraphs).
+    spoken = "".join(c.text for c in record.chunks if c.kind == "body")
+    return ((record.article.title, record.article.date) == (article.title, article.date)
+            and _words(spoken) == _words("".join(article.paragraphs())))
+
+
+def _words(text: str) -> str:
+    """``text``'s letters and digits: what stays the same however it was cut into chunks."""
+    return re.sub(r"\W+", "", text)
