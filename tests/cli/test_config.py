@@ -65,13 +65,14 @@ def test_the_file_gives_the_defaults_and_the_command_line_wins(config_dir: Path,
     out = tmp_path / "new" / "folder"
     path = write(config_dir, f'voice = "BAKER"\nrate = 1.25\noutput_dir = "{out}"\nloudness = -20\n'
                              'name_template = "{id}-{title}"\nascii_names = true\nlanguage = "zh"\n'
-                             '[feed]\ntitle = "万州新闻"\n[edge]\ntimeout = 5\n[cluster]\nworkers = 4\n')
+                             'cluster = "local"\n[feed]\ntitle = "万州新闻"\n[edge]\ntimeout = 5\n')
     data = shown()
     assert data["voice"] == {"value": "baker", "from": str(path)}  # checked, and named as the preset is
     assert data["rate"] == {"value": 1.25, "from": str(path)} and data["ascii_names"]["value"] is True
     assert data["feed.title"] == {"value": "万州新闻", "from": str(path)}
     assert data["edge.timeout"] == {"value": 5, "from": str(path)} and edge_settings().timeout == 5
     assert data["language"] == {"value": "zh", "from": str(path)}
+    assert data["cluster"] == {"value": "local", "from": str(path)}
     assert data["format"] == {"value": "mp3", "from": "default"}
     # --help shows the defaults in force (in Chinese: the file says language = "zh").
     assert "[默认：1.25" in CliRunner().invoke(cli, ["narrate", "--help"]).output

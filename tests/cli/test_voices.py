@@ -57,7 +57,7 @@ def test_json_is_a_list_of_objects() -> None:
 
 @pytest.mark.parametrize(("args", "fragment"), [
     (["voices", "--backend", "egde"], "unknown backend 'egde'; did you mean 'edge'?"),
-    (["voices", "--backend", "nonesuch"], "unknown backend 'nonesuch' (known: edge, espeak, offline)"),
+    (["voices", "--backend", "nonesuch"], "unknown backend 'nonesuch' (known: edge, espeak, kokoro, offline)"),
     (["voices", "--sample", "yunyan"], "unknown voice 'yunyan'; did you mean 'yunyang'"),
     (["narrate", "--text", "测试。", "--voice", "Bakr"], "unknown voice 'Bakr'; did you mean 'baker'"),
     (["voices", "-o", "x.mp3"], "-o/--output goes with --sample NAME"),

@@ -113,15 +113,15 @@ def test_a_hostile_page_through_batch_page_feed_and_catalog(tmp_path_factory: py
     lxml.html.fromstring(index.encode("utf-8"))
     db = sqlite3.connect(library / "catalog.sqlite")
     try:
-        rows = db.execute("SELECT title, mp3, status FROM articles").fetchall()
+        rows = db.execute("SELECT title, audio, status FROM articles").fetchall()
     finally:
         db.close()
     assert len(rows) == 1
-    for found_title, mp3, status in rows:
+    for found_title, audio, status in rows:
         assert status in ("done", "failed")
-        if mp3:
+        if audio:
             assert not forbidden(found_title or "", display=False)
-            check_narration(library / mp3)
+            check_narration(library / audio)
     for path in library.iterdir():
         check_name(path.name)
 

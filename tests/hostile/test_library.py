@@ -66,12 +66,12 @@ def library(tmp_path: Path) -> tuple[Path, Path, list[str], list[str]]:
 def test_a_lost_catalog_is_rebuilt_and_nothing_is_narrated_again(
         library: tuple[Path, Path, list[str], list[str]]) -> None:
     inputs, folder, files, feed = library
-    before = {name: row["mp3"] for name, row in rows(folder).items()}
+    before = {name: row["audio"] for name, row in rows(folder).items()}
     delete_catalog(folder)
     output = batch(inputs, folder)
     assert "0 narrated, 2 unchanged" in output
     assert sorted(p.name for p in folder.iterdir()) == files  # no "NAME (2).mp3"
-    assert {name: row["mp3"] for name, row in rows(folder).items()} == before
+    assert {name: row["audio"] for name, row in rows(folder).items()} == before
     assert all(row["status"] == "done" and row["settings_hash"] for row in rows(folder).values())
     assert enclosures(folder) == feed
     assert "0 narrated, 2 unchanged" in batch(inputs, folder)  # and the next run skips them at once
@@ -83,21 +83,21 @@ def test_two_copies_of_one_article_keep_their_own_files(tmp_path: Path) -> None:
     write_articles(inputs, 1)
     shutil.copy(inputs / "a1.txt", inputs / "mirror.txt")
     assert "2 narrated" in batch(inputs, folder)
-    names = {name: row["mp3"] for name, row in rows(folder).items()}
+    names = {name: row["audio"] for name, row in rows(folder).items()}
     assert len(set(names.values())) == 2
     assert "0 narrated, 2 unchanged" in batch(inputs, folder)
-    assert {name: row["mp3"] for name, row in rows(folder).items()} == names
+    assert {name: row["audio"] for name, row in rows(folder).items()} == names
 
 
 def test_library_repair_rebuilds_a_lost_or_damaged_catalog(library: tuple[Path, Path, list[str], list[str]]) -> None:
     inputs, folder, files, feed = library
-    before = {name: (row["mp3"], row["title"], row["duration"]) for name, row in rows(folder).items()}
+    before = {name: (row["audio"], row["title"], row["duration"]) for name, row in rows(folder).items()}
     delete_catalog(folder)
     (folder / "index.html").unlink()
     result = CliRunner().invoke(cli, ["library", "repair", str(folder)])
     assert result.exit_code == 0, result.output
     assert "2 narrations listed again" in result.output
-    assert {name: (row["mp3"], row["title"], row["duration"]) for name, row in rows(folder).items()} == before
+    assert {name: (row["audio"], row["title"], row["duration"]) for name, row in rows(folder).items()} == before
     assert (folder / "index.html").is_file()
 
     (folder / "catalog.sqlite").write_bytes(b"this is not a database at all" * 100)
@@ -106,7 +106,7 @@ def test_library_repair_rebuilds_a_lost_or_damaged_catalog(library: tuple[Path, 
     result = CliRunner().invoke(cli, ["library", "repair", str(folder)])
     assert result.exit_code == 0, result.output
     assert "moved aside" in result.output and len(list(folder.glob("catalog.sqlite.damaged-*"))) == 1
-    assert {name: row["mp3"] for name, row in rows(folder).items()} == {n: v[0] for n, v in before.items()}
+    assert {name: row["audio"] for name, row in rows(folder).items()} == {n: v[0] for n, v in before.items()}
     assert "0 narrated, 2 unchanged" in batch(inputs, folder)
     assert enclosures(folder) == feed
 

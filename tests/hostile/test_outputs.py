@@ -19,6 +19,7 @@ from mutagen.id3 import ID3
 from reader.cli import cli
 from reader.errors import OutputError
 from reader.narration import pipeline
+from reader.narration.naming import MAX_NAME_BYTES
 from reader.narration.pipeline import NarrateOptions, Narrator
 
 BIDI = "\u202e"
@@ -101,7 +102,7 @@ def test_a_long_title_still_fits_a_file_name(tmp_path: Path) -> None:
     out.mkdir()
     narrate(str(tmp_path / "a.txt"), "--output-dir", str(out))
     (mp3,) = out.glob("*.mp3")
-    assert len(mp3.name.encode("utf-8")) <= 200 and mp3.name.startswith("2024-05-01-很长的标题")
+    assert len(mp3.stem.encode("utf-8")) <= MAX_NAME_BYTES and mp3.name.startswith("2024-05-01-很长的标题")
 
 
 # -- item 6: characters XML forbids -------------------------------------------------------------------------

@@ -221,8 +221,10 @@ def test_batch_in_m4b_then_back_to_mp3(tmp_path: Path) -> None:
         assert abs(probe_duration(path) - durations[entry.title]) < 0.05
     # The index page plays them, and says what it offers for download.
     doc = lxml.html.fromstring((library / "index.html").read_text(encoding="utf-8"))
-    for li in doc.findall(".//main//li"):
-        src = unquote(li.find(".//audio").get("src"))
+    items = doc.findall(".//main//li")
+    assert len(items) == 2
+    for li in items:
+        src = unquote(li.get("data-src"))  # the page's one player plays the item's data-src
         assert src.endswith(".m4b") and (library / src).is_file() and "下载 M4B" in li.text_content()
     # Another format is another narration: the library redoes every article and drops the M4Bs.
     again = run_batch(str(inputs), BatchOptions(library=library))

@@ -57,7 +57,7 @@ def test_id_is_stable_and_short() -> None:
     ("ＡＢＣ１２３：第一期", "ABC123：第一期"),  # full-width letters and digits fold; Chinese punctuation stays
     ("标题\u3000\u3000副标题\xa0 完", "标题 副标题 完"),  # any white space is one space
     ('a\\b/c:d*e?f"g<h>i|j', "a_b_c_d_e_f_g_h_i_j"),  # what Windows forbids
-    ("a//\\\\b\x00\x07c", "a_b_c"),  # runs of them are one _
+    ("a//\\\\b\x00\x07c", "a_bc"),  # runs of them are one _; control characters go (reader._clean)
     ("  ..._-标题-_...  ", "标题"),  # no hidden files, nothing dangling
     ("CON", "CON_"), ("nul.txt", "nul.txt_"), ("COM3", "COM3_"),
     ("", "article"), ("///", "article"),

@@ -348,7 +348,7 @@ def test_endpoints_from_the_environment_and_the_config_file(fake: FakeEdge, tmp_
     monkeypatch.setenv("READER_EDGE_WSS_URL", "http://wrong")
     (config / "config.toml").unlink()
     result = CliRunner().invoke(cli, ["narrate", str(SEED), "--voice", "yunyang", "-q"])
-    assert result.exit_code == 2 and result.output.count("\n") == 1 and "wss_url" in result.output
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "wss_url" in result.output, result.output
 
 
 def test_presets_for_the_edge_voices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
