@@ -58,7 +58,7 @@ def test_clean_article_cleans_every_field_and_keeps_clean_ones() -> None:
 def test_safe_filename_keeps_within_the_bytes_a_file_system_allows() -> None:
     assert safe_filename("\u202e\u200b") == "article"
     assert len(safe_filename("很长" * 200).encode("utf-8")) <= MAX_NAME_BYTES
-    # …with room left under the 255 bytes of a name for " (123)", the longest suffix and a temporary name's
-    # ".<8 hex>-<pid>.pcm.part" (reader._files)
-    assert MAX_NAME_BYTES + len(" (123).html.0123abcd-4194304.pcm.part") <= 255
+    # …with room left under the 255 bytes of a name for " (123)", the longest suffix and two layers of temporary
+    # names ".<8 hex>-<pid>.part" (reader._files: the output group's, then the encoder's)
+    assert MAX_NAME_BYTES + len(" (123).html" + 2 * ".0123abcd-4194304.part") <= 255
     assert safe_filename('a/b\\c:d*e?"f<g>h|i') == "a_b_c_d_e_f_g_h_i"

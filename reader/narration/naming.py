@@ -10,13 +10,13 @@ The rules that make a name safe, in order (``safe_filename``), so that what come
 
 1. full-width letters and digits become ASCII (``ＡＢＣ１２３`` → ``ABC123``); Chinese punctuation
    (，。：？《》「」) is kept, since every common file system accepts it and it keeps the title readable;
-2. control characters and the characters Windows forbids (``\\ / : * ? " < > |``) become ``_`` (a run of them
-   one ``_``);
+2. control, bidi and invisible format characters go (``reader._clean.filename``); the characters Windows
+   forbids (``\\ / : * ? " < > |``) become ``_`` (a run of them one ``_``);
 3. any run of white space (the ideographic space U+3000 and no-break spaces too) becomes one space;
 4. spaces, dots, underscores and hyphens are stripped from both ends (no hidden ``.name`` files);
 5. the name is cut to ``MAX_NAME_BYTES`` bytes of UTF-8 at a character boundary: file systems count bytes
-   (255 at most), a Chinese character takes three, and the suffix and the ``.part`` of the temporary file
-   must still fit;
+   (255 at most), a Chinese character takes three, and a collision's `` (2)``, the suffix and the temporary
+   names (``NAME.mp3.<8 hex>-<pid>.part``, twice over while a narration is written) must still fit;
 6. a name Windows reserves for a device (``CON``, ``NUL``, ``COM1`` …) gets a ``_`` after it; an empty name
    is ``article``.
 
@@ -41,7 +41,7 @@ from reader.models import Article
 
 DEFAULT_TEMPLATE = "{date}-{title}"
 FIELDS = ("date", "year", "month", "day", "title", "source", "host", "id")
-MAX_NAME_BYTES = 200
+MAX_NAME_BYTES = 180
 _SEPARATORS = set(" -_.·,，、")
 _FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}

@@ -69,10 +69,11 @@ def test_safe_filename_rules(text: str, expected: str) -> None:
 def test_long_titles_are_cut_in_bytes_and_fit_the_file_system(tmp_path: Path) -> None:
     title = "长" * 100 + "。" + "标题" * 100
     stem = safe_filename(title)
-    assert len(stem.encode("utf-8")) <= MAX_NAME_BYTES and stem.startswith("长" * 66)
+    assert len(stem.encode("utf-8")) <= MAX_NAME_BYTES and stem.startswith("长" * 60)
     assert "\ufffd" not in stem  # never half a character
-    # The name, its suffix and the temporary file's ".<random>.part" are accepted by the file system.
-    (tmp_path / f"{stem}.mp3.0123abcd.part").write_bytes(b"")
+    # The name, a collision's number, its suffix and the temporary files' ".<random>-<pid>.part" (two layers
+    # while a narration is written: the output group's and the encoder's) are accepted by the file system.
+    (tmp_path / f"{stem} (999).html.0123abcd-4194304.part.0123abcd-4194304.part").write_bytes(b"")
     (tmp_path / f"{ascii_filename(title)}.json").write_bytes(b"")
     assert len(os.listdir(tmp_path)) == 2
 
