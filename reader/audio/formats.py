@@ -121,9 +121,16 @@ class AudioFormat:
     def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
         """Write ``info`` and ``chapters`` into the file at ``path`` (a temporary one, before publishing).
 
+        The text is cleaned here, for every format, as players show it (``reader.audio.tags.displayable``).
         ``ValueError`` for malformed chapters, ``OutputError`` when the file cannot be written, ``AudioError``
         when it is not a file of this format.
         """
+        check_chapters(chapters)
+        info, marks = id3.displayable(info, chapters)
+        self._write_tags(path, info, marks)
+
+    def _write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
+        """The format's own writing of ``write_tags``, given checked chapters and cleaned text."""
         raise NotImplementedError
 
     def read_tags(self, path: Path) -> TrackInfo:
@@ -142,8 +149,8 @@ class AudioFormat:
 class Mp3Format(AudioFormat):
     """MP3 with ID3v2.4 tags and CHAP/CTOC chapters: ``reader.audio.tags`` does the work."""
 
-    def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
-        id3.write_tags(path, info, chapters)
+    def _write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
+        id3.write_tags(path, info, chapters)  # a public function of its own, which checks and cleans too
 
     def read_tags(self, path: Path) -> TrackInfo:
         return id3.read_tags(path)
@@ -254,11 +261,9 @@ class Mp4Format(AudioFormat):
 
     brand: str = "M4A "
 
-    def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
+    def _write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
         from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
-        check_chapters(chapters)
-        info, chapters = id3.displayable(info, chapters)
         _remux(path, self.muxer, ffmetadata({}, chapters), "-brand", self.brand, "-movflags", "+faststart",
                chapters=bool(chapters))
         try:
@@ -350,9 +355,7 @@ class OpusFormat(AudioFormat):
         except (MutagenError, OSError) as exc:
             raise AudioError(_("cannot read the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
-    def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
-        check_chapters(chapters)
-        info, chapters = id3.displayable(info, chapters)
+    def _write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
         if len(chapters) > _MAX_VORBIS_CHAPTERS:
             log.warning("%s: only the first %d of %d chapters fit in Vorbis comments", path,
                         _MAX_VORBIS_CHAPTERS, len(chapters))
@@ -434,8 +437,7 @@ _WAV_INFO = {"title": "title", "artist": "artist", "album": "album", "date": "da
 class WavFormat(AudioFormat):
     """16-bit PCM WAV; tags in its ``LIST/INFO`` chunk by a ``-c copy`` remux; no chapters."""
 
-    def write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
-        info = id3.displayable(info, [])[0]
+    def _write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
         tags = {key: getattr(info, field) for field, key in _WAV_INFO.items() if getattr(info, field)}
         _remux(path, self.muxer, ffmetadata(tags), "-fflags", "+bitexact")
 

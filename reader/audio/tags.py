@@ -166,8 +166,9 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
 
 
 def displayable(info: TrackInfo, chapters: Sequence[ChapterMark]) -> tuple[TrackInfo, list[ChapterMark]]:
-    """Text as players show it, for every format's tags (``reader._clean.display``: no control or bidi characters; a NUL would end an
-    ID3 text early) and the URL without credentials, in ASCII (WOAS is a Latin-1 frame)."""
+    """Text as players show it, for every format's tags (``reader._clean.display``: no control or bidi
+    characters; a NUL would end an ID3 text early) and the URL without credentials, in ASCII (WOAS is a
+    Latin-1 frame)."""
     def show(value: str | None) -> str | None:
         return _clean.display(value) if value is not None else None
 
