@@ -61,8 +61,8 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
             paragraph_pause: float, chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool,
             html: bool, jobs: int | None, fallback: str | None, timeout: float, quiet: bool) -> None:
     from reader.cli.progress import narrate_progress
-    from reader.narration.pipeline import NarrateOptions, Narrator, source_name
-    from reader.source.fetch import fetch, from_text
+    from reader.narration.pipeline import NarrateOptions, Narrator
+    from reader.source.fetch import from_text
 
     if (source is None) == (text is None):
         raise click.UsageError(_("give SOURCE or --text TEXT (one of them)"))
@@ -76,11 +76,12 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
     )
     narrator = Narrator(options)
     with narrate_progress(quiet) as report:
-        if report.stage:
-            report.stage("fetch")
-        fetched = from_text(text) if text is not None else fetch(source or "-", timeout=timeout)
-        origin = source_name(source) if source is not None else None  # --text: no source to name
-        result = narrator.narrate_source(fetched, progress=report.progress, stage=report.stage, origin=origin)
+        if text is not None:  # nothing to fetch, no source to name in the record
+            if report.stage:
+                report.stage("fetch")
+            result = narrator.narrate_source(from_text(text), progress=report.progress, stage=report.stage)
+        else:  # fetched with the options' timeout, and named in the record (Narrator.narrate)
+            result = narrator.narrate(source or "-", progress=report.progress, stage=report.stage)
     page = None
     if html:  # with --no-sidecars there is no record file: the page is made from the narration's record
         from reader.publish.page import write_page
