@@ -15,6 +15,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
+from helpers.catalog import rows
 
 from reader.cli import cli
 
@@ -32,15 +33,6 @@ def batch(inputs: Path, library: Path, *more: str) -> str:
     result = CliRunner().invoke(cli, ["batch", str(inputs), "-o", str(library), "--voice", "espeak", *more])
     assert result.exit_code == 0, result.output
     return result.output
-
-
-def rows(library: Path) -> dict[str, sqlite3.Row]:
-    db = sqlite3.connect(library / "catalog.sqlite")
-    db.row_factory = sqlite3.Row
-    try:
-        return {Path(r["source"]).name: r for r in db.execute("SELECT * FROM articles")}
-    finally:
-        db.close()
 
 
 def delete_catalog(library: Path) -> None:

@@ -23,6 +23,7 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
+from helpers.catalog import rows
 from helpers.site_server import Page, Site, html_article, serve
 from mutagen.id3 import ID3
 
@@ -45,15 +46,6 @@ def write_article(path: Path, title: str, date: str, paragraphs: list[str], sour
 def leftovers(library: Path) -> list[str]:
     """Anything a clean stop must not leave: temporary files and the staging folder."""
     return [p.name for p in library.rglob("*") if p.name.endswith(".part") or p.name == ".staging"]
-
-
-def rows(library: Path) -> dict[str, sqlite3.Row]:
-    db = sqlite3.connect(library / "catalog.sqlite")
-    db.row_factory = sqlite3.Row
-    try:
-        return {Path(r["source"]).name: r for r in db.execute("SELECT * FROM articles")}
-    finally:
-        db.close()
 
 
 @pytest.fixture(autouse=True)

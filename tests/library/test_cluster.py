@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers.catalog import rows
 from helpers.dask_cluster import DaskCluster, dask_cluster
 from helpers.site_server import Page, Site, html_article, serve
 
@@ -36,15 +37,6 @@ def write_article(path: Path, title: str, date: str, paragraphs: list[str]) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join([title, f"日期:{date} 来源:测试日报", "", *paragraphs]) + "\n", encoding="utf-8")
     return path
-
-
-def rows(library: Path) -> dict[str, sqlite3.Row]:
-    db = sqlite3.connect(library / "catalog.sqlite")
-    db.row_factory = sqlite3.Row
-    try:
-        return {r["source"].rsplit("/", 1)[-1]: r for r in db.execute("SELECT * FROM articles")}
-    finally:
-        db.close()
 
 
 def leftovers(*folders: Path) -> list[str]:
