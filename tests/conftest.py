@@ -27,3 +27,12 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("READER_LANG", "en")  # the tests read English messages unless they ask for Chinese
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where reader play's sound goes instead of a sound device: a WAV file, written as fast as it comes."""
+    path = tmp_path / "played.wav"
+    monkeypatch.setenv("READER_AUDIO_SINK", str(path))
+    monkeypatch.setenv("READER_AUDIO_SINK_PACE", "0")
+    return path

@@ -19,14 +19,6 @@ from reader.play.live import plays_dir
 from reader.settings import load_presets, preset
 
 
-@pytest.fixture
-def sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "played.wav"
-    monkeypatch.setenv("READER_AUDIO_SINK", str(path))
-    monkeypatch.setenv("READER_AUDIO_SINK_PACE", "0")
-    return path
-
-
 def test_table_has_a_header_and_a_row_per_preset() -> None:
     result = CliRunner().invoke(cli, ["voices"])
     assert result.exit_code == 0, result.output

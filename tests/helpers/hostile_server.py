@@ -14,7 +14,9 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from helpers.local_server import QuietHandler, running
 
 
 class Conn:
@@ -109,7 +111,7 @@ def gzip_bomb(expanded: int, ctype: str = "text/plain", chunk: int = 1 << 20) ->
 def serve(routes: dict[str, Route]) -> Iterator[Site]:
     site = Site(routes)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 (the base class's name)
             path = self.path.split("?")[0]
             with site.lock:
@@ -122,24 +124,13 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
                     site.hung_up.append(path)
             self.close_connection = True
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
-            pass
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        block_on_close = False
-
-    httpd = Server(("127.0.0.1", 0), Handler)
-    site.port = httpd.server_address[1]
-    site.base = f"http://127.0.0.1:{site.port}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield site
-    finally:
-        site.stop.set()
-        httpd.shutdown()
-        httpd.server_close()
+    with running(Handler) as httpd:
+        site.port = httpd.server_address[1]
+        site.base = f"http://127.0.0.1:{site.port}"
+        try:
+            yield site
+        finally:
+            site.stop.set()
 
 
 def article_html(title: str, paragraphs: list[str], date: str = "2024-03-01", extra_head: str = "") -> bytes:

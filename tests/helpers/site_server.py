@@ -7,7 +7,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from helpers.local_server import QuietHandler, running
 
 
 @dataclass
@@ -49,7 +50,7 @@ def html_article(title: str, date: str, paragraphs: list[str], source: str = "æœ
 def serve(pages: dict[str, Page]) -> Iterator[Site]:
     site = Site(pages)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 (the base class's name)
             with site.lock:
                 site.log.append((self.path, time.monotonic()))
@@ -70,22 +71,11 @@ def serve(pages: dict[str, Page]) -> Iterator[Site]:
                 with site.lock:
                     site.in_flight -= 1
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
-            pass
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        block_on_close = False
-
-    httpd = Server(("127.0.0.1", 0), Handler)
-    site.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield site
-    finally:
-        for page in pages.values():
-            if page.gate is not None:
-                page.gate.set()
-        httpd.shutdown()
-        httpd.server_close()
+    with running(Handler) as httpd:
+        site.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        try:
+            yield site
+        finally:
+            for page in pages.values():
+                if page.gate is not None:
+                    page.gate.set()

@@ -230,14 +230,6 @@ def test_no_sound_device_is_a_clear_error(short: Narrated, monkeypatch: pytest.M
 # -- the CLI: bad input, no terminal -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "played.wav"
-    monkeypatch.setenv("READER_AUDIO_SINK", str(path))
-    monkeypatch.setenv("READER_AUDIO_SINK_PACE", "0")
-    return path
-
-
 def test_cli_without_a_terminal_plays_and_prints_chapter_changes(short: Narrated, sink: Path) -> None:
     result = CliRunner().invoke(cli, ["play", str(short.mp3), "--chapter", "2"])
     assert result.exit_code == 0, result.output
