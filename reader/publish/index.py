@@ -1,7 +1,8 @@
 """The library's ``index.html``: the library as an app, one player for every article in it.
 
-Rendered from ``templates/library.html.j2`` with Jinja2, autoescaping on, and its static script
-``templates/library.js`` inlined (the page's Content-Security-Policy allows only that script, by its hash).
+Rendered from ``templates/library.html.j2`` with Jinja2, autoescaping on, with the player the pages share
+(``templates/player.js``) and its own static script ``templates/library.js`` inlined as one (the page's
+Content-Security-Policy allows only that script, by its hash).
 Newest first (the catalog's order); search by title, filters by source and date; one player that goes on to
 the next article shown; each article continues where the listener stopped, on this page or on its listen
 page (they share the positions in localStorage). Links are relative to the library folder, so the page works
@@ -21,8 +22,7 @@ from reader._files import write_atomic
 from reader.audio.formats import by_suffix
 from reader.library.catalog import Entry
 from reader.publish.feed import FEED_NAME, default_title
-from reader.publish.page import environment, inline_script, storage_key
-from reader.settings import PAGE_SPEEDS
+from reader.publish.page import environment, inline_assets, storage_key
 
 INDEX_NAME = "index.html"
 
@@ -64,18 +64,15 @@ def index_items(entries: Iterable[Entry], library: Path) -> list[IndexItem]:
 
 
 def render_index(items: list[IndexItem], *, title: str) -> str:
-    script, script_hash = inline_script("library.js")
     return environment().get_template("library.html.j2").render(
         title=title,
         articles=items,
         total_duration=sum(i.duration for i in items),
         sites=sorted({i.site for i in items if i.site}),
         dates=sorted({i.date for i in items if i.date}),
-        speeds=PAGE_SPEEDS,
         feed_href=FEED_NAME,
         version=__version__,
-        script=script,
-        script_hash=script_hash,
+        **inline_assets("library.js"),
     )
 
 

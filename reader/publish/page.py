@@ -12,9 +12,10 @@ element's cues: Chromium refuses to load a track file from a ``file://`` page (e
 so the manifest's times are what works everywhere. A missing VTT therefore costs nothing but the captions
 track and its download link.
 
-The script (``templates/listen.js``) is static: no article data is interpolated into it, and the page's
-Content-Security-Policy allows only that script (by its SHA-256), so even text that escaped escaping could
-not run.
+The script (``templates/player.js``, the player every page shares, then ``templates/listen.js``, this page's
+own) is static: no article data is interpolated into it, and the page's Content-Security-Policy allows only
+that script (by its SHA-256), so even text that escaped escaping could not run. ``inline_assets`` gives a page
+the shared player inlined, its style (``templates/player.css``) and its script with the script's hash.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 
 _TEMPLATE = "listen.html.j2"
 _SCRIPT = "listen.js"
+PLAYER_SCRIPT = "player.js"  # the player every page shares, inlined before the page's own script
+PLAYER_STYLE = "player.css"  # its look and the pages' common one, inlined before the page's own styles
 
 
 @dataclass
@@ -133,17 +136,13 @@ def storage_key(audio_name: str, duration: float) -> str:
 
 def render_page(page: PageData, *, audio_href: str, vtt_href: str | None, storage_key: str) -> str:
     """The page's HTML, as a string."""
-    script, script_hash = inline_script(_SCRIPT)
     return environment().get_template(_TEMPLATE).render(
         page=page,
         audio_href=audio_href,
         vtt_href=vtt_href,
         storage_key=storage_key,
-        speeds=PAGE_SPEEDS,
-        skip=PAGE_SKIP_SECONDS,
         restart=PLAY_RESTART_SECONDS,
-        script=script,
-        script_hash=script_hash,
+        **inline_assets(_SCRIPT),
     )
 
 
@@ -171,15 +170,31 @@ def _displayable(value: Any) -> Any:
     return value
 
 
+def inline_assets(page_script: str) -> dict[str, Any]:
+    """What ``base.html.j2`` inlines in a page with the shared player: ``script`` (``player.js`` then the
+    page's ``templates/PAGE_SCRIPT``) and its CSP source ``script_hash``, ``style`` (``player.css``), and the
+    player's settings (``skip``, ``speeds``)."""
+    script, script_hash = inline_script(PLAYER_SCRIPT, page_script)
+    return {"script": script, "script_hash": script_hash, "style": _inline(PLAYER_STYLE, "</style"),
+            "skip": PAGE_SKIP_SECONDS, "speeds": PAGE_SPEEDS}
+
+
 @cache
-def inline_script(name: str) -> tuple[Markup, str]:
-    """One of our static scripts (``templates/NAME``), to inline in a page, and its CSP source
-    (``sha256-…``): the pages allow no other script."""
-    text = (resources.files("reader.publish") / "templates" / name).read_text(encoding="utf-8")
-    if "</script" in text.lower():
-        raise AssertionError(f"{name} must not contain '</script'")  # it is inlined in a <script>
+def inline_script(*names: str) -> tuple[Markup, str]:
+    """Our static scripts (``templates/NAME``…), joined into one to inline in a page, and its CSP source
+    (``sha256-…``, of exactly the text inlined): the pages allow no other script."""
+    text = "\n".join(_inline(name, "</script") for name in names)
     digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
-    return Markup(text), f"sha256-{digest}"  # our own static file: no article text in it
+    return Markup(text), f"sha256-{digest}"
+
+
+@cache
+def _inline(name: str, end_tag: str) -> Markup:
+    """A static file of ours (``templates/NAME``) to inline in a page: it must not close its element early."""
+    text = (resources.files("reader.publish") / "templates" / name).read_text(encoding="utf-8")
+    if end_tag in text.lower():
+        raise AssertionError(f"{name} must not contain '{end_tag}'")  # it is inlined in that element
+    return Markup(text)  # our own static file: no article text in it
 
 
 def _label(format_name: str) -> str:

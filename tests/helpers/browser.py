@@ -3,7 +3,10 @@ install``: no browser download). Skipped when it is not there, unless ``READER_R
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,3 +73,16 @@ def until(tab: Any, expression: str, timeout: float = 10.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         time.sleep(0.03)
+
+
+def inline_script(html: str) -> str:
+    """The one inline script of one of reader's pages, checked to be the one its Content-Security-Policy allows
+    (by the SHA-256 of exactly its text) and to carry the player the pages share (templates/player.js)."""
+    scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    assert len(scripts) == 1 and "<script " not in html, "one inline script, no other"
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+    assert csp is not None
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode("utf-8")).digest()).decode("ascii")
+    assert f"script-src 'sha256-{digest}';" in csp.group(1)
+    assert scripts[0].startswith("// The player shared by reader's pages") and "ReaderPlayer.create(" in scripts[0]
+    return scripts[0]

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from helpers.browser import ARTIFACTS, browser_session, new_tab, until
+from helpers.browser import ARTIFACTS, browser_session, inline_script, new_tab, until
 
 from reader.audio.formats import FORMATS
 from reader.cli import cli
@@ -101,6 +101,7 @@ def test_article_text_is_escaped(page: Path) -> None:
     html = page.read_text(encoding="utf-8")
     soup = BeautifulSoup(html, "lxml")
     assert len(soup.find_all("script")) == 1 and soup.script is not None and not soup.script.get("src")
+    assert "// The listen page's script" in inline_script(html)  # the shared player, then the page's own
     assert "<script>pwned" not in html and "测试&lt;script&gt;pwned=1&lt;/script&gt;“标题”" in html
     assert soup.h1 is not None and soup.h1.get_text() == TITLE
     assert soup.title is not None and soup.title.get_text() == TITLE
