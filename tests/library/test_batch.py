@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -36,6 +37,12 @@ from reader.narration.pipeline import NarrateOptions
 
 PAGES = importlib.util.find_spec("reader.publish.page") is not None
 EVIL = '危险标题<script>alert(1)</script>&"引号"'
+
+
+def test_batch_options_hold_the_narration_options_and_repeat_none_of_them() -> None:
+    assert not {f.name for f in fields(BatchOptions)} & {f.name for f in fields(NarrateOptions)}
+    options = BatchOptions(Path("lib"), narration=NarrateOptions(voice="espeak", format="opus"))
+    assert options.narration.fmt.name == "opus"
 
 
 def write_article(path: Path, title: str, date: str, paragraphs: list[str], source: str = "测试日报") -> Path:
