@@ -7,6 +7,8 @@ The public API, curated (everything else is reachable but may change)::
     print(reader.normalize("同比增长15.2%"))
     narration = reader.narrate("page.html", reader.NarrateOptions(voice="baker", output_dir=Path("out")))
     narration.record.chapters, narration.audio
+    # a library: the same narration options, held by the batch's own
+    reader.run_batch("urls.txt", reader.BatchOptions(Path("lib"), narration=reader.NarrateOptions(voice="baker")))
 
 Names are imported on first use (PEP 562), so ``import reader`` stays cheap for the command line.
 """

@@ -17,6 +17,7 @@ from reader.cli.options import (
     format_option,
     loudness_option,
     name_options,
+    narrate_options,
     quiet_option,
     rate_option,
     timeout_option,
@@ -72,10 +73,8 @@ def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path 
 
     if cluster == "local" and click.get_current_context().get_parameter_source("jobs") is ParameterSource.DEFAULT:
         jobs = local_workers()
-    options = BatchOptions(library=library, voice=voice, rate=rate, jobs=jobs, cache_dir=cache_dir,
-                           follow=follow, limit=limit, delay=delay, base_url=base_url, fallback=fallback,
-                           format=audio_format, cover=cover, cluster=cluster, timeout=timeout,
-                           target_lufs=loudness, name_template=name_template, ascii_names=ascii_names,
+    options = BatchOptions(library=library, narration=narrate_options(click.get_current_context().params),
+                           jobs=jobs, follow=follow, limit=limit, delay=delay, base_url=base_url, cluster=cluster,
                            title=feed_title, author=feed_author, image=feed_image, email=feed_email)
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)

@@ -16,6 +16,7 @@ from reader.cli.options import (
     format_option,
     loudness_option,
     name_options,
+    narrate_options,
     quiet_option,
     rate_option,
     timeout_option,
@@ -61,17 +62,15 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
             paragraph_pause: float, chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool,
             html: bool, jobs: int | None, fallback: str | None, timeout: float, quiet: bool) -> None:
     from reader.cli.progress import narrate_progress
-    from reader.narration.pipeline import NarrateOptions, Narrator
+    from reader.narration.pipeline import Narrator
     from reader.source.fetch import from_text
 
     if (source is None) == (text is None):
         raise click.UsageError(_("give SOURCE or --text TEXT (one of them)"))
 
-    options = NarrateOptions(
-        voice=voice, rate=rate, output=output, output_dir=output_dir, format=audio_format, cover=cover,
-        cache_dir=cache_dir,
-        use_cache=not no_cache, target_lufs=loudness, header=not no_header, sidecars=not no_sidecars,
-        workers=jobs, fallback=fallback, timeout=timeout, name_template=name_template, ascii_names=ascii_names,
+    options = narrate_options(
+        click.get_current_context().params, output=output, output_dir=output_dir, use_cache=not no_cache,
+        header=not no_header, sidecars=not no_sidecars, workers=jobs,
         pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),
     )
     narrator = Narrator(options)

@@ -1,16 +1,20 @@
-"""Options that several commands share, as decorators: each is spelled and documented once."""
+"""Options that several commands share, as decorators: each is spelled and documented once; and
+``narrate_options``, the one place they become the ``NarrateOptions`` a command narrates with."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from reader.i18n import N_, _
 from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT, RATE_MAX, RATE_MIN, TARGET_LUFS
+
+if TYPE_CHECKING:
+    from reader.narration.pipeline import NarrateOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,3 +89,23 @@ def name_options(f: F) -> F:
 def loudness_option(f: F) -> F:
     return click.option("--loudness", type=FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
                         help=N_("Target integrated loudness in LUFS."))(f)
+
+
+#: The shared options that say how an article is narrated: click's parameter name → ``NarrateOptions``' field.
+NARRATE_FIELDS = {"voice": "voice", "rate": "rate", "cache_dir": "cache_dir", "fallback": "fallback",
+                  "audio_format": "format", "cover": "cover", "timeout": "timeout", "loudness": "target_lufs",
+                  "name_template": "name_template", "ascii_names": "ascii_names"}
+
+
+def narrate_options(params: Mapping[str, Any], **fields: Any) -> NarrateOptions:
+    """The ``NarrateOptions`` a command narrates with (validated: a bad value is a ``UsageError``).
+
+    ``params``: the command's parameters by click's names (``click.get_current_context().params``); those of
+    ``NARRATE_FIELDS`` it has (the decorators above) are taken. ``fields``: the options' fields only this
+    command sets (its own options, or a value it decides), which win over ``params``. narrate, batch and play
+    build their options here and nowhere else.
+    """
+    from reader.narration.pipeline import NarrateOptions  # here: the CLI starts without the pipeline
+
+    shared = {field: params[name] for name, field in NARRATE_FIELDS.items() if name in params}
+    return NarrateOptions(**{**shared, **fields})

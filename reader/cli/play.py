@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from reader.cli.app import cli
-from reader.cli.options import FloatRange, cache_dir_option, output_device_option, quiet_option, voice_option
+from reader.cli.options import (
+    FloatRange,
+    cache_dir_option,
+    narrate_options,
+    output_device_option,
+    quiet_option,
+    voice_option,
+)
 from reader.i18n import N_
 from reader.settings import RATE_MAX, RATE_MIN
 
@@ -29,11 +36,10 @@ from reader.settings import RATE_MAX, RATE_MIN
 def play(source: str, chapter: int | None, output_device: str, voice: str, rate: float | None,
          cache_dir: Path | None, quiet: bool) -> None:
     from reader.cli.player_view import play as run
-    from reader.narration.pipeline import NarrateOptions
     from reader.play.live import is_audio_file
 
-    audio_file = is_audio_file(source)
-    options = NarrateOptions(voice=voice, rate=None if audio_file else rate, cache_dir=cache_dir)
+    audio_file = is_audio_file(source)  # its --rate is the player's speed, not the narration's
+    options = narrate_options(click.get_current_context().params, rate=None if audio_file else rate)
     run(source, options, chapter=None if chapter is None else chapter - 1, device=output_device,
         speed=rate if audio_file and rate is not None else 1.0,
         interactive=not quiet and _tty(sys.stdin) and _tty(sys.stdout),

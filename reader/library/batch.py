@@ -70,13 +70,11 @@ from reader.library.lock import LibraryLock
 from reader.library.rebuild import adoptable, rebuild
 from reader.models import Article, Source
 from reader.narration.fingerprint import content_hash
-from reader.narration.naming import DEFAULT_TEMPLATE
 from reader.narration.pipeline import NarrateOptions, Narration, Narrator
 from reader.narration.record import NarrationRecord
 from reader.publish.feed import SUMMARY_CHARS, FeedInfo, check_base_url, write_feed
 from reader.publish.index import write_index
 from reader.publish.page import write_page
-from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT, TARGET_LUFS
 from reader.source.address import Scope
 from reader.source.discover import Discovery, discover
 from reader.source.fetch import is_url, read_file
@@ -90,13 +88,15 @@ STAGING = ".staging"
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """Everything ``run_batch`` can be told; validated on construction."""
+    """Everything ``run_batch`` can be told; validated on construction.
+
+    How each article is narrated (voice, rate, format, cover, loudness, names, cache, fallback, the fetch
+    timeout) is ``narration``, the ``NarrateOptions`` the narrator takes as they are; its ``output`` and
+    ``output_dir`` are not used (the library names the files)."""
 
     library: Path
-    voice: str = DEFAULT_PRESET
-    rate: float | None = None  # None: the preset's
+    narration: NarrateOptions = field(default_factory=NarrateOptions)
     jobs: int = 1  # articles in flight (with cluster="local": the cluster's worker processes)
-    cache_dir: Path | None = None  # the chunk cache (None: the user cache directory)
     follow: bool = False  # INPUT is a list page: narrate the articles it links to
     limit: int | None = None  # at most this many articles
     delay: float = 0.0  # seconds between two requests to one host
@@ -106,16 +106,9 @@ class BatchOptions:
     image: str | None = None  # the feed's artwork: a PNG/JPEG file or an http(s) URL (default: reader's cover)
     email: str | None = None  # the feed owner's
     pages: bool = True  # write each article's listen page
-    fallback: str | None = None  # a backend for the chunks the voice's backend fails on (see NarrateOptions)
-    format: str | None = None  # the audio format's name (reader.audio.formats); None: mp3
-    cover: Path | None = None  # cover art for every article's audio file
     # Narrate on a Dask cluster: "local" (``jobs`` worker processes on this machine) or a scheduler's address
     # ("tcp://host:8786"); None: threads of this process. See reader.library.cluster.
     cluster: str | None = None
-    timeout: float = FETCH_TIMEOUT  # seconds one web page may take in all
-    target_lufs: float = TARGET_LUFS  # the narrations' loudness
-    name_template: str = DEFAULT_TEMPLATE  # the articles' file names (reader.narration.naming)
-    ascii_names: bool = False  # pinyin file names
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -128,18 +121,10 @@ class BatchOptions:
             check_base_url(self.base_url)
         if self.cluster is not None:
             object.__setattr__(self, "cluster", check_cluster(self.cluster))
-        self.narrate_options()  # validates the rate, the fallback, format, cover, timeout and the name template
-        self.feed_info()  # and the feed's settings (the artwork is a PNG or JPEG)
+        self.feed_info()  # validates the feed's settings (the artwork is a PNG or JPEG)
 
     def feed_info(self) -> FeedInfo:
         return FeedInfo(title=self.title, author=self.author, image=self.image, email=self.email)
-
-    def narrate_options(self) -> NarrateOptions:
-        """How each article is narrated."""
-        return NarrateOptions(voice=self.voice, rate=self.rate, cache_dir=self.cache_dir, fallback=self.fallback,
-                              format=self.format, cover=self.cover, timeout=self.timeout,
-                              target_lufs=self.target_lufs, name_template=self.name_template,
-                              ascii_names=self.ascii_names)
 
 
 Status = Literal["done", "skipped", "failed"]
@@ -225,10 +210,10 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
         raise OutputError(_("{library}: is a file, not a library folder").format(library=library))
     # The voice, the engine and the lexicon are resolved once, before any article is touched; their
     # fingerprint decides, with each article's hashes, whether the library's narration of it is current.
-    narrator = Narrator(options.narrate_options())
+    narrator = Narrator(options.narration)
     stop = threading.Event()
     remote = None
-    with PoliteFetcher(delay=options.delay, timeout=options.timeout, stop=stop) as fetcher, ExitStack() as stack:
+    with PoliteFetcher(delay=options.delay, timeout=options.narration.timeout, stop=stop) as fetcher, ExitStack() as stack:
         found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,
                          fetch_page=fetcher.fetch)
         if options.cluster is not None:  # after discovery (a bad INPUT fails at once), before the library

@@ -90,6 +90,9 @@ class NarrateOptions:
     timeout: float = FETCH_TIMEOUT  # seconds a web page may take in all
     name_template: str = DEFAULT_TEMPLATE  # the default file name (reader.narration.naming)
     ascii_names: bool = False  # pinyin file names
+    #: The audio format, resolved once from ``output`` and ``format`` (``reader.audio.formats.choose``); the
+    #: narrator, its names, its fingerprint and its record all take it from here.
+    fmt: formats.AudioFormat = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_template(self.name_template)
@@ -102,6 +105,7 @@ class NarrateOptions:
         if not (math.isfinite(self.timeout) and self.timeout > 0):
             raise UsageError(_("timeout {timeout} is not a number of seconds above 0").format(timeout=self.timeout))
         fmt = formats.choose(self.output, self.format)  # an unknown or contradicting format fails early
+        object.__setattr__(self, "fmt", fmt)
         if self.cover is not None and not fmt.covers:
             raise UsageError(_("--cover: a {label} file has no place for cover art").format(label=fmt.label))
 
@@ -189,7 +193,6 @@ class Narrator:
         self.options = options = options or NarrateOptions()
         self.preset = preset(options.voice)
         self.rate = options.rate if options.rate is not None else self.preset.rate
-        self.format = formats.choose(options.output, options.format)
         self.cover = formats.load_cover(options.cover) if options.cover is not None else None
         self._backend = backend
         self._fallback = fallback
@@ -218,8 +221,8 @@ class Narrator:
         return AudioSettings(
             backend=self.backend.name, voice=self.preset.voice, rate=self.rate, engine_version=self.backend.version,
             lexicon=self.lexicon.digest(), pauses=options.pauses, target_lufs=options.target_lufs,
-            bitrate=options.bitrate or self.format.bitrate or "", header=options.header,
-            format=self.format.name, spoken_form=self.abilities.key,
+            bitrate=options.bitrate or options.fmt.bitrate or "", header=options.header,
+            format=options.fmt.name, spoken_form=self.abilities.key,
             cover=hashlib.sha256(self.cover.data).hexdigest()[:16] if self.cover is not None else "",
         )
 
@@ -242,7 +245,7 @@ class Narrator:
     def file_name(self, article: Article) -> str:
         """``article``'s audio file name by the options' template (``DATE-TITLE.mp3`` by default), with the
         format's suffix."""
-        return default_name(article, self.format.suffix, template=self.options.name_template,
+        return default_name(article, self.options.fmt.suffix, template=self.options.name_template,
                             ascii_names=self.options.ascii_names)
 
     def output_path(self, article: Article, output: Path | None = None, *, source: str | None = None) -> Path:
@@ -257,8 +260,12 @@ class Narrator:
                 self.options.output_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise OutputError(_("{output_dir}: cannot create the output directory ({strerror})").format(output_dir=self.options.output_dir, strerror=exc.strerror or exc)) from exc
-        formats.choose(out, self.format.name)
-        out = formats.output_path(out, self.format)
+        fmt = self.options.fmt
+        out = formats.output_path(out, fmt)
+        if out.suffix.lower() not in fmt.suffixes:
+            # Only a per-call ``output`` can get here (the options checked their own, and a default name has
+            # the format's suffix): ``choose`` says how its suffix contradicts the options' format.
+            formats.choose(out, fmt.name)
         directory = out.parent if str(out.parent) else Path(".")
         if not directory.is_dir():
             raise OutputError(_("{directory}: output directory does not exist").format(directory=directory))
@@ -269,13 +276,19 @@ class Narrator:
             out = own_name(out, lambda r: same_article(r, source=source, fingerprint=key, article=article))
         return out
 
+    def read(self, spec: str) -> tuple[Article, str | None]:
+        """The article at ``spec`` (a URL, a file, or ``-`` for stdin; fetched with the options' timeout), and
+        what a narration of it names as its source (``source_name``): the front of ``narrate``, for a caller
+        that needs the article before narrating it (``reader play``) and passes both to ``narrate_article``."""
+        return extract(fetch(spec, timeout=self.options.timeout)), source_name(spec)
+
     def narrate(self, spec: str, *, progress: ProgressCallback | None = None, stage: StageCallback | None = None,
                 listen: ListenCallback | None = None) -> Narration:
         """Narrate the article at ``spec`` (a URL, a file, or ``-`` for stdin)."""
         if stage:
             stage("fetch")
-        return self.narrate_source(fetch(spec, timeout=self.options.timeout), progress=progress, stage=stage,
-                                   listen=listen, origin=source_name(spec))
+        article, origin = self.read(spec)
+        return self.narrate_article(article, progress=progress, stage=stage, listen=listen, source=origin)
 
     def narrate_source(self, source: Source, *, progress: ProgressCallback | None = None,
                        stage: StageCallback | None = None, listen: ListenCallback | None = None,
@@ -369,7 +382,7 @@ class Narrator:
                 stage("encode")
 
         marks: list[ChapterMark] = []
-        fmt = self.format
+        fmt = self.options.fmt
 
         def publish(tmp: Path, result: Assembled) -> None:
             marks.extend(chapter_marks(_chapter_starts(article, chunks, result), result.duration))

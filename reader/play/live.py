@@ -1,7 +1,8 @@
 """What ``reader play SOURCE`` plays: an audio file as it is, or an article narrated while it is heard.
 
-For an article (a URL, an HTML or text file), ``narrate_article`` runs on a background thread into
-``plays/NAME.mp3`` under the cache directory, and its ``listen`` hook feeds each chunk, as it is laid out,
+For an article (a URL, an HTML or text file), a ``Narrator`` fetches and extracts it (``Narrator.read``: with
+the options' timeout, and the source its record names), then ``narrate_article`` runs on a background thread
+into ``plays/NAME.mp3`` under the cache directory, and its ``listen`` hook feeds each chunk, as it is laid out,
 into a ``LiveTrack``: playback starts as soon as the first chunk is synthesized, while the engine keeps
 synthesizing ahead of the listener. The finished narration lands in the narration store, so a second play
 of the same article is a copy from the store (no synthesis) and plays the MP3 file at once.
@@ -24,14 +25,11 @@ import numpy as np
 from reader.audio import formats
 from reader.audio.ffmpeg import LoudnessMeter
 from reader.errors import OutputError
-from reader.extraction import extract
 from reader.i18n import _
 from reader.models import Article, Audio, Chunk
-from reader.narration.naming import default_name
-from reader.narration.pipeline import NarrateOptions, Narration, narrate_article
+from reader.narration.pipeline import NarrateOptions, Narration, Narrator
 from reader.play.tracks import FileTrack, LiveTrack, Track
 from reader.settings import user_cache_dir
-from reader.source.fetch import fetch
 from reader.speech.synthesize import Progress
 
 log = logging.getLogger(__name__)
@@ -75,7 +73,8 @@ def first_chunk_gain(audio: Audio, target_lufs: float) -> float:
 
 
 class ArticleStream:
-    """Narrates ``article`` on a thread while a ``LiveTrack`` fills with its audio.
+    """Narrates ``article`` with ``narrator`` into ``output`` on a thread while a ``LiveTrack`` fills with its
+    audio; ``source`` is what its record names (``Narrator.read``).
 
     ``start()`` returns the track to play as soon as there is one: the live track once the first chunk is
     laid out, or the finished MP3 when the narration came from the store. ``close()`` stops a narration that
@@ -83,9 +82,11 @@ class ArticleStream:
     finished; a narration error is raised there.
     """
 
-    def __init__(self, article: Article, options: NarrateOptions) -> None:
+    def __init__(self, article: Article, narrator: Narrator, output: Path, source: str | None = None) -> None:
         self.article = article
-        self.options = options
+        self.narrator = narrator
+        self.output = output
+        self.source = source
         self.progress: Progress | None = None  # the synthesis so far
         self.live: LiveTrack | None = None
         self.narration: Narration | None = None
@@ -100,7 +101,7 @@ class ArticleStream:
             raise _Cancelled
         if self.live is None:
             titles = [c.title or self.article.title for c in self.article.chapters]
-            gain = first_chunk_gain(audio, self.options.target_lufs)
+            gain = first_chunk_gain(audio, self.narrator.options.target_lufs)
             live = LiveTrack(audio.sample_rate, titles, self.article.title, gain_db=gain)
             live.add(chunk, audio, pause)
             with self._changed:
@@ -114,8 +115,8 @@ class ArticleStream:
 
     def _run(self) -> None:
         try:
-            self.narration = narrate_article(self.article, self.options, progress=self._on_progress,
-                                             listen=self._listen)
+            self.narration = self.narrator.narrate_article(self.article, output=self.output, source=self.source,
+                                                           progress=self._on_progress, listen=self._listen)
         except _Cancelled:
             pass
         except BaseException as exc:  # handed to the caller in start() or close()
@@ -166,12 +167,12 @@ def open_article(spec: str, options: NarrateOptions | None = None) -> ArticleStr
     (Loading the engine on another thread meanwhile was tried and measured: it gains nothing, since
     loading it and segmenting both hold the GIL throughout.)
     """
-    options = options or NarrateOptions()
-    article = extract(fetch(spec))
-    folder = plays_dir(options.cache_dir)
+    narrator = Narrator(replace(options or NarrateOptions(), use_cache=True))
+    article, source = narrator.read(spec)
+    folder = plays_dir(narrator.options.cache_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(_("cannot create {folder}: {strerror}").format(
             folder=folder, strerror=exc.strerror or exc)) from exc
-    return ArticleStream(article, replace(options, output=folder / default_name(article), use_cache=True))
+    return ArticleStream(article, narrator, folder / narrator.file_name(article), source)

@@ -102,7 +102,7 @@ def test_a_hostile_page_through_batch_page_feed_and_catalog(tmp_path_factory: py
     (base / "in").mkdir()
     (base / "in" / "page.html").write_bytes(page_html(title, body))
     library = base / "library"
-    result = run_batch(str(base / "in"), BatchOptions(library=library, voice="espeak", title=f"订阅{title}"))
+    result = run_batch(str(base / "in"), BatchOptions(library=library, narration=NarrateOptions(voice="espeak"), title=f"订阅{title}"))
     for outcome in result.failed:
         assert outcome.error and not outcome.error.startswith("internal error"), outcome.error
     feed = (library / "feed.xml").read_bytes()

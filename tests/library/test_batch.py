@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -32,9 +33,16 @@ from reader.cli import cli
 from reader.errors import BatchInterrupted
 from reader.library.batch import BatchEvent, BatchOptions, BatchResult, run_batch
 from reader.library.catalog import SQLiteCatalog
+from reader.narration.pipeline import NarrateOptions
 
 PAGES = importlib.util.find_spec("reader.publish.page") is not None
 EVIL = '危险标题<script>alert(1)</script>&"引号"'
+
+
+def test_batch_options_hold_the_narration_options_and_repeat_none_of_them() -> None:
+    assert not {f.name for f in fields(BatchOptions)} & {f.name for f in fields(NarrateOptions)}
+    options = BatchOptions(Path("lib"), narration=NarrateOptions(voice="espeak", format="opus"))
+    assert options.narration.fmt.name == "opus"
 
 
 def write_article(path: Path, title: str, date: str, paragraphs: list[str], source: str = "测试日报") -> Path:
@@ -234,7 +242,7 @@ def test_interrupt_leaves_no_partial_files_and_the_next_run_resumes(tmp_path: Pa
     for i, (title, text) in enumerate([("第一篇短文", "今天是晴天，适合出门散步。"), ("第二篇短文", "明天会下雨，记得带伞。"),
                                        ("第三篇短文", "后天又是晴天，气温回升。")]):
         write_article(inputs / f"{i}.txt", title, f"2024-05-0{i + 1}", [text])
-    options = BatchOptions(library=tmp_path / "lib", cache_dir=tmp_path / "cache")  # a cold cache: real synthesis
+    options = BatchOptions(library=tmp_path / "lib", narration=NarrateOptions(cache_dir=tmp_path / "cache"))  # a cold cache: real synthesis
     started: list[str] = []
     events: list[BatchEvent] = []
 
@@ -321,14 +329,14 @@ def test_parallel_batch_with_colliding_titles(tmp_path: Path) -> None:
                 seen.discard(event.source)
             in_flight.append(len(seen))
 
-    result = run_batch(str(inputs), BatchOptions(library=tmp_path / "lib", jobs=2, cache_dir=tmp_path / "cache"),
+    result = run_batch(str(inputs), BatchOptions(library=tmp_path / "lib", jobs=2, narration=NarrateOptions(cache_dir=tmp_path / "cache")),
                        progress=track)
     assert len(result.done) == 3 and not result.failed
     assert max(in_flight) == 2
     names = sorted(p.name for p in (tmp_path / "lib").glob("*.mp3"))
     assert names == ["2024-04-01-同一个标题 (2).mp3", "2024-04-01-同一个标题.mp3", "2024-04-02-另一个标题.mp3"]
     assert (tmp_path / "lib" / "index.html").read_text(encoding="utf-8").count('<li class="item"') == 3
-    again = run_batch(str(inputs), BatchOptions(library=tmp_path / "lib", jobs=2, cache_dir=tmp_path / "cache"))
+    again = run_batch(str(inputs), BatchOptions(library=tmp_path / "lib", jobs=2, narration=NarrateOptions(cache_dir=tmp_path / "cache")))
     assert len(again.skipped) == 3
 
 

@@ -52,7 +52,7 @@ def test_a_lexicon_change_redoes_narrate_and_batch(tmp_path: Path, monkeypatch: 
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "a.txt").write_text("万州新闻\n\n日期:2024-03-01\n\n万州区今天天气晴朗。\n", encoding="utf-8")
-    options = BatchOptions(library=tmp_path / "lib", cache_dir=tmp_path / "cache")
+    options = BatchOptions(library=tmp_path / "lib", narration=NarrateOptions(cache_dir=tmp_path / "cache"))
 
     first = run_batch(str(inputs), options)
     assert len(first.done) == 1

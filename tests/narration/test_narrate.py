@@ -17,11 +17,12 @@ from conftest import SEED
 from helpers.articles import SHORT
 from mutagen.id3 import ID3
 
+from reader.audio import formats
 from reader.audio.ffmpeg import ffmpeg_path, probe_duration
 from reader.cli import cli
-from reader.errors import ConfigError, OutputError, SegmentError
+from reader.errors import ConfigError, OutputError, SegmentError, UsageError
 from reader.models import Article, Chapter
-from reader.narration.pipeline import NarrateOptions, Narration, narrate, narrate_article
+from reader.narration.pipeline import NarrateOptions, Narration, Narrator, narrate, narrate_article
 from reader.narration.vtt import parse_webvtt
 
 
@@ -119,6 +120,25 @@ def test_short_article_through_the_cli(tmp_path: Path) -> None:
     assert out.is_file() and out.with_suffix(".vtt").is_file() and out.with_suffix(".json").is_file()
     assert "2 chapters" in result.output
     assert [f.name for f in tmp_path.iterdir() if f.name.endswith(".part")] == []
+
+
+def test_the_format_is_resolved_once_per_narration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``formats.choose`` runs when the options are made; the name, the fingerprint, the output path, the encode
+    and the record all take the options' ``fmt``."""
+    calls: list[tuple[object, ...]] = []
+    choose = formats.choose
+    monkeypatch.setattr(formats, "choose", lambda *args: calls.append(args) or choose(*args))
+    narration = narrate_article(SHORT, NarrateOptions(output_dir=tmp_path, format="opus", cache_dir=tmp_path / "c"))
+    assert calls == [(None, "opus")]
+    assert narration.audio.suffix == ".opus" and narration.record.audio.format == "opus"
+    assert formats.sniff(narration.audio) is formats.OPUS
+
+
+def test_an_output_of_another_format_is_refused_before_any_work(tmp_path: Path) -> None:
+    narrator = Narrator(NarrateOptions(cache_dir=tmp_path / "c"))  # mp3
+    with pytest.raises(UsageError, match=re.escape("the suffix '.wav' is wav, not the mp3 asked for")):
+        narrator.narrate_article(SHORT, output=tmp_path / "a.wav")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_edit_one_paragraph_resynthesizes_only_its_chunks(tmp_path: Path) -> None:

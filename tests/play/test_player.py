@@ -21,12 +21,14 @@ from helpers.play_helpers import (
     narrate_short,
     read_wav,
 )
+from helpers.site_server import Page, html_article, serve
 from mutagen.id3 import ID3
 
 from reader.cli import cli
 from reader.errors import PlaybackError, UsageError
 from reader.models import Cue
 from reader.narration.pipeline import NarrateOptions, narrate_article
+from reader.narration.record import NarrationRecord
 from reader.narration.vtt import parse_webvtt
 from reader.play.live import is_audio_file, open_article, plays_dir
 from reader.play.outputs import DeviceOutput, WavSink, open_output
@@ -479,3 +481,25 @@ def test_cli_plays_an_article(tmp_path: Path, sink: Path) -> None:
         "chapter 1: 命令行播放测试", "chapter 2: 一、开始部分", "chapter 3: 二、结束部分"]
     [mp3] = plays_dir(tmp_path / "cache").glob("*.mp3")
     assert len(read_wav(sink)) == len(decode(mp3))
+
+
+@pytest.mark.parametrize("where", ["file", "url"])
+def test_a_played_article_s_record_names_its_source(tmp_path: Path, sink: Path, where: str) -> None:
+    """What ``reader play`` narrates says what it was read from, as ``reader narrate``'s record does (the front
+    is the Narrator's: a repeated fetch → extract lost the source)."""
+    title = f"来源记录测试{where}"
+    cache = tmp_path / "cache"
+    if where == "file":
+        article = tmp_path / "article.txt"
+        article.write_text(ARTICLE_TEXT.replace("流式播放测试", title), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["play", str(article), "--cache-dir", str(cache)])
+        expected = str(article.resolve())
+    else:
+        page = html_article(title, "2023-10-02", ["网页上的文章也要记下它的来源地址。"])
+        with serve({"/a.html": Page(page)}) as site:
+            expected = site.url("/a.html")
+            result = CliRunner().invoke(cli, ["play", expected, "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
+    [manifest] = plays_dir(cache).glob("*.json")
+    record = NarrationRecord.read(manifest)
+    assert record.article.title == title and record.source == expected

@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup
 from helpers.browser import ARTIFACTS, browser_session, inline_script, new_tab, until
 
 from reader.library.batch import BatchOptions, run_batch
+from reader.narration.pipeline import NarrateOptions
 
 EVIL = "秋天的<b>果园</b>&“丰收”"
 ARTICLES = [  # (file, title, date, source, text): short, so that one can be heard to its end in a test
@@ -37,7 +38,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
         head = [title, f"日期:{date} 来源:{source}", ""] if date else [title, ""]
         (base / "in").mkdir(exist_ok=True)
         (base / "in" / name).write_text("\n".join([*head, text]) + "\n", encoding="utf-8")
-    run_batch(str(base / "in"), BatchOptions(library=base / "lib", cache_dir=tmp_path_factory.getbasetemp() / "cache"))
+    run_batch(str(base / "in"), BatchOptions(library=base / "lib", narration=NarrateOptions(cache_dir=tmp_path_factory.getbasetemp() / "cache")))
     return base / "lib"
 
 

@@ -482,8 +482,8 @@ def test_batch_with_fallback_redoes_helped_articles_when_the_service_is_back(
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.txt").write_text("测试文章标题\n\n这是导语，用来测试朗读。\n", encoding="utf-8")
-    options = BatchOptions(library=tmp_path / "lib", voice="yunyang", fallback="offline",
-                           cache_dir=tmp_path / "c")
+    options = BatchOptions(library=tmp_path / "lib", narration=NarrateOptions(voice="yunyang", fallback="offline",
+                                                                           cache_dir=tmp_path / "c"))
     fake.refuse()
     first = run_batch(str(folder), options)
     assert len(first.done) == 1 and not first.failed
