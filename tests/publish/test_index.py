@@ -233,7 +233,7 @@ def test_both_pages_skip_by_the_setting(browser: Any, library: Path, tmp_path: P
     copy = Path(shutil.copytree(library, tmp_path / "lib"))
     notice = next(p for p in copy.glob("*.html") if "停水通知" in p.name)
     notice.unlink()  # the batch adds the listen page it finds missing, and writes the index again
-    run_batch(str(library.parent / "in"), BatchOptions(library=copy, cache_dir=library.parent.parent / "cache"))
+    run_batch(str(library.parent / "in"), BatchOptions(library=copy, narration=NarrateOptions(cache_dir=library.parent.parent / "cache")))
     index = open_index(browser, (copy / "index.html").as_uri())
     index.click("#a4 .listen")
     until(index, f"{PLAYING} && document.getElementById('audio').duration > 3")
