@@ -164,7 +164,7 @@ def _local_cluster(distributed: ModuleType, workers: int) -> Iterator[LocalClust
     # tracebacks. The batch process alone takes the signal, once unblocked (a Ctrl-C meanwhile is delivered
     # then, not lost), and closes the cluster in order.
     main = threading.current_thread() is threading.main_thread()
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if main else None
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if main and os.name == "posix" else None
     try:
         cluster = distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
