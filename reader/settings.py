@@ -79,10 +79,16 @@ def default_voice() -> tuple[str, str]:
     presets say each voice's engine. When none is installed, the last one (its errors say what to do)."""
     from reader.speech import registry
 
-    shipped = read_toml(voices_dir() / "presets.toml")
+    try:
+        shipped = read_toml(voices_dir() / "presets.toml")
+    except ConfigError as exc:  # a damaged install: the first choice, and whatever reads presets says why
+        return DEFAULT_VOICES[0], str(exc)
     missing: list[str] = []  # the better choices that are not installed, and how to add them
     for name in DEFAULT_VOICES:
-        engine = registry.info(shipped[name]["backend"])
+        backend = shipped.get(name, {}).get("backend")
+        if backend not in registry.names():  # not a shipped preset of a known engine: a damaged install
+            continue
+        engine = registry.info(backend)
         if registry.installed(engine.name):
             if not missing:
                 return name, _("the first of reader's default voices: {voices}").format(
