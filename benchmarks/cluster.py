@@ -241,7 +241,7 @@ def main() -> int:
     try:
         import distributed
     except ImportError:
-        print("distributed is not installed (pip install 'reader[cluster]'); skipped")
+        print("distributed is not installed (pip install 'zh-news-reader[cluster]'); skipped")
         return 0
     from helpers.dask_cluster import dask_cluster
 

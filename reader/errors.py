@@ -81,6 +81,10 @@ class BatchInterrupted(ReaderError):
     exit_code = 130
 
 
+class InstallError(ReaderError):
+    """A voice cannot be installed into the environment reader runs in (no pip there, read-only, pip failed)."""
+
+
 class PlaybackError(ReaderError):
     """A track cannot be played: not an audio file reader plays, or no sound device to play it on."""
 

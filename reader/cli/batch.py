@@ -46,7 +46,7 @@ from reader.i18n import N_, _
                       "local, worker processes (default: one per core); with a scheduler, its workers decide."))
 @click.option("--cluster", metavar="local|ADDRESS",
               help=N_("Narrate on a Dask cluster: 'local' (worker processes on this machine) or a scheduler's "
-                      "address (tcp://host:8786). Needs reader[cluster]."))
+                      "address (tcp://host:8786). Needs zh-news-reader[cluster]."))
 @click.option("--follow", is_flag=True, help=N_("INPUT is a list page: narrate the same-site articles it links to."))
 @click.option("--limit", type=click.IntRange(1), help=N_("At most this many articles."))
 @click.option("--delay", type=FloatRange(0, 3600), default=0.0, show_default=True,

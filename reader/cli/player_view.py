@@ -13,12 +13,11 @@ article narrated while it plays, see ``reader.play.live``), starts the output, a
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import queue
 import select
 import sys
-import termios
-import tty
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,10 @@ from reader.play.live import ArticleStream, is_audio_file, open_article
 from reader.play.outputs import open_output
 from reader.play.player import Player, PlayerEvent, PlayerState
 from reader.play.tracks import FileTrack, Track
+
+#: The screen reads single keys in the terminal's cbreak mode (termios: POSIX); elsewhere (Windows) ``play``
+#: shows one line per chapter instead.
+KEYS_SUPPORTED = importlib.util.find_spec("termios") is not None
 
 #: Screen refreshes (and key polls) per second.
 _FPS = 10
@@ -130,6 +133,9 @@ class Screen:
 @contextlib.contextmanager
 def cbreak(fd: int) -> Iterator[None]:
     """Keys arrive one at a time and are not echoed; the terminal is restored afterwards, whatever happens."""
+    import termios
+    import tty
+
     saved = termios.tcgetattr(fd)
     try:
         tty.setcbreak(fd)
@@ -200,7 +206,7 @@ def play(source: str, options: NarrateOptions, *, chapter: int | None = None, de
         output = open_output(device)
         output.start(player)
         try:
-            if interactive:
+            if interactive and KEYS_SUPPORTED:
                 run_interactive(player, stream)
             else:
                 run_plain(player, events, echo)

@@ -22,15 +22,20 @@ from reader.i18n import N_, _
 @click.option("--sample", metavar="NAME", help=N_("Speak a short sentence in the voice NAME (or write it with -o)."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=N_("With --sample: write the sample to this MP3 instead of playing it."))
+@click.option("--install", "install", metavar="NAME", type=click.Choice(["baker"]),
+              help=N_("Install the voice NAME (baker) into the environment reader runs in, with its pip."))
 @output_device_option
 @cache_dir_option()
-def voices(backend: str | None, fmt: str, sample: str | None, output: Path | None, output_device: str,
-           cache_dir: Path | None) -> None:
+def voices(backend: str | None, fmt: str, sample: str | None, output: Path | None, install: str | None,
+           output_device: str, cache_dir: Path | None) -> None:
     from reader.config import load_config
     from reader.settings import load_presets
     from reader.speech import registry
 
     require_stdout()
+    if install is not None:
+        _install(install)
+        return
     if sample is not None:
         _sample(sample, output, output_device, cache_dir)
         return
@@ -40,13 +45,16 @@ def voices(backend: str | None, fmt: str, sample: str | None, output: Path | Non
         registry.check(backend)
     engines = [n for n in registry.names() if backend in (None, n)]
     status = {name: registry.availability(name) for name in engines}
-    default = load_config().get("voice")
+    config = load_config()
+    default = config.get("voice")
     rows = [_row(p, status.get(p.backend), default) for p in load_presets().values()
             if backend in (None, p.backend)]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     _table(rows)
+    click.echo(_("* the default voice: {name} ({why})").format(name=default, why=_default_why(config)))
+    click.echo(_("reader voices --sample NAME plays a sample"))
     for name, (ok, why) in status.items():
         if not ok:
             click.echo(_("{engine}: {reason}").format(engine=name, reason=why))
@@ -101,7 +109,24 @@ def _table(rows: list[dict[str, Any]]) -> None:
                       network, _("yes") if r["installed"] else _("no"), _(SPEEDS[r["speed"]]) if r["speed"] else "?")
     console = Console(highlight=False, soft_wrap=False)
     console.print(table)
-    console.print(_("* the default voice · reader voices --sample NAME plays a sample"))
+
+
+def _default_why(config: Any) -> str:
+    """Why the default voice is the default: config.toml chose it, or reader's own order of preference."""
+    from reader.settings import default_voice
+
+    if config.from_file("voice"):
+        return _("chosen in {path}").format(path=config.path)
+    return default_voice()[1]
+
+
+def _install(voice: str) -> None:
+    from reader.install import INSTALLABLE, install, site_packages
+
+    click.echo(_("installing the {voice} voice into {path} …").format(voice=voice, path=site_packages()), err=True)
+    install(voice)
+    click.echo(_("installed the {voice} voice ({packages}); `reader voices` shows the default").format(
+        voice=voice, packages=" ".join(INSTALLABLE[voice])))
 
 
 def _sample(name: str, output: Path | None, device: str, cache_dir: Path | None) -> None:

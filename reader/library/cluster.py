@@ -2,7 +2,7 @@
 
 ``--cluster local`` starts a ``distributed.LocalCluster`` of worker *processes* on this machine;
 ``--cluster tcp://host:8786`` joins the workers of a running ``dask scheduler`` (started by hand, over SSH, or
-by dask-jobqueue or dask-kubernetes). ``distributed`` is the optional extra ``reader[cluster]``.
+by dask-jobqueue or dask-kubernetes). ``distributed`` is the optional extra ``zh-news-reader[cluster]``.
 
 **Who does what.** The batch process stays the owner of everything shared: discovery, polite fetching,
 extraction and the skip decision, the file-name claims, the catalog and the library's lock, the listen pages,
@@ -83,7 +83,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = "pip install 'reader[cluster]'"
+INSTALL_HINT = "pip install 'zh-news-reader[cluster]'"
 LOCAL = "local"
 #: A worker reports chunk progress at most this often (and always the last chunk).
 CHUNK_REPORTS_EVERY = 0.25
@@ -164,7 +164,7 @@ def _local_cluster(distributed: ModuleType, workers: int) -> Iterator[LocalClust
     # tracebacks. The batch process alone takes the signal, once unblocked (a Ctrl-C meanwhile is delivered
     # then, not lost), and closes the cluster in order.
     main = threading.current_thread() is threading.main_thread()
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if main else None
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if main and os.name == "posix" else None
     try:
         cluster = distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",

@@ -1,6 +1,7 @@
 """One batch at a time per library.
 
-``LibraryLock`` holds an exclusive ``fcntl.flock`` on ``library/.lock`` for the whole run and writes its pid
+``LibraryLock`` holds an exclusive lock (``portalocker``: ``flock`` on POSIX, ``msvcrt.locking`` on Windows) on
+``library/.lock`` for the whole run and writes its pid
 there; a second batch is refused with that pid. The kernel drops the lock when the process dies, so a crash
 never leaves the library locked. (SQLite's own locking would keep the catalog intact, but two batches would
 still race for the same output names and redo each other's work.)
@@ -8,9 +9,10 @@ still race for the same output names and redo each other's work.)
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
+
+import portalocker
 
 from reader.errors import LibraryError
 from reader.i18n import _
@@ -31,19 +33,20 @@ class LibraryLock:
         except OSError as exc:
             raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=exc.strerror or exc)) from exc
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            portalocker.lock(fd, portalocker.LOCK_EX | portalocker.LOCK_NB)
+        except portalocker.AlreadyLocked:
+            holder = _read_pid(fd)
             os.close(fd)
             raise LibraryError(
                 _("{parent}: library is in use by another batch (pid {holder})").format(parent=self.path.parent, holder=holder)
             ) from None
-        except OSError as exc:
+        except (OSError, portalocker.LockException) as exc:
             os.close(fd)
-            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=exc.strerror or exc)) from exc
+            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=getattr(exc, "strerror", None) or exc)) from exc
         try:  # the pid is for the message a second batch gets: a full disk must not fail the batch here
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         except OSError:
             pass
         self._fd = fd
@@ -54,7 +57,7 @@ class LibraryLock:
                 os.ftruncate(self._fd, 0)
             except OSError:
                 pass
-            os.close(self._fd)  # closing drops the flock
+            os.close(self._fd)  # closing drops the lock
             self._fd = None
 
     def __enter__(self) -> LibraryLock:
@@ -63,3 +66,12 @@ class LibraryLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _read_pid(fd: int) -> str:
+    """The holder's pid written in the lock file, or "?" (Windows keeps a locked file's bytes from others)."""
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+    except OSError:
+        return "?"

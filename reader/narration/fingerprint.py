@@ -22,7 +22,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from reader import __version__
+from reader._version import __version__
 from reader.models import Article
 from reader.settings import Pauses
 

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast, get_args
 
-from reader import __version__
 from reader._files import write_atomic
+from reader._version import __version__
 from reader.errors import RecordError
 from reader.i18n import _
 from reader.models import Article, ChapterMark, Chunk, ChunkKind, Cue, Pause

@@ -153,6 +153,29 @@ def _quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def _device_backends() -> list[Any]:
+    """miniaudio's back ends a real sound device is looked for on, those built in."""
+    import miniaudio
+
+    return [b for b in (miniaudio.Backend.PULSEAUDIO, miniaudio.Backend.ALSA, miniaudio.Backend.JACK,
+                        miniaudio.Backend.COREAUDIO, miniaudio.Backend.WASAPI) if miniaudio.is_backend_enabled(b)]
+
+
+def playback_devices() -> list[str]:
+    """The names of the sound devices ``DeviceOutput("default")`` may play on (``reader doctor`` lists them);
+    ``PlaybackError`` when miniaudio cannot look."""
+    import miniaudio
+
+    backends = _device_backends()
+    if not backends:
+        return []
+    try:
+        with _quiet_native_stderr():
+            return [str(d["name"]) for d in miniaudio.Devices(backends=backends).get_playbacks()]
+    except miniaudio.MiniaudioError as exc:
+        raise PlaybackError(str(exc.args[0] if exc.args else exc)) from exc
+
+
 class DeviceOutput:
     """The sound device (``device="default"``) or miniaudio's null device (``"null"``)."""
 
@@ -171,9 +194,7 @@ class DeviceOutput:
         if self.device == "null":
             backends = [miniaudio.Backend.NULL]
         else:
-            backends = [b for b in (miniaudio.Backend.PULSEAUDIO, miniaudio.Backend.ALSA, miniaudio.Backend.JACK,
-                                    miniaudio.Backend.COREAUDIO, miniaudio.Backend.WASAPI)
-                        if miniaudio.is_backend_enabled(b)]
+            backends = _device_backends()
         try:
             with _quiet_native_stderr():
                 self._device = miniaudio.PlaybackDevice(

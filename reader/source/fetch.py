@@ -37,8 +37,8 @@ from urllib.parse import urljoin
 
 import httpx
 
-from reader import __version__
 from reader._clean import url_for_display
+from reader._version import __version__
 from reader.errors import FetchError, UsageError
 from reader.i18n import _
 from reader.models import Source
@@ -51,7 +51,7 @@ MAX_ROBOTS_BYTES = 512 * 1024
 MAX_REDIRECTS = 5
 #: httpx's per-operation limits; the whole fetch is bounded by its deadline besides.
 TIMEOUT = httpx.Timeout(connect=10.0, read=20.0, write=10.0, pool=10.0)
-USER_AGENT = f"Mozilla/5.0 (compatible; reader/{__version__}; +https://pypi.org/project/reader/)"
+USER_AGENT = f"Mozilla/5.0 (compatible; reader/{__version__}; +https://pypi.org/project/zh-news-reader/)"
 ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9"
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 _TEXT_SUFFIXES = {".txt", ".text"}

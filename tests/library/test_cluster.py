@@ -308,11 +308,11 @@ def test_cluster_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
                                      f"tcp://127.0.0.1:{port}"])
     assert closed.exit_code == 1, closed.output
     assert closed.output.startswith("reader: error: cannot reach the Dask scheduler at tcp://127.0.0.1:")
-    monkeypatch.setitem(sys.modules, "distributed", None)  # as if reader[cluster] were not installed
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if zh-news-reader[cluster] were not installed
     missing = runner.invoke(cli, ["batch", str(article), "-o", str(tmp_path / "lib3"), "--cluster", "local"])
     assert missing.exit_code == 1
     assert missing.output.strip() == ("reader: error: --cluster needs Dask's distributed scheduler, which is not "
-                                      "installed; install it with: pip install 'reader[cluster]'")
+                                      "installed; install it with: pip install 'zh-news-reader[cluster]'")
     for name in ("lib1", "lib2", "lib3"):
         assert not (tmp_path / name).exists()
     with pytest.raises(ClusterError):

