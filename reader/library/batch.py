@@ -66,6 +66,7 @@ from reader.extraction import extract
 from reader.i18n import _
 from reader.library.catalog import CATALOG_NAME, Catalog, Entry, Published, SQLiteCatalog
 from reader.library.cluster import MAX_IN_FLIGHT, check_cluster, open_cluster
+from reader.library.episodes import episodes
 from reader.library.lock import LibraryLock
 from reader.library.rebuild import adoptable, rebuild
 from reader.models import Article, Source
@@ -246,9 +247,10 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
                     if remote is not None:
                         runner.narrate, runner.slots = remote.narrate_article, remote.in_flight
                     result = runner.run(found)
-                    result.feed = write_feed(catalog.published(), library, base_url=options.base_url,
+                    published = episodes(catalog.published(), library)
+                    result.feed = write_feed(published, library, base_url=options.base_url,
                                              info=options.feed_info())
-                    result.index = write_index(catalog.published(), library, title=options.title)
+                    result.index = write_index(published, library, title=options.title)
                 finally:
                     shutil.rmtree(library / STAGING, ignore_errors=True)
                     _end_attempts(catalog)
@@ -438,6 +440,7 @@ class _Runner:
                 raw_hash=raw, content_hash=content, settings_hash=self.settings, title=article.title,
                 date=article.date, site=article.source, url=article.url, summary=_summary(article),
                 duration=round(record.audio.duration, 3), chapters=len(record.chapters), audio=audio.name,
+                format=record.audio.format,
                 vtt=audio.with_suffix(".vtt").name if audio.with_suffix(".vtt").is_file() else None,
                 manifest=manifest, page=page.name if page.is_file() else None, timings=dict(timings),
             )
@@ -529,6 +532,7 @@ class _Runner:
             duration=round(narration.duration, 3),
             chapters=len(narration.chapters),
             audio=narration.audio.name,
+            format=narration.record.audio.format,
             vtt=narration.vtt.name if narration.vtt else None,
             manifest=narration.manifest.name if narration.manifest else None,
             page=page,

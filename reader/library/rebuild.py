@@ -70,7 +70,7 @@ def published_from(library: Path, json_path: Path, record: NarrationRecord, audi
     return Published(
         raw_hash="", content_hash="", settings_hash="", title=art.title, date=art.date, site=art.source,
         url=art.url, summary=summary, duration=record.audio.duration, chapters=len(record.chapters),
-        audio=audio.name, vtt=vtt.name if vtt.is_file() else None, manifest=json_path.name,
+        audio=audio.name, format=record.audio.format, vtt=vtt.name if vtt.is_file() else None, manifest=json_path.name,
         page=page.name if page.is_file() else None, timings={},
     )
 

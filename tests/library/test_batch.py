@@ -199,6 +199,7 @@ def test_batch_in_m4b_then_back_to_mp3(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     catalog = rows(library)
     assert sorted(r["audio"] for r in catalog.values()) == ["2024-03-01-春天的公园.m4b", "2024-09-01-秋天的果园.m4b"]
+    assert {r["format"] for r in catalog.values()} == {"m4b"}  # the record's name, for the feed and the index
     # The feed: valid RSS, each enclosure the M4B with the type podcast apps expect and its exact length.
     feed = feedparser.parse((library / "feed.xml").read_bytes())
     assert feed.bozo == 0, feed.get("bozo_exception")
