@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from reader import __version__
+from reader._files import reason
 from reader.cli import translate
 from reader.errors import OutputError, ReaderError
 from reader.i18n import N_, LanguageError, _, detect, set_language
@@ -72,7 +73,7 @@ class _Group(translate.Group):
             ctx.exit(0)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(error_line(f"{where}{exc.strerror or exc}"), err=True)
+            click.echo(error_line(f"{where}{reason(exc)}"), err=True)
             ctx.exit(1)
         except sqlite3.Error as exc:
             click.echo(error_line(_("the library's catalog: {error}").format(error=exc)), err=True)

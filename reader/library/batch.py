@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Literal
 
 from reader._clean import url_for_display
+from reader._files import reason
 from reader.errors import (
     BatchInterrupted,
     ClusterError,
@@ -212,7 +213,7 @@ def prepare_library(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(_("{path}: cannot create the library folder ({strerror})").format(path=path, strerror=exc.strerror or exc)) from exc
+        raise OutputError(_("{path}: cannot create the library folder ({strerror})").format(path=path, strerror=reason(exc))) from exc
     if not os.access(path, os.W_OK | os.X_OK):
         raise OutputError(_("{path}: library folder is not writable").format(path=path))
     return path
@@ -401,7 +402,7 @@ class _Runner:
             return self._failed(spec, title, str(exc), timings, started)
         except OSError as exc:  # a full disk, a vanished file: the article failed, in one line
             where = f"{exc.filename}: " if exc.filename else ""
-            return self._failed(spec, title, f"{where}{exc.strerror or exc}", timings, started)
+            return self._failed(spec, title, f"{where}{reason(exc)}", timings, started)
         except Exception as exc:  # a bug, not the article: still recorded, and the batch goes on
             log.exception("%s: unexpected error", spec)
             return self._failed(spec, title, _("internal error: {error}").format(error=f"{type(exc).__name__}: {exc}"),
@@ -487,7 +488,7 @@ class _Runner:
         try:
             staging.mkdir(parents=True)
         except OSError as exc:
-            raise OutputError(_("{staging}: cannot create ({strerror})").format(staging=staging, strerror=exc.strerror or exc)) from exc
+            raise OutputError(_("{staging}: cannot create ({strerror})").format(staging=staging, strerror=reason(exc))) from exc
         try:
             t = time.perf_counter()
             narration = self.narrate(
@@ -515,7 +516,7 @@ class _Runner:
             try:
                 os.replace(path, self.library / path.name)
             except OSError as exc:
-                raise OutputError(_("cannot move {name} into {library}: {strerror}").format(name=path.name, library=self.library, strerror=exc.strerror or exc)) from exc
+                raise OutputError(_("cannot move {name} into {library}: {strerror}").format(name=path.name, library=self.library, strerror=reason(exc))) from exc
         article = narration.article
         # An article a fallback engine helped with is recorded under other settings, so the next run (when
         # the voice's own service may answer again) makes it anew rather than skipping it.

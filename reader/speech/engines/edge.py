@@ -70,7 +70,7 @@ from edge_tts import constants as _constants
 from edge_tts import voices as _voice_list
 from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmentError
 
-from reader._files import write_atomic
+from reader._files import reason, write_atomic
 from reader.audio.ffmpeg import run_ffmpeg
 from reader.errors import AudioError, BackendUnavailable, ConfigError, OutputError, SynthesisError
 from reader.i18n import N_, _
@@ -491,7 +491,7 @@ def _describe(exc: BaseException, timeout: float) -> str:
         what = _("rate-limited the requests") if exc.status == 429 else _("failed")
         return f"{what} (HTTP {exc.status})"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return _("cannot be reached ({reason})").format(reason=exc.os_error.strerror or exc.os_error)
+        return _("cannot be reached ({reason})").format(reason=reason(exc.os_error))
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return _("closed the connection")
     if isinstance(exc, OSError) and exc.strerror:
