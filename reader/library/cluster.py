@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING, Any
 
 from reader import errors
 from reader._files import reason, write_atomic
+from reader._system import usable_cores
 from reader.errors import ClusterError, OutputError, ReaderError, UsageError
 from reader.i18n import _
 from reader.models import Article
@@ -120,10 +121,7 @@ def _distributed() -> ModuleType:
 
 def local_workers() -> int:
     """How many worker processes ``--cluster local`` starts when not told: one per core."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+    return usable_cores()
 
 
 @contextmanager

@@ -71,6 +71,7 @@ from edge_tts import voices as _voice_list
 from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmentError
 
 from reader._files import reason, write_atomic
+from reader._format import quote
 from reader.audio.ffmpeg import run_ffmpeg
 from reader.errors import AudioError, BackendUnavailable, ConfigError, OutputError, SynthesisError
 from reader.i18n import N_, _
@@ -194,10 +195,6 @@ class _Retry(Exception):
         self.final = False  # not worth another try (the service stalls)
 
 
-def _quote(text: str, limit: int = 40) -> str:
-    return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"
-
-
 class EdgeBackend:
     """Microsoft Edge's neural voices (see the module docstring); a ``reader.speech.backend.Backend``."""
 
@@ -282,7 +279,7 @@ class EdgeBackend:
         name, pitch, volume = parse_voice(voice)
         edge_speed = edge_rate(rate)
         if speakable_chars(text) == 0:
-            raise SynthesisError(_("nothing speakable in {quote} (the Edge service would send no audio)").format(quote=_quote(text)))
+            raise SynthesisError(_("nothing speakable in {quote} (the Edge service would send no audio)").format(quote=quote(text)))
         attempts = self.settings.attempts
         with self._lock:
             epoch = self._epoch
@@ -306,7 +303,7 @@ class EdgeBackend:
                 break
             if attempt < attempts:
                 delay = max(last.wait, self.settings.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
-                log.info("edge: the service %s for %s; retrying in %.2f s (attempt %d of %d)", last, _quote(text),
+                log.info("edge: the service %s for %s; retrying in %.2f s (attempt %d of %d)", last, quote(text),
                          delay, attempt + 1, attempts)
                 with self._cancels:  # a sleep that cancel() ends
                     self._cancels.wait_for(lambda: self._epoch != epoch, timeout=delay)
@@ -320,7 +317,7 @@ class EdgeBackend:
                 self._down = (time.monotonic() + _DOWN_SECONDS, message)
             raise BackendUnavailable(message)
         raise SynthesisError(_("the Edge voice service failed on {text}: {problem} ({tries})").format(
-            text=_quote(text), problem=last, tries=tries))
+            text=quote(text), problem=last, tries=tries))
 
     def cancel(self) -> None:
         """End every request in flight now (Ctrl-C): their calls raise ``SynthesisError``; later calls work."""
@@ -337,7 +334,7 @@ class EdgeBackend:
     def _check_cancelled(self, epoch: int, text: str) -> None:
         with self._lock:
             if self._epoch != epoch:
-                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=_quote(text)))
+                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=quote(text)))
 
     def _stalled(self, own: int) -> bool:
         """Count a time-out; whether the service is stalled: this call has now timed out ``_STALLS`` times, and
@@ -397,7 +394,7 @@ class EdgeBackend:
                         audio += message.get("data", b"")
                         if len(audio) > max_bytes:
                             raise _Retry(_("sent more audio than {text} can take ({size} bytes)").format(
-                    text=_quote(text), size=len(audio)),
+                    text=quote(text), size=len(audio)),
                                          unavailable=False)
                     elif message["type"] in ("SentenceBoundary", "WordBoundary"):
                         mark = (int(message.get("offset", 0)), int(message.get("duration", 0)))
@@ -412,10 +409,10 @@ class EdgeBackend:
             try:
                 return asyncio.run(run())
             except asyncio.CancelledError as exc:
-                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=_quote(text))) from exc
+                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=quote(text))) from exc
             except NoAudioReceived as exc:
                 raise SynthesisError(
-                    _("the Edge voice service sent no audio for {quote} (nothing speakable, or a voice it does not have: {name})").format(quote=_quote(text), name=name)
+                    _("the Edge voice service sent no audio for {quote} (nothing speakable, or a voice it does not have: {name})").format(quote=quote(text), name=name)
                 ) from exc
             except SkewAdjustmentError as exc:
                 raise BackendUnavailable(
