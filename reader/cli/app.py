@@ -33,7 +33,7 @@ translate.install()
 def startup_language() -> str:
     """The language of this run: config.toml's ``language`` counts too, unless the file cannot be read (then
     the group's callback reports it, in the language the environment asks for)."""
-    from reader.config import language, load_config
+    from reader.cli.config_file import language, load_config
 
     try:
         return language(load_config())[0]
@@ -85,7 +85,7 @@ class _Group(translate.Group):
 @click.version_option(__version__, prog_name="reader", help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    from reader.config import load_config
+    from reader.cli.config_file import load_config
 
     # The user's config.toml gives the commands' defaults; an option on the command line wins.
     ctx.default_map = load_config().default_map()
