@@ -48,12 +48,6 @@ def leftovers(library: Path) -> list[str]:
     return [p.name for p in library.rglob("*") if p.name.endswith(".part") or p.name == ".staging"]
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-
-
 # -- a folder: three short articles, a real page, and two broken files -----------------------------------------
 
 
