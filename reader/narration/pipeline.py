@@ -256,7 +256,7 @@ class Narrator:
             try:
                 self.options.output_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise OutputError(_("{output_dir}: cannot create the output directory ({strerror})").format(output_dir=self.options.output_dir, strerror=reason(exc))) from exc
+                raise OutputError(_("{output_dir}: cannot create the output directory ({strerror})").format(output_dir=self.options.output_dir, strerror=exc.strerror or exc)) from exc
         formats.choose(out, self.format.name)
         out = formats.output_path(out, self.format)
         directory = out.parent if str(out.parent) else Path(".")
