@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from reader.library.batch import BatchOptions, run_batch
+from click.testing import CliRunner
+
+from reader.cli import cli
 from reader.library.catalog import SQLiteCatalog
 from reader.library.episodes import episodes
 from reader.narration.record import NarrationRecord
@@ -18,8 +20,9 @@ def test_episodes_take_the_format_from_the_catalog_or_the_record(tmp_path: Path)
     for name, title, date in (("a.txt", "春天的公园", "2024-03-01"), ("b.txt", "秋天的果园", "2024-09-01")):
         (inputs / name).write_text(f"{title}\n日期:{date} 来源:测试日报\n\n公园里的花都开了，真漂亮。\n", encoding="utf-8")
     library = tmp_path / "lib"
-    result = run_batch(str(inputs), BatchOptions(library=library, cache_dir=tmp_path / "cache", format="opus"))
-    assert len(result.done) == 2, result.failed
+    result = CliRunner().invoke(cli, ["batch", str(inputs), "-o", str(library), "--format", "opus", "-q",
+                                      "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
     with SQLiteCatalog(library) as catalog:
         entries = list(catalog.published())
     assert [e.format for e in entries] == ["opus", "opus"]
