@@ -12,7 +12,6 @@ import fcntl
 import os
 from pathlib import Path
 
-from reader._files import reason
 from reader.errors import LibraryError
 from reader.i18n import _
 
@@ -30,7 +29,7 @@ class LibraryLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
-            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=reason(exc))) from exc
+            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=exc.strerror or exc)) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -41,7 +40,7 @@ class LibraryLock:
             ) from None
         except OSError as exc:
             os.close(fd)
-            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=reason(exc))) from exc
+            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=exc.strerror or exc)) from exc
         try:  # the pid is for the message a second batch gets: a full disk must not fail the batch here
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)

@@ -39,7 +39,6 @@ import httpx
 
 from reader import __version__
 from reader._clean import url_for_display
-from reader._files import reason
 from reader.errors import FetchError, UsageError
 from reader.i18n import _
 from reader.models import Source
@@ -138,7 +137,7 @@ def read_file(path: Path, *, limit: int = MAX_BYTES) -> Source:
     except PermissionError as exc:
         raise FetchError(_("{name}: permission denied").format(name=name)) from exc
     except OSError as exc:
-        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=reason(exc))) from exc
+        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=exc.strerror or exc)) from exc
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
@@ -151,7 +150,7 @@ def read_file(path: Path, *, limit: int = MAX_BYTES) -> Source:
         os.set_blocking(fd, True)
         data = read_capped(fd, name, limit)
     except OSError as exc:
-        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=reason(exc))) from exc
+        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=exc.strerror or exc)) from exc
     finally:
         os.close(fd)
     suffix = path.suffix.lower()
