@@ -26,9 +26,15 @@ from reader.errors import ConfigError, OutputError
 from reader.i18n import _
 
 
+def reason(exc: OSError) -> str:
+    """Why the system refused, as a message says it: the OS's own words ("No space left on device") without
+    Python's ``[Errno 28] …: 'path'`` around them, or the whole error when it has no such words."""
+    return str(exc.strerror or exc)
+
+
 def output_error(path: Path, exc: OSError) -> OutputError:
     """``exc`` (a failed write of ``path``) as the one-line ``OutputError`` the user sees."""
-    return OutputError(_("cannot write {path}: {strerror}").format(path=path, strerror=exc.strerror or exc))
+    return OutputError(_("cannot write {path}: {strerror}").format(path=path, strerror=reason(exc)))
 
 
 def create_sibling_temp(path: Path, suffix: str = ".part") -> Path:
@@ -51,7 +57,7 @@ def create_sibling_temp(path: Path, suffix: str = ".part") -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise OutputError(_("cannot write to {directory}: {strerror}").format(directory=directory, strerror=exc.strerror or exc)) from exc
+            raise OutputError(_("cannot write to {directory}: {strerror}").format(directory=directory, strerror=reason(exc))) from exc
         os.close(fd)
         return candidate
     raise OutputError(_("cannot create a temporary file in {directory}").format(directory=directory))
@@ -191,7 +197,7 @@ def read_toml(path: Path, what: str = "") -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(_("{label}: cannot read ({strerror})").format(label=label, strerror=exc.strerror or exc)) from exc
+        raise ConfigError(_("{label}: cannot read ({strerror})").format(label=label, strerror=reason(exc))) from exc
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -1,5 +1,5 @@
 """The one time formatter: seconds as a clock (``m:ss``, ``h:mm:ss``), for screens, pages, summaries and
-feeds; and the one ``HH:MM:SS.mmm`` timestamp, for subtitles and chapter marks."""
+feeds; the one ``HH:MM:SS.mmm`` timestamp, for subtitles and chapter marks; and how a message quotes a text."""
 
 from __future__ import annotations
 
@@ -23,3 +23,9 @@ def timestamp(ms: int) -> str:
     minutes, rest = divmod(rest, 60_000)
     seconds, millis = divmod(rest, 1000)
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """``text`` as a message quotes it (a chunk an engine failed on): in quotation marks, cut to ``limit``
+    characters with an ellipsis."""
+    return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"

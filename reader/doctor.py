@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from reader._files import reason
 from reader._version import DISTRIBUTION, __version__
 from reader.errors import ReaderError
 from reader.i18n import LOCALE_DIR, N_, _
@@ -211,7 +212,7 @@ def _cache(cache: Path) -> Check:
             pass
     except OSError as exc:
         return Check(label, "fail", _("{path} cannot be written ({error})").format(
-            path=cache, error=exc.strerror or exc), fix)
+            path=cache, error=reason(exc)), fix)
     models = _size(cache / "models")
     return Check(label, "ok", _("{path}: writable, {total} in all, {models} of cached models (delete it any "
                                 "time: everything in it is made again)").format(

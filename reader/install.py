@@ -17,6 +17,7 @@ import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 
+from reader._files import reason
 from reader.errors import InstallError, UsageError, did_you_mean
 from reader.i18n import _
 
@@ -62,7 +63,7 @@ def install(voice: str, run: Callable[..., subprocess.CompletedProcess[str]] = s
     try:
         done = run(command, capture_output=True, text=True, check=False)
     except OSError as exc:
-        raise InstallError(_("cannot run pip: {error}").format(error=exc.strerror or exc)) from exc
+        raise InstallError(_("cannot run pip: {error}").format(error=reason(exc))) from exc
     if done.returncode != 0:
         lines = [line for line in (done.stderr or done.stdout or "").splitlines() if line.strip()]
         raise InstallError(_("pip could not install {voice} ({command}): {error}").format(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,17 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("READER_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("READER_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("READER_LANG", "en")  # the tests read English messages unless they ask for Chinese
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_proxy() -> Iterator[None]:
+    """The test servers on 127.0.0.1 are never reached through a proxy of the environment (httpx, aiohttp and
+    the processes the tests start honour NO_PROXY); for the whole session, so that module-scoped fixtures
+    (a batch run once for a module's tests) have it too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        patch.setenv("no_proxy", "127.0.0.1,localhost")
+        yield
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
+from reader._files import reason
 from reader.errors import AudioError
 from reader.i18n import N_, _
 from reader.models import Audio
@@ -134,7 +135,7 @@ def run_ffmpeg_capture(args: Sequence[str], input: bytes | bytearray | None = No
         )
     except OSError as exc:
         raise AudioError(_("cannot run ffmpeg ({command}): {strerror}").format(
-            command=command[0], strerror=exc.strerror or exc)) from exc
+            command=command[0], strerror=reason(exc))) from exc
     stderr = done.stderr.decode("utf-8", errors="replace")
     if done.returncode != 0:
         if done.returncode < 0:
@@ -230,7 +231,7 @@ class DecodeStream:
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                              stderr=subprocess.DEVNULL)
         except OSError as exc:
-            raise AudioError(_("cannot run ffmpeg ({command}): {strerror}").format(command=command[0], strerror=exc.strerror or exc)) from exc
+            raise AudioError(_("cannot run ffmpeg ({command}): {strerror}").format(command=command[0], strerror=reason(exc))) from exc
 
     def __iter__(self) -> DecodeStream:
         return self
@@ -305,7 +306,7 @@ class PipedFFmpeg:
         except OSError as exc:
             self._log.close()
             raise AudioError(_("cannot run ffmpeg ({command}): {strerror}").format(
-                command=command[0], strerror=exc.strerror or exc)) from exc
+                command=command[0], strerror=reason(exc))) from exc
 
     def feed(self, pcm: bytes | memoryview) -> None:
         assert self._process.stdin is not None

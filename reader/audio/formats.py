@@ -56,12 +56,12 @@ from typing import Any
 
 from mutagen import MutagenError
 
-from reader._files import create_sibling_temp
+from reader._files import create_sibling_temp, reason
 from reader._format import timestamp
 from reader.audio import tags as id3
 from reader.audio.ffmpeg import probe_duration, run_ffmpeg, run_ffmpeg_capture
-from reader.audio.tags import Cover, TrackInfo, check_chapters
-from reader.errors import AudioError, OutputError, UsageError
+from reader.audio.tags import Cover, TrackInfo, check_chapters, reading_tags, writing_tags
+from reader.errors import AudioError, UsageError
 from reader.i18n import _
 from reader.models import ChapterMark
 from reader.settings import DEFAULT_FORMAT
@@ -217,20 +217,13 @@ def _remux(path: Path, muxer: str, metadata: str, *options: str, chapters: bool 
     meta = create_sibling_temp(path, ".ffmeta.part")
     out = create_sibling_temp(path, ".remux.part")
     try:
-        meta.write_text(metadata, encoding="utf-8")
-        args = ["-i", str(path), "-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-c", "copy",
-                "-map_metadata", "1", "-map_chapters", "1" if chapters else "-1", *options, "-f", muxer,
-                "-y", str(out)]
-        try:
+        with writing_tags(path, failures=(AudioError,)):  # ffmpeg's failure, or the file system's
+            meta.write_text(metadata, encoding="utf-8")
+            args = ["-i", str(path), "-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-c", "copy",
+                    "-map_metadata", "1", "-map_chapters", "1" if chapters else "-1", *options, "-f", muxer,
+                    "-y", str(out)]
             run_ffmpeg_capture(args)
-        except AudioError as exc:
-            raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
-        try:
             os.replace(out, path)
-        except OSError as exc:
-            raise OutputError(_("cannot write the tags of {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
-    except OSError as exc:
-        raise OutputError(_("cannot write the tags of {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
     finally:
         meta.unlink(missing_ok=True)
         out.unlink(missing_ok=True)
@@ -266,7 +259,7 @@ class Mp4Format(AudioFormat):
 
         _remux(path, self.muxer, ffmetadata({}, chapters), "-brand", self.brand, "-movflags", "+faststart",
                chapters=bool(chapters))
-        try:
+        with writing_tags(path):
             audio = MP4(path)
             if audio.tags is None:
                 audio.add_tags()
@@ -283,18 +276,12 @@ class Mp4Format(AudioFormat):
                 kind = MP4Cover.FORMAT_PNG if info.cover.mime == "image/png" else MP4Cover.FORMAT_JPEG
                 tags["covr"] = [MP4Cover(info.cover.data, imageformat=kind)]
             audio.save()
-        except OSError as exc:
-            raise OutputError(_("cannot write the tags of {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
-        except MutagenError as exc:
-            raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
     def _open(self, path: Path) -> Any:
         from mutagen.mp4 import MP4
 
-        try:
+        with reading_tags(path):
             return MP4(path)
-        except (MutagenError, OSError) as exc:
-            raise AudioError(_("cannot read the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
     def read_tags(self, path: Path) -> TrackInfo:
         from mutagen.mp4 import MP4Cover
@@ -350,10 +337,8 @@ class OpusFormat(AudioFormat):
     def _open(self, path: Path) -> Any:
         from mutagen.oggopus import OggOpus
 
-        try:
+        with reading_tags(path):
             return OggOpus(path)
-        except (MutagenError, OSError) as exc:
-            raise AudioError(_("cannot read the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
     def _write_tags(self, path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
         if len(chapters) > _MAX_VORBIS_CHAPTERS:
@@ -373,12 +358,8 @@ class OpusFormat(AudioFormat):
         for i, mark in enumerate(chapters[:_MAX_VORBIS_CHAPTERS], start=1):
             tags[f"CHAPTER{i:03d}"] = [timestamp(round(mark.start * 1000))]
             tags[f"CHAPTER{i:03d}NAME"] = [mark.title]
-        try:
+        with writing_tags(path):
             audio.save()
-        except OSError as exc:
-            raise OutputError(_("cannot write the tags of {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
-        except MutagenError as exc:
-            raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
     def read_tags(self, path: Path) -> TrackInfo:
         from mutagen.flac import Picture
@@ -503,7 +484,7 @@ def load_cover(path: Path) -> Cover:
         with path.open("rb") as fh:
             data = fh.read(MAX_COVER_BYTES + 1)
     except OSError as exc:
-        raise UsageError(_("--cover {path}: {strerror}").format(path=path, strerror=exc.strerror or exc)) from exc
+        raise UsageError(_("--cover {path}: {strerror}").format(path=path, strerror=reason(exc))) from exc
     if len(data) > MAX_COVER_BYTES:
         raise UsageError(_("--cover {path}: larger than {value} MB").format(path=path, value=MAX_COVER_BYTES // (1024 * 1024)))
     mime = next((m for magic, m in _IMAGES.items() if data.startswith(magic)), None)

@@ -19,7 +19,8 @@ delay too and therefore also seek early, never late.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from mutagen.id3 import (
 )
 
 from reader import _clean
+from reader._files import reason
 from reader.errors import AudioError, OutputError
 from reader.i18n import _
 from reader.models import ChapterMark
@@ -108,13 +110,35 @@ def check_chapters(chapters: Sequence[ChapterMark]) -> None:
             raise ValueError(f"chapter {i} ({mark.title!r}) does not start where chapter {i - 1} ends")
 
 
-def _load(path: Path) -> ID3:
+@contextmanager
+def reading_tags(path: Path) -> Iterator[None]:
+    """Map what reading ``path``'s tags can raise (mutagen's errors, the file system's) to one ``AudioError``."""
     try:
-        return ID3(path)
-    except ID3NoHeaderError:
-        return ID3()
+        yield
     except (MutagenError, OSError) as exc:
         raise AudioError(_("cannot read the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
+
+
+@contextmanager
+def writing_tags(path: Path, failures: tuple[type[Exception], ...] = (MutagenError,)) -> Iterator[None]:
+    """Map what writing ``path``'s tags can raise to the error the user reads: the file system's failure is an
+    ``OutputError`` (its reason), one of ``failures`` (mutagen's errors, or ffmpeg's ``AudioError``) an
+    ``AudioError``. Every format writes its tags inside it."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(_("cannot write the tags of {path}: {strerror}").format(
+            path=path, strerror=reason(exc))) from exc
+    except failures as exc:
+        raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
+
+
+def _load(path: Path) -> ID3:
+    with reading_tags(path):
+        try:
+            return ID3(path)
+        except ID3NoHeaderError:
+            return ID3()
 
 
 def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> None:
@@ -155,14 +179,9 @@ def write_tags(path: Path, info: TrackInfo, chapters: Sequence[ChapterMark]) -> 
     if ids:
         tags.add(CTOC(element_id=_TOC_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                       child_element_ids=ids, sub_frames=[TIT2(encoding=utf8, text=[info.title])]))
-    try:
+    with writing_tags(path):
         tags.save(path, v2_version=4)
         _put_chapters_in_order(path)
-    except OSError as exc:
-        raise OutputError(_("cannot write the tags of {path}: {strerror}").format(
-            path=path, strerror=exc.strerror or exc)) from exc
-    except MutagenError as exc:
-        raise AudioError(_("cannot write the tags of {path}: {exc}").format(path=path, exc=exc)) from exc
 
 
 def displayable(info: TrackInfo, chapters: Sequence[ChapterMark]) -> tuple[TrackInfo, list[ChapterMark]]:

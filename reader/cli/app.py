@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from reader import __version__
+from reader._files import reason
 from reader.cli import translate
 from reader.errors import OutputError, ReaderError
 from reader.i18n import N_, LanguageError, _, detect, set_language
@@ -32,7 +33,7 @@ translate.install()
 def startup_language() -> str:
     """The language of this run: config.toml's ``language`` counts too, unless the file cannot be read (then
     the group's callback reports it, in the language the environment asks for)."""
-    from reader.config import language, load_config
+    from reader.cli.config_file import language, load_config
 
     try:
         return language(load_config())[0]
@@ -72,7 +73,7 @@ class _Group(translate.Group):
             ctx.exit(0)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(error_line(f"{where}{exc.strerror or exc}"), err=True)
+            click.echo(error_line(f"{where}{reason(exc)}"), err=True)
             ctx.exit(1)
         except sqlite3.Error as exc:
             click.echo(error_line(_("the library's catalog: {error}").format(error=exc)), err=True)
@@ -84,7 +85,7 @@ class _Group(translate.Group):
 @click.version_option(__version__, prog_name="reader", help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    from reader.config import load_config
+    from reader.cli.config_file import load_config
 
     # The user's config.toml gives the commands' defaults; an option on the command line wins.
     ctx.default_map = load_config().default_map()

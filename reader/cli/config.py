@@ -18,7 +18,7 @@ from reader.i18n import N_, _
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help=N_("table: for reading; json: {setting: {value, from}}."))
 def show_config(fmt: str) -> None:
-    from reader.config import KEYS, language, load_config
+    from reader.cli.config_file import KEYS, language, load_config
     from reader.settings import edge_settings
 
     config = load_config()

@@ -20,7 +20,7 @@ MARKS = {"ok": "✓", "warn": "!", "fail": "✗"}
 @click.option("--online", is_flag=True, help=N_("Also check that Edge's online voice service answers."))
 @cache_dir_option()
 def doctor(online: bool, cache_dir: Path | None) -> None:
-    from reader.config import language, load_config
+    from reader.cli.config_file import language, load_config
     from reader.doctor import can_narrate, diagnose
     from reader.settings import default_voice
 

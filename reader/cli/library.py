@@ -26,6 +26,7 @@ def library() -> None:
 @click.option("-q", "--quiet", is_flag=True, help=N_("Say nothing unless something is wrong."))
 def repair(folder: Path, base_url: str | None, quiet: bool) -> None:
     from reader.library.catalog import SQLiteCatalog
+    from reader.library.episodes import episodes
     from reader.library.lock import LibraryLock
     from reader.library.rebuild import repair_library
     from reader.publish.feed import check_base_url, write_feed
@@ -38,9 +39,10 @@ def repair(folder: Path, base_url: str | None, quiet: bool) -> None:
     with LibraryLock(folder):
         result = repair_library(folder)
         with SQLiteCatalog(folder) as catalog:
-            write_index(catalog.published(), folder)
+            published = episodes(catalog.published(), folder)
+            write_index(published, folder)
             if base_url is not None:
-                write_feed(catalog.published(), folder, base_url=base_url)
+                write_feed(published, folder, base_url=base_url)
     for line in result.skipped:
         click.echo(_("reader: skipped {line}").format(line=line), err=True)
     if not quiet:

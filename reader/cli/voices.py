@@ -28,7 +28,7 @@ from reader.i18n import N_, _
 @cache_dir_option()
 def voices(backend: str | None, fmt: str, sample: str | None, output: Path | None, install: str | None,
            output_device: str, cache_dir: Path | None) -> None:
-    from reader.config import load_config
+    from reader.cli.config_file import load_config
     from reader.settings import load_presets
     from reader.speech import registry
 

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Literal
 
 from reader._clean import url_for_display
+from reader._files import reason
 from reader.errors import (
     BatchInterrupted,
     ClusterError,
@@ -66,6 +67,7 @@ from reader.extraction import extract
 from reader.i18n import _
 from reader.library.catalog import CATALOG_NAME, Catalog, Entry, Published, SQLiteCatalog
 from reader.library.cluster import MAX_IN_FLIGHT, check_cluster, open_cluster
+from reader.library.episodes import episodes
 from reader.library.lock import LibraryLock
 from reader.library.rebuild import adoptable, rebuild
 from reader.models import Article, Source
@@ -196,7 +198,7 @@ def prepare_library(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(_("{path}: cannot create the library folder ({strerror})").format(path=path, strerror=exc.strerror or exc)) from exc
+        raise OutputError(_("{path}: cannot create the library folder ({strerror})").format(path=path, strerror=reason(exc))) from exc
     if not os.access(path, os.W_OK | os.X_OK):
         raise OutputError(_("{path}: library folder is not writable").format(path=path))
     return path
@@ -231,9 +233,10 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
                     if remote is not None:
                         runner.narrate, runner.slots = remote.narrate_article, remote.in_flight
                     result = runner.run(found)
-                    result.feed = write_feed(catalog.published(), library, base_url=options.base_url,
+                    published = episodes(catalog.published(), library)
+                    result.feed = write_feed(published, library, base_url=options.base_url,
                                              info=options.feed_info())
-                    result.index = write_index(catalog.published(), library, title=options.title)
+                    result.index = write_index(published, library, title=options.title)
                 finally:
                     shutil.rmtree(library / STAGING, ignore_errors=True)
                     _end_attempts(catalog)
@@ -384,7 +387,7 @@ class _Runner:
             return self._failed(spec, title, str(exc), timings, started)
         except OSError as exc:  # a full disk, a vanished file: the article failed, in one line
             where = f"{exc.filename}: " if exc.filename else ""
-            return self._failed(spec, title, f"{where}{exc.strerror or exc}", timings, started)
+            return self._failed(spec, title, f"{where}{reason(exc)}", timings, started)
         except Exception as exc:  # a bug, not the article: still recorded, and the batch goes on
             log.exception("%s: unexpected error", spec)
             return self._failed(spec, title, _("internal error: {error}").format(error=f"{type(exc).__name__}: {exc}"),
@@ -423,6 +426,7 @@ class _Runner:
                 raw_hash=raw, content_hash=content, settings_hash=self.settings, title=article.title,
                 date=article.date, site=article.source, url=article.url, summary=_summary(article),
                 duration=round(record.audio.duration, 3), chapters=len(record.chapters), audio=audio.name,
+                format=record.audio.format,
                 vtt=audio.with_suffix(".vtt").name if audio.with_suffix(".vtt").is_file() else None,
                 manifest=manifest, page=page.name if page.is_file() else None, timings=dict(timings),
             )
@@ -469,7 +473,7 @@ class _Runner:
         try:
             staging.mkdir(parents=True)
         except OSError as exc:
-            raise OutputError(_("{staging}: cannot create ({strerror})").format(staging=staging, strerror=exc.strerror or exc)) from exc
+            raise OutputError(_("{staging}: cannot create ({strerror})").format(staging=staging, strerror=reason(exc))) from exc
         try:
             t = time.perf_counter()
             narration = self.narrate(
@@ -497,7 +501,7 @@ class _Runner:
             try:
                 os.replace(path, self.library / path.name)
             except OSError as exc:
-                raise OutputError(_("cannot move {name} into {library}: {strerror}").format(name=path.name, library=self.library, strerror=exc.strerror or exc)) from exc
+                raise OutputError(_("cannot move {name} into {library}: {strerror}").format(name=path.name, library=self.library, strerror=reason(exc))) from exc
         article = narration.article
         # An article a fallback engine helped with is recorded under other settings, so the next run (when
         # the voice's own service may answer again) makes it anew rather than skipping it.
@@ -514,6 +518,7 @@ class _Runner:
             duration=round(narration.duration, 3),
             chapters=len(narration.chapters),
             audio=narration.audio.name,
+            format=narration.record.audio.format,
             vtt=narration.vtt.name if narration.vtt else None,
             manifest=narration.manifest.name if narration.manifest else None,
             page=page,

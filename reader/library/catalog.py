@@ -13,8 +13,9 @@ that articles in flight never pick the same name.
 Schema versions are kept in ``PRAGMA user_version``; a catalog written by a newer reader is refused rather
 than misread, an older one is migrated when it is opened (in one transaction: it is either the old version
 or the new one). Version 2 renamed the ``mp3`` column to ``audio`` when formats other than MP3 came (a
-version 1 library keeps its MP3s and is listed as before). Writes are single short transactions, so the
-file is consistent whenever the process stops.
+version 1 library keeps its MP3s and is listed as before); version 3 added ``format``, the audio format's
+name from the narration's record (empty in older rows: ``reader.library.episodes`` reads it from the record).
+Writes are single short transactions, so the file is consistent whenever the process stops.
 Every ``sqlite3`` error becomes a one-line ``LibraryError``. A full disk must not leave rows 'running' for
 good: beside the catalog lies a small reserve file (``.catalog-reserve``), given up when a write finds the
 disk full so that ``recover`` can still record how the run ended. Values read back are checked: a row whose
@@ -43,7 +44,7 @@ from typing import Any, Protocol
 from reader.errors import LibraryError
 from reader.i18n import _
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CATALOG_NAME = "catalog.sqlite"
 #: Space kept beside the catalog for the writes that end a run on a full disk.
 RESERVE_NAME = ".catalog-reserve"
@@ -68,6 +69,7 @@ CREATE TABLE articles (
     duration      REAL,
     chapters      INTEGER,
     audio         TEXT UNIQUE,               -- published files, names relative to the library
+    format        TEXT,                      -- the audio's format, as its record names it (mp3, m4b, …)
     vtt           TEXT,
     manifest      TEXT,
     page          TEXT,
@@ -83,6 +85,7 @@ CREATE TABLE articles (
 #: Each older schema version's step to the next, one statement (run in one transaction with the version bump).
 _MIGRATIONS = {
     1: "ALTER TABLE articles RENAME COLUMN mp3 TO audio",  # when formats other than MP3 came
+    2: "ALTER TABLE articles ADD COLUMN format TEXT",  # the record's format name, for the feed and the index
 }
 
 
@@ -103,6 +106,7 @@ class Entry:
     duration: float | None
     chapters: int | None
     audio: str | None
+    format: str | None  # None in rows of a catalog older than schema 3: the record beside the audio says it
     vtt: str | None
     manifest: str | None
     page: str | None
@@ -132,6 +136,7 @@ class Published:
     duration: float
     chapters: int
     audio: str
+    format: str  # the audio format's name, from the narration's record
     vtt: str | None
     manifest: str | None
     page: str | None
@@ -373,12 +378,12 @@ class SQLiteCatalog:
             db.execute(
                 "UPDATE articles SET status = 'done', raw_hash = ?, content_hash = ?, settings_hash = ?, "
                 "title = ?, date = ?, site = ?, url = ?, summary = ?, duration = ?, chapters = ?, audio = ?, "
-                "vtt = ?, manifest = ?, page = ?, claim = NULL, error = NULL, timings = ?, attempts = attempts + 1, "
+                "format = ?, vtt = ?, manifest = ?, page = ?, claim = NULL, error = NULL, timings = ?, attempts = attempts + 1, "
                 "updated_at = ?, done_at = ? WHERE source = ?",
                 (
                     result.raw_hash, result.content_hash, result.settings_hash, result.title, result.date,
                     result.site, result.url, result.summary, result.duration, result.chapters, result.audio,
-                    result.vtt, result.manifest, result.page, json.dumps(result.timings), time.time(),
+                    result.format, result.vtt, result.manifest, result.page, json.dumps(result.timings), time.time(),
                     time.time(), source,
                 ),
             )
@@ -427,8 +432,8 @@ def is_damaged(exc: sqlite3.Error) -> bool:
     return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
-_TEXT_COLUMNS = ("raw_hash", "content_hash", "settings_hash", "title", "date", "site", "url", "summary", "audio", "vtt",
-                 "manifest", "page", "claim", "error")
+_TEXT_COLUMNS = ("raw_hash", "content_hash", "settings_hash", "title", "date", "site", "url", "summary", "audio", "format",
+                 "vtt", "manifest", "page", "claim", "error")
 
 
 def _entry(row: sqlite3.Row) -> Entry:

@@ -69,7 +69,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from reader import errors
-from reader._files import write_atomic
+from reader._files import reason, write_atomic
+from reader._system import usable_cores
 from reader.errors import ClusterError, OutputError, ReaderError, UsageError
 from reader.i18n import _
 from reader.models import Article
@@ -120,10 +121,7 @@ def _distributed() -> ModuleType:
 
 def local_workers() -> int:
     """How many worker processes ``--cluster local`` starts when not told: one per core."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+    return usable_cores()
 
 
 @contextmanager
@@ -474,7 +472,7 @@ def narrate_on_worker(job: Job) -> dict[str, Any]:
         return {"error": str(exc), "kind": type(exc).__name__, "worker": worker.address}
     except OSError as exc:  # the scratch folder (disk full): the article's failure on this worker
         _count("failed")
-        error = OutputError(_("worker {address}: {strerror}").format(address=worker.address, strerror=exc.strerror or exc))
+        error = OutputError(_("worker {address}: {strerror}").format(address=worker.address, strerror=reason(exc)))
         return {"error": str(error), "kind": "OutputError", "worker": worker.address}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reader._files import reason
 from reader.errors import LibraryError, RecordError
 from reader.i18n import _
 from reader.library.catalog import CATALOG_NAME, Catalog, Published, SQLiteCatalog, is_damaged
@@ -70,7 +71,7 @@ def published_from(library: Path, json_path: Path, record: NarrationRecord, audi
     return Published(
         raw_hash="", content_hash="", settings_hash="", title=art.title, date=art.date, site=art.source,
         url=art.url, summary=summary, duration=record.audio.duration, chapters=len(record.chapters),
-        audio=audio.name, vtt=vtt.name if vtt.is_file() else None, manifest=json_path.name,
+        audio=audio.name, format=record.audio.format, vtt=vtt.name if vtt.is_file() else None, manifest=json_path.name,
         page=page.name if page.is_file() else None, timings={},
     )
 
@@ -135,7 +136,7 @@ def repair_library(library: Path) -> Repair:
             for suffix in ("-wal", "-shm"):
                 path.with_name(CATALOG_NAME + suffix).unlink(missing_ok=True)
         except OSError as exc:
-            raise LibraryError(_("{path}: cannot move the damaged catalog aside ({strerror})").format(path=path, strerror=exc.strerror or exc)) from exc
+            raise LibraryError(_("{path}: cannot move the damaged catalog aside ({strerror})").format(path=path, strerror=reason(exc))) from exc
         catalog = SQLiteCatalog(library)
     with catalog:
         catalog.recover()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reader._clean import clean_article, url_for_display
-from reader._files import OutputGroup, remove_leftovers
+from reader._files import OutputGroup, reason, remove_leftovers
 from reader.audio import formats
 from reader.audio.assemble import Assembled, Piece, assemble
 from reader.audio.tags import Cover, TrackInfo, chapter_marks
@@ -259,7 +259,7 @@ class Narrator:
             try:
                 self.options.output_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise OutputError(_("{output_dir}: cannot create the output directory ({strerror})").format(output_dir=self.options.output_dir, strerror=exc.strerror or exc)) from exc
+                raise OutputError(_("{output_dir}: cannot create the output directory ({strerror})").format(output_dir=self.options.output_dir, strerror=reason(exc))) from exc
         fmt = self.options.fmt
         out = formats.output_path(out, fmt)
         if out.suffix.lower() not in fmt.suffixes:
@@ -337,7 +337,7 @@ class Narrator:
                 try:
                     shutil.copyfile(stored[0], audio)
                 except OSError as exc:
-                    raise OutputError(_("cannot write {out}: {strerror}").format(out=out, strerror=exc.strerror or exc)) from exc
+                    raise OutputError(_("cannot write {out}: {strerror}").format(out=out, strerror=reason(exc))) from exc
                 record = replace(stored[1], voice=replace(stored[1].voice, preset=self.preset.name),
                                  source=source).with_file(out.name)
             else:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reader._files import reason
 from reader.audio import formats
 from reader.audio.ffmpeg import LoudnessMeter
 from reader.errors import OutputError
@@ -174,5 +175,5 @@ def open_article(spec: str, options: NarrateOptions | None = None) -> ArticleStr
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(_("cannot create {folder}: {strerror}").format(
-            folder=folder, strerror=exc.strerror or exc)) from exc
+            folder=folder, strerror=reason(exc))) from exc
     return ArticleStream(article, narrator, folder / narrator.file_name(article), source)

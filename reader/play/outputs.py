@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from reader.errors import OutputError, PlaybackError, UsageError
+from reader._files import output_error
+from reader.errors import PlaybackError, UsageError
 from reader.i18n import _
 from reader.play.player import Player, PlayerState
 from reader.settings import AUDIO_SINK_ENV, AUDIO_SINK_PACE_ENV
@@ -65,8 +66,7 @@ class WavSink:
                 # WAV of what was played so far at any moment, for whoever reads it while it plays.
                 self._file = open(self.path, "wb", buffering=0)  # closed in close()
             except OSError as exc:
-                raise OutputError(_("cannot write {path}: {strerror}").format(
-                    path=self.path, strerror=exc.strerror or exc)) from exc
+                raise output_error(self.path, exc) from exc
             wav = wave.open(self._file, "wb")
             wav.setnchannels(player.track.channels)
             wav.setsampwidth(2)

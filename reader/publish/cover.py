@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reader._files import write_atomic
+from reader._files import reason, write_atomic
 from reader.errors import UsageError
 from reader.i18n import _
 
@@ -79,7 +79,7 @@ def _read_image(path: Path) -> tuple[bytes, str]:
             data = fh.read(MAX_IMAGE_BYTES + 1)
     except OSError as exc:
         raise UsageError(_("--feed-image {path}: cannot read ({strerror})").format(
-            path=path, strerror=exc.strerror or exc)) from exc
+            path=path, strerror=reason(exc))) from exc
     if len(data) > MAX_IMAGE_BYTES:
         raise UsageError(_("--feed-image {path}: larger than {value} MB").format(
             path=path, value=MAX_IMAGE_BYTES // (1024 * 1024)))

@@ -36,11 +36,11 @@ from lxml import etree
 from reader import __version__, _clean
 from reader._files import write_atomic
 from reader._format import clock
-from reader.audio.formats import by_suffix
+from reader.audio.formats import FORMATS
 from reader.errors import UsageError
 from reader.i18n import _
-from reader.library.catalog import Entry
 from reader.publish.cover import check_image, publish_cover
+from reader.publish.episode import Episode
 
 FEED_NAME = "feed.xml"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -134,18 +134,18 @@ def default_title(library: Path) -> str:
     return f"{library.resolve().name} · 语音播报"
 
 
-def pub_date(entry: Entry) -> datetime:
-    if entry.date:
+def pub_date(episode: Episode) -> datetime:
+    if episode.date:
         try:
-            return datetime.strptime(entry.date, "%Y-%m-%d").replace(tzinfo=CHINA)
+            return datetime.strptime(episode.date, "%Y-%m-%d").replace(tzinfo=CHINA)
         except ValueError:
             pass
-    return datetime.fromtimestamp(entry.done_at or entry.updated_at, UTC)
+    return datetime.fromtimestamp(episode.made_at, UTC)
 
 
-def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None = None,
+def build_feed(entries: Iterable[Episode], library: Path, *, base_url: str | None = None,
                info: FeedInfo | None = None) -> bytes:
-    """The RSS document for ``entries`` (published rows, in the order given: newest first). The artwork is
+    """The RSS document for ``entries`` (the library's episodes, in the order given: newest first). The artwork is
     put in the library (``reader.publish.cover``) if it is a file."""
     info = info or FeedInfo()
     base = check_base_url(base_url) if base_url else library.resolve().as_uri() + "/"
@@ -180,7 +180,7 @@ def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
         guid = "reader:" + hashlib.sha256(entry.source.encode("utf-8")).hexdigest()[:32]
         item.guid(guid, permalink=False)
         item.title(_clean.display(entry.title or audio.stem))
-        fmt = by_suffix(audio.suffix)
+        fmt = FORMATS.get(entry.format)
         item.enclosure(base + quote(entry.audio), str(size), fmt.enclosure_type if fmt else "audio/mpeg")
         item.pubDate(pub_date(entry))
         item.description(_clean.display(_description(entry)))
@@ -196,7 +196,7 @@ def build_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
     return data
 
 
-def write_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None = None,
+def write_feed(entries: Iterable[Episode], library: Path, *, base_url: str | None = None,
                info: FeedInfo | None = None) -> Path:
     """Write ``library/feed.xml`` atomically (and its artwork beside it) and return its path."""
     data = build_feed(entries, library, base_url=base_url, info=info)
@@ -204,7 +204,7 @@ def write_feed(entries: Iterable[Entry], library: Path, *, base_url: str | None 
     return write_atomic(out, data)
 
 
-def _description(entry: Entry) -> str:
+def _description(entry: Episode) -> str:
     parts = [entry.summary or entry.title or ""]
     origin = " · ".join(x for x in (entry.site, entry.date) if x)
     if origin:

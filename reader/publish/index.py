@@ -19,8 +19,8 @@ from urllib.parse import quote, urlsplit
 
 from reader import __version__
 from reader._files import write_atomic
-from reader.audio.formats import by_suffix
-from reader.library.catalog import Entry
+from reader.audio.formats import FORMATS
+from reader.publish.episode import Episode
 from reader.publish.feed import FEED_NAME, default_title
 from reader.publish.page import environment, inline_assets, storage_key
 
@@ -41,12 +41,12 @@ class IndexItem:
     storage_key: str  # where the pages remember the listener's position in it
 
 
-def index_items(entries: Iterable[Entry], library: Path) -> list[IndexItem]:
+def index_items(entries: Iterable[Episode], library: Path) -> list[IndexItem]:
     items = []
     for e in entries:
         if not e.audio or not (library / e.audio).is_file():
             continue
-        fmt = by_suffix(Path(e.audio).suffix)
+        fmt = FORMATS.get(e.format)
         url = e.url if e.url and urlsplit(e.url).scheme in ("http", "https") else None
         items.append(IndexItem(
             title=e.title or Path(e.audio).stem,
@@ -55,7 +55,7 @@ def index_items(entries: Iterable[Entry], library: Path) -> list[IndexItem]:
             url=url,
             duration=e.duration or 0.0,
             audio_href=quote(e.audio),
-            audio_label=fmt.label if fmt else Path(e.audio).suffix.lstrip(".").upper(),
+            audio_label=fmt.label if fmt else e.format.upper(),
             vtt_href=quote(e.vtt) if e.vtt and (library / e.vtt).is_file() else None,
             page_href=quote(e.page) if e.page and (library / e.page).is_file() else None,
             storage_key=storage_key(e.audio, e.duration or 0.0),
@@ -76,7 +76,7 @@ def render_index(items: list[IndexItem], *, title: str) -> str:
     )
 
 
-def write_index(entries: Iterable[Entry], library: Path, *, title: str | None = None) -> Path:
+def write_index(entries: Iterable[Episode], library: Path, *, title: str | None = None) -> Path:
     """Write ``library/index.html`` atomically and return its path."""
     html = render_index(index_items(entries, library), title=title or default_title(library))
     out = library / INDEX_NAME

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reader.cli import cli
-from reader.config import load_config
+from reader.cli.config_file import load_config
 from reader.narration.record import NarrationRecord
 from reader.settings import edge_settings
 

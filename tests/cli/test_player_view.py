@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import time
+import wave
 from pathlib import Path
 
 import pexpect
@@ -33,6 +34,7 @@ class Terminal:
     def __init__(self, args: list[str], sink: Path, cwd: Path) -> None:
         env = {**os.environ, "READER_AUDIO_SINK": str(sink), "READER_AUDIO_SINK_PACE": "1", "TERM": "xterm-256color",
                "COLUMNS": "100", "LINES": "30"}
+        self.sink = sink
         self.child = pexpect.spawn(sys.executable, ["-m", "reader", *args], env=env, cwd=str(cwd), dimensions=(30, 100),
                                    encoding="utf-8", timeout=30)
         self.text = ""
@@ -58,6 +60,23 @@ class Terminal:
                 return frame
         raise AssertionError(f"never showed {fragments}; last screen:\n{self.frame()}\n(all: {self.text[-3000:]})")
 
+    def played(self) -> int:
+        """How many samples the player has written to the sink so far (a valid WAV at any moment)."""
+        try:
+            return len(read_wav(self.sink))
+        except (OSError, EOFError, wave.Error):
+            return 0  # not opened yet, or its header not written yet
+
+    def wait_played(self, samples: int, timeout: float = 20) -> int:
+        """Wait until the sink holds ``samples`` samples: the player has played that far (not a guess of how
+        long that takes)."""
+        deadline = time.monotonic() + timeout
+        while (now := self.played()) < samples:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"played {now} samples, never {samples}; last screen:\n{self.frame()}")
+            self._read()  # keeps the terminal's output flowing while it plays
+        return now
+
     def press(self, keys: str) -> None:
         self.child.send(keys)
 
@@ -80,10 +99,10 @@ def test_keys_chapters_pause_speed_seek_quit(short: Narrated, tmp_path: Path) ->
     screen = term.wait_for("▶  1  播放测试", "▶ playing", "1×", f"/ {clock(short.narration.duration)}")
     assert "   2  第一部分" in screen and "   3  第二部分" in screen  # the chapter list, the first one marked
     assert lines(screen)[0] == "播放测试"  # the title
-    time.sleep(0.5)
+    term.wait_played(RATE // 2)  # half a second of chapter 1, for the check below
     term.press("n")
     screen = term.wait_for("▶  2  第一部分", "   1  播放测试")
-    time.sleep(1.0)
+    term.wait_played(term.played() + RATE)  # a second of chapter 2
     term.press(" ")
     screen = term.wait_for("❚❚ paused", "▶  2  第一部分")
     after_chapters = lines(screen.split("3  第二部分", 1)[1])  # the rest of that line is the chapter's time
@@ -97,7 +116,7 @@ def test_keys_chapters_pause_speed_seek_quit(short: Narrated, tmp_path: Path) ->
     term.wait_for("0.75×")
     term.press(" ")
     term.wait_for("▶ playing", "0.75×")
-    time.sleep(0.5)
+    term.wait_played(term.played() + RATE // 4)  # it plays again before it quits
     term.press("q")
     assert term.exit_status() == 0
 

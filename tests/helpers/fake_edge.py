@@ -23,7 +23,7 @@ It misbehaves on command (``misbehave(fault, times)``): ``403`` (with a Date), `
 audio and no error), ``short`` (a third of the audio, then a normal ``turn.end``, no boundaries), ``noaudio``
 (``turn.start`` then ``turn.end``), ``stall`` (accepts, reads the request, never answers),
 ``no-boundaries``, ``bad-frame`` (a binary audio frame whose header block is malformed: a line without a
-colon, which the client fails to parse), ``flood`` (the audio sent again and again, 200 times); ``latency`` delays every answer; ``refuse()`` stops listening
+colon, which the client fails to parse), ``not-mp3`` (audio frames of bytes that are not MP3), ``flood`` (the audio sent again and again, 200 times); ``latency`` delays every answer; ``refuse()`` stops listening
 altogether.
 """
 
@@ -408,6 +408,8 @@ class FakeEdge:
             return ws
         if fault == "flood":
             blocks = blocks * 200
+        if fault == "not-mp3":
+            blocks = [bytes(len(b)) for b in blocks]  # as many bytes, all zero: no MP3 frame in them
         for block in blocks:
             await ws.send_bytes(_audio_message(request_id, block))
         if fault == "close":

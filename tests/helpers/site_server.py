@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ class Page:
     status: int = 200
     delay: float = 0.0  # seconds before answering
     gate: threading.Event | None = None  # answer only once this is set
+    hung_up: threading.Event = field(default_factory=threading.Event)  # the client closed while the gate was shut
 
 
 @dataclass
@@ -59,7 +62,7 @@ def serve(pages: dict[str, Page]) -> Iterator[Site]:
             try:
                 page = site.pages.get(self.path) or Page(b"<html><body>not found</body></html>", status=404)
                 if page.gate is not None:
-                    page.gate.wait(60)
+                    self._hold(page)
                 if page.delay:
                     time.sleep(page.delay)
                 self.send_response(page.status)
@@ -70,6 +73,20 @@ def serve(pages: dict[str, Page]) -> Iterator[Site]:
             finally:
                 with site.lock:
                     site.in_flight -= 1
+
+        def _hold(self, page: Page) -> None:
+            """Wait for the page's gate; meanwhile notice the client hanging up (its side of the connection
+            readable with nothing to read), so that a test can wait on that instead of guessing a time."""
+            assert page.gate is not None
+            deadline = time.monotonic() + 60
+            while not page.gate.wait(0.02) and time.monotonic() < deadline:
+                if not page.hung_up.is_set() and select.select([self.connection], [], [], 0)[0]:
+                    try:
+                        closed = self.connection.recv(1, socket.MSG_PEEK) == b""
+                    except OSError:
+                        closed = True
+                    if closed:
+                        page.hung_up.set()
 
     with running(Handler) as httpd:
         site.base = f"http://127.0.0.1:{httpd.server_address[1]}"

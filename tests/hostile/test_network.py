@@ -26,12 +26,6 @@ ARTICLE = article_html("本地新闻标题测试文章", ["这是第一段正文
 SECRET = article_html("内部服务的机密页面内容", ["这是不应该被读取的内部页面内容，在另一个端口上。"])
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-
-
 def one_line(output: str) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("reader: error: "), output

@@ -56,12 +56,6 @@ def leftovers(library: Path) -> list[str]:
     return [p.name for p in library.rglob("*") if p.name.endswith(".part") or p.name == ".staging"]
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-
-
 # -- a folder: three short articles, a real page, and two broken files -----------------------------------------
 
 
@@ -207,6 +201,7 @@ def test_batch_in_m4b_then_back_to_mp3(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     catalog = rows(library)
     assert sorted(r["audio"] for r in catalog.values()) == ["2024-03-01-春天的公园.m4b", "2024-09-01-秋天的果园.m4b"]
+    assert {r["format"] for r in catalog.values()} == {"m4b"}  # the record's name, for the feed and the index
     # The feed: valid RSS, each enclosure the M4B with the type podcast apps expect and its exact length.
     feed = feedparser.parse((library / "feed.xml").read_bytes())
     assert feed.bozo == 0, feed.get("bozo_exception")
@@ -287,8 +282,9 @@ def test_ctrl_c_to_a_real_batch_process(tmp_path: Path) -> None:
         try:
             wait_for(lambda: site.requested("/b.html") == 1, proc)
             proc.send_signal(signal.SIGINT)
-            time.sleep(0.3)
-            gate.set()  # the fetch in flight completes; the worker stops before narrating it
+            # Ctrl-C aborts the fetch in flight: the batch hangs up on the site (waited for, not guessed)
+            assert pages["/b.html"].hung_up.wait(60), "the fetch in flight was not aborted"
+            gate.set()
             _, err = proc.communicate(timeout=60)
         finally:
             proc.kill()

@@ -21,7 +21,7 @@ def published(mp3: str, *, title: str = "标题", date: str | None = "2024-01-02
     stem = mp3[:-4]
     return Published(
         raw_hash="r", content_hash=content, settings_hash="s", title=title, date=date, site="某报", url=None,
-        summary="摘要", duration=12.5, chapters=2, audio=mp3, vtt=f"{stem}.vtt", manifest=f"{stem}.json", page=None,
+        summary="摘要", duration=12.5, chapters=2, audio=mp3, format=Path(mp3).suffix[1:], vtt=f"{stem}.vtt", manifest=f"{stem}.json", page=None,
         timings={"narrate": 1.0},
     )
 
@@ -73,14 +73,16 @@ def test_a_version_1_catalog_is_migrated_and_keeps_its_library(tmp_path: Path) -
     with SQLiteCatalog(tmp_path) as cat:
         (entry,) = cat.published()
         assert entry.source == "/in/a.txt" and entry.audio == "2024-01-02-标题.mp3" and entry.chapters == 2
+        assert entry.format is None  # not in the old row: its record says it (reader.library.episodes)
         assert entry.outputs() == ["2024-01-02-标题.mp3", "2024-01-02-标题.vtt", "2024-01-02-标题.json"]
         # The column keeps its UNIQUE constraint: another article cannot take the name.
         assert cat.claim("/in/c.txt", "2024-01-02-标题.mp3") == "2024-01-02-标题 (2).mp3"
         assert cat.claim("/in/d.txt", "2024-01-03-乙.m4b") == "2024-01-03-乙.m4b"  # another format, free
         cat.done("/in/b.txt", published("2024-01-03-乙.m4b"))
-        assert [e.audio for e in cat.published()] == ["2024-01-03-乙.m4b", "2024-01-02-标题.mp3"]
+        assert [(e.audio, e.format) for e in cat.published()] == [("2024-01-03-乙.m4b", "m4b"),
+                                                                  ("2024-01-02-标题.mp3", None)]
     db = sqlite3.connect(tmp_path / "catalog.sqlite")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     columns = [row[1] for row in db.execute("PRAGMA table_info(articles)")]
     assert "audio" in columns and "mp3" not in columns
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -15,7 +15,9 @@ from lxml import etree
 
 from reader.audio.ffmpeg import ffmpeg_path
 from reader.errors import UsageError
-from reader.library.catalog import Entry, Published, SQLiteCatalog
+from reader.library.catalog import Published, SQLiteCatalog
+from reader.library.episodes import episodes
+from reader.publish.episode import Episode
 from reader.publish.feed import PODCAST_NS, build_feed, check_base_url, write_feed
 
 
@@ -36,23 +38,23 @@ def add(cat: SQLiteCatalog, library: Path, source: str, stem: str, *, title: str
     cat.done(source, Published(
         raw_hash="r", content_hash="c", settings_hash="s", title=title, date=date, site="新华网",
         url="https://www.example.cn/a.html", summary=f"{title}的开头。", duration=seconds, chapters=1,
-        audio=f"{stem}.mp3", vtt=f"{stem}.vtt", manifest=None, page=f"{stem}.html" if page else None, timings={},
+        audio=f"{stem}.mp3", format="mp3", vtt=f"{stem}.vtt", manifest=None, page=f"{stem}.html" if page else None, timings={},
     ))
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> tuple[Path, list[Entry]]:
+def library(tmp_path: Path) -> tuple[Path, list[Episode]]:
     with SQLiteCatalog(tmp_path) as cat:
         add(cat, tmp_path, "/in/old.txt", "2021-06-01-旧闻", title="旧闻", date="2021-06-01", seconds=1.0)
         add(cat, tmp_path, "/in/new.txt", "2024-02-03-新闻 速递", title="新闻 速递", date="2024-02-03",
             seconds=2.5, page=True)
         add(cat, tmp_path, "/in/evil.txt", "2023-01-01-危险", title='<script>alert(1)</script> & "引号"',
             date="2023-01-01", seconds=1.5)
-        entries = list(cat.published())
+        entries = episodes(cat.published(), tmp_path)
     return tmp_path, entries
 
 
-def test_feed_parses_cleanly_newest_first_with_exact_enclosures(library: tuple[Path, list[Entry]]) -> None:
+def test_feed_parses_cleanly_newest_first_with_exact_enclosures(library: tuple[Path, list[Episode]]) -> None:
     lib, entries = library
     out = write_feed(entries, lib, base_url="https://news.example.org/library")
     feed = feedparser.parse(out.read_bytes())
@@ -78,7 +80,7 @@ def test_feed_parses_cleanly_newest_first_with_exact_enclosures(library: tuple[P
     assert len({e.id for e in feed.entries}) == 3
 
 
-def test_feed_escapes_markup_in_text(library: tuple[Path, list[Entry]]) -> None:
+def test_feed_escapes_markup_in_text(library: tuple[Path, list[Episode]]) -> None:
     lib, entries = library
     root = etree.fromstring(build_feed(entries, lib, base_url="https://x.example/"))
     assert root.find(".//script") is None
@@ -89,7 +91,7 @@ def test_feed_escapes_markup_in_text(library: tuple[Path, list[Entry]]) -> None:
 
 
 def test_feed_without_base_url_points_at_the_folder_and_skips_missing_files(
-    library: tuple[Path, list[Entry]],
+    library: tuple[Path, list[Episode]],
 ) -> None:
     lib, entries = library
     (lib / "2021-06-01-旧闻.mp3").unlink()
@@ -164,7 +166,7 @@ def apple_problems(xml: bytes, library: Path) -> list[str]:
     return problems
 
 
-def test_feed_has_what_apple_podcasts_requires(library: tuple[Path, list[Entry]]) -> None:
+def test_feed_has_what_apple_podcasts_requires(library: tuple[Path, list[Episode]]) -> None:
     lib, entries = library
     xml = build_feed(entries, lib, base_url="https://news.example.org/library/")
     assert apple_problems(xml, lib) == []
@@ -186,7 +188,7 @@ def make_image(path: Path, size: str) -> Path:
     return path
 
 
-def test_feed_title_author_image_and_email(library: tuple[Path, list[Entry]], tmp_path_factory: pytest.TempPathFactory,
+def test_feed_title_author_image_and_email(library: tuple[Path, list[Episode]], tmp_path_factory: pytest.TempPathFactory,
                                           caplog: pytest.LogCaptureFixture) -> None:
     import podcastparser
 

@@ -113,9 +113,7 @@ def test_follow_a_saved_list_page_gives_its_web_links_never_local_files(tmp_path
         discover(str(tmp_path), follow=True)
 
 
-def test_follow_a_list_page_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
+def test_follow_a_list_page_url() -> None:
     with serve({"/list.html": Page(LIST_PAGE.encode())}) as site, PoliteFetcher() as fetcher:
         found = discover(site.url("/list.html"), follow=True, limit=2, fetch_page=fetcher.fetch)
         assert found.items == [site.url("/news/2024/01/a.html"), site.url("/news/2024/01/b.html")]

@@ -12,12 +12,6 @@ from reader.errors import FetchError
 from reader.source.polite import PoliteFetcher, Stopped
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-
-
 def test_at_most_two_requests_per_host_in_flight() -> None:
     pages = {f"/a{i}.html": Page(f"<p>第{i}页</p>".encode(), delay=0.15) for i in range(6)}
     with serve(pages) as site, PoliteFetcher() as fetcher, ThreadPoolExecutor(6) as pool:

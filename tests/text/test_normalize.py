@@ -8,7 +8,6 @@ WeTextProcessing on the same rows, family by family.
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from helpers.articles import PATHOLOGICAL_CHUNKS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -400,30 +400,25 @@ def test_speakable_text_is_a_fixed_point(text: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Speed (CPU time, not wall time, so that a busy machine does not fail the tests)
+# Large inputs: what comes out (how fast is benchmarks/normalize_speed.py; the time-out is the hang guard)
 
 
-def test_one_megabyte_is_fast() -> None:
+def test_one_megabyte_is_normalized() -> None:
     article = SEED_ARTICLE.read_text(encoding="utf-8")
     mixed = " ".join(case.written for case in CASES) + "\n"
     text = (article + mixed) * (1_000_000 // len(article + mixed) + 1)
     assert len(text) >= 1_000_000
-    start = time.process_time()
     spoken = normalize(text)
-    elapsed = time.process_time() - start
     assert speakable(spoken)
-    assert elapsed < 3.0, f"{elapsed:.2f}s CPU for {len(text)} characters"
+    assert spoken.count("\n") == text.count("\n")  # every line is there, none dropped or joined
 
 
-@pytest.mark.parametrize(
-    "chunk",
-    ["1", "1,", "1-", "1.", "1:", "a", "a1", "a.", "a@", "1+", " ", "- ", "%", "年", "1 ", "1/", "\"'", "①", "〇",
-     "2021年", "07/", "1-1", "以1-", "$1", "USD 1", "a.b.", "-1", "+1", "1 x ", "7am "],
-)  # fmt: skip
-def test_pathological_long_lines_are_linear(chunk: str) -> None:
-    text = chunk * (100_000 // len(chunk))
-    start = time.process_time()
-    spoken = normalize(text)
-    elapsed = time.process_time() - start
-    assert speakable(spoken)
-    assert elapsed < 2.0, f"{elapsed:.2f}s CPU for {chunk!r} × {len(text) // len(chunk)}"
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("chunk", PATHOLOGICAL_CHUNKS)
+def test_pathological_long_lines(chunk: str) -> None:
+    """One line of 50 000 characters of a repeated pattern (a quadratic rule would not finish: the time-out);
+    the output of twice the line is twice the output."""
+    n = 25_000 // len(chunk)
+    spoken, twice = normalize(chunk * n), normalize(chunk * (2 * n))
+    assert speakable(twice)
+    assert abs(len(twice) - 2 * len(spoken)) <= max(8, len(spoken) // 100), (len(spoken), len(twice))

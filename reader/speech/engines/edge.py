@@ -7,7 +7,8 @@ correction, the SSML. Around it, this module does what the client does not:
   one oversized request; we send the segmenter's chunks, at most ``max_chunk_chars`` characters (≈ 600 bytes of
   UTF-8 inside ~300 bytes of SSML: far below the service's 4096-byte limit), so edge-tts never splits one.
 * **Audio → PCM, speech only.** The service answers 24 kHz, 48 kbit/s mono MP3 that starts (and ends) with
-  some silence. It is decoded with the project's ffmpeg; ``SentenceBoundary`` events (offsets in 100-ns ticks)
+  some silence. It is decoded in process by miniaudio (dr_mp3; the speech stage needs no ffmpeg, and no
+  ``reader.audio``, which comes after it); ``SentenceBoundary`` events (offsets in 100-ns ticks)
   say where the speech is, and the cut is made at the first and last loud 10 ms frame inside that window
   (the decoded MP3 lags the service's timeline by the codec delay, ~46 ms, which the window allows for).
   Without boundaries the level alone decides. Chunks are placed exactly by the pipeline, so this trim is what
@@ -63,6 +64,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import edge_tts
+import miniaudio
 import numpy as np
 import numpy.typing as npt
 from edge_tts import communicate as _client
@@ -70,9 +72,9 @@ from edge_tts import constants as _constants
 from edge_tts import voices as _voice_list
 from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmentError
 
-from reader._files import write_atomic
-from reader.audio.ffmpeg import run_ffmpeg
-from reader.errors import AudioError, BackendUnavailable, ConfigError, OutputError, SynthesisError
+from reader._files import reason, write_atomic
+from reader._format import quote
+from reader.errors import BackendUnavailable, ConfigError, OutputError, SynthesisError
 from reader.i18n import N_, _
 from reader.models import Audio
 from reader.settings import (
@@ -168,10 +170,13 @@ def speech_span(samples: npt.NDArray[np.int16], window: tuple[float, float] | No
 
 
 def decode_mp3(mp3: bytes) -> npt.NDArray[np.int16]:
-    """The service's MP3 as mono 16-bit samples at 24 kHz (ffmpeg decodes what arrived of a cut stream)."""
-    pcm = run_ffmpeg(["-f", "mp3", "-i", "pipe:0", "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE),
-                      "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"], input=mp3)
-    return np.frombuffer(pcm, dtype="<i2")
+    """The service's MP3 as mono 16-bit samples at 24 kHz, decoded by miniaudio (dr_mp3), in process. Against
+    ffmpeg's decoder on the service's kind of stream: the same length and alignment, samples within 1 LSB
+    (only complete streams are decoded; a cut one is rejected before). ``miniaudio.DecodeError`` if it is not
+    MP3."""
+    decoded = miniaudio.decode(mp3, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
+                               sample_rate=SAMPLE_RATE)
+    return np.frombuffer(decoded.samples, dtype=np.int16)
 
 
 @dataclass
@@ -192,10 +197,6 @@ class _Retry(Exception):
         self.wait = wait
         self.timed_out = timed_out
         self.final = False  # not worth another try (the service stalls)
-
-
-def _quote(text: str, limit: int = 40) -> str:
-    return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"
 
 
 class EdgeBackend:
@@ -282,7 +283,7 @@ class EdgeBackend:
         name, pitch, volume = parse_voice(voice)
         edge_speed = edge_rate(rate)
         if speakable_chars(text) == 0:
-            raise SynthesisError(_("nothing speakable in {quote} (the Edge service would send no audio)").format(quote=_quote(text)))
+            raise SynthesisError(_("nothing speakable in {quote} (the Edge service would send no audio)").format(quote=quote(text)))
         attempts = self.settings.attempts
         with self._lock:
             epoch = self._epoch
@@ -306,7 +307,7 @@ class EdgeBackend:
                 break
             if attempt < attempts:
                 delay = max(last.wait, self.settings.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
-                log.info("edge: the service %s for %s; retrying in %.2f s (attempt %d of %d)", last, _quote(text),
+                log.info("edge: the service %s for %s; retrying in %.2f s (attempt %d of %d)", last, quote(text),
                          delay, attempt + 1, attempts)
                 with self._cancels:  # a sleep that cancel() ends
                     self._cancels.wait_for(lambda: self._epoch != epoch, timeout=delay)
@@ -320,7 +321,7 @@ class EdgeBackend:
                 self._down = (time.monotonic() + _DOWN_SECONDS, message)
             raise BackendUnavailable(message)
         raise SynthesisError(_("the Edge voice service failed on {text}: {problem} ({tries})").format(
-            text=_quote(text), problem=last, tries=tries))
+            text=quote(text), problem=last, tries=tries))
 
     def cancel(self) -> None:
         """End every request in flight now (Ctrl-C): their calls raise ``SynthesisError``; later calls work."""
@@ -337,7 +338,7 @@ class EdgeBackend:
     def _check_cancelled(self, epoch: int, text: str) -> None:
         with self._lock:
             if self._epoch != epoch:
-                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=_quote(text)))
+                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=quote(text)))
 
     def _stalled(self, own: int) -> bool:
         """Count a time-out; whether the service is stalled: this call has now timed out ``_STALLS`` times, and
@@ -397,7 +398,7 @@ class EdgeBackend:
                         audio += message.get("data", b"")
                         if len(audio) > max_bytes:
                             raise _Retry(_("sent more audio than {text} can take ({size} bytes)").format(
-                    text=_quote(text), size=len(audio)),
+                    text=quote(text), size=len(audio)),
                                          unavailable=False)
                     elif message["type"] in ("SentenceBoundary", "WordBoundary"):
                         mark = (int(message.get("offset", 0)), int(message.get("duration", 0)))
@@ -412,10 +413,10 @@ class EdgeBackend:
             try:
                 return asyncio.run(run())
             except asyncio.CancelledError as exc:
-                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=_quote(text))) from exc
+                raise SynthesisError(_("the Edge voice request for {quote} was cancelled").format(quote=quote(text))) from exc
             except NoAudioReceived as exc:
                 raise SynthesisError(
-                    _("the Edge voice service sent no audio for {quote} (nothing speakable, or a voice it does not have: {name})").format(quote=_quote(text), name=name)
+                    _("the Edge voice service sent no audio for {quote} (nothing speakable, or a voice it does not have: {name})").format(quote=quote(text), name=name)
                 ) from exc
             except SkewAdjustmentError as exc:
                 raise BackendUnavailable(
@@ -462,8 +463,8 @@ class EdgeBackend:
             window = (onset, end)
         try:
             samples = decode_mp3(reply.mp3)
-        except AudioError as exc:
-            raise _Retry(_("sent audio that ffmpeg cannot decode ({exc})").format(exc=exc), unavailable=False) from exc
+        except miniaudio.MiniaudioError as exc:
+            raise _Retry(_("sent audio that is not MP3"), unavailable=False) from exc
         start, stop = speech_span(samples, window)
         seconds = (stop - start) / SAMPLE_RATE
         chars = speakable_chars(text)
@@ -491,7 +492,7 @@ def _describe(exc: BaseException, timeout: float) -> str:
         what = _("rate-limited the requests") if exc.status == 429 else _("failed")
         return f"{what} (HTTP {exc.status})"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return _("cannot be reached ({reason})").format(reason=exc.os_error.strerror or exc.os_error)
+        return _("cannot be reached ({reason})").format(reason=reason(exc.os_error))
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return _("closed the connection")
     if isinstance(exc, OSError) and exc.strerror:

@@ -39,7 +39,6 @@ import importlib.util
 import json
 import logging
 import math
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -52,6 +51,9 @@ import numpy as np
 import numpy.typing as npt
 
 from reader._files import write_atomic
+from reader._format import quote as _quote
+from reader._system import package_version as _package_version
+from reader._system import usable_cores as _cores
 from reader.errors import BackendUnavailable, ConfigError, ReaderError, SynthesisError
 from reader.i18n import _
 from reader.models import Audio
@@ -162,10 +164,6 @@ class Word:
 def render(words: Sequence[Word]) -> str:
     """The phoneme string misaki's front end writes: words separated by spaces, punctuation attached."""
     return " ".join(w.render() for w in words if w.render())
-
-
-def _quote(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def phoneme_words(text: str, lexicon: Lexicon) -> list[Word]:
@@ -421,20 +419,6 @@ def _conv_attributes_2d(attributes: dict[str, Any]) -> dict[str, Any]:
         begin, end = out["pads"]
         out["pads"] = [0, begin, 0, end]
     return out
-
-
-def _package_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ import numpy as np
 import numpy.typing as npt
 
 from reader._files import write_atomic
+from reader._format import quote
+from reader._system import package_version, usable_cores
 from reader.errors import BackendUnavailable, ConfigError, OutputError, SynthesisError
 from reader.i18n import _
 from reader.models import Audio
@@ -443,23 +445,8 @@ def _trim(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return audio if span is None else audio[span[0] : span[1]]
 
 
-def _quote(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
-
-
-def _package_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def _default_workers() -> int:
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores))
+    return max(1, min(4, usable_cores()))
 
 
 # -- the backend ---------------------------------------------------------------------------------------
@@ -512,7 +499,7 @@ class OfflineBackend:
         # in any of them can change the audio for the same text.
         self.version = (
             f"fastspeech2-mbmelgan-baker/{_fingerprint(self._assets)}/r{_REVISION}/"
-            f"pypinyin-{_package_version('pypinyin')}/lexicon-{self.lexicon.pinyin_digest()}"
+            f"pypinyin-{package_version('pypinyin')}/lexicon-{self.lexicon.pinyin_digest()}"
         )
         self._threads_per_engine = threads_per_engine
         self._lock = threading.Lock()
@@ -533,7 +520,7 @@ class OfflineBackend:
             pairs = self.lexicon.to_pinyin(text)
         except Exception as exc:  # pypinyin failing on odd input: the chunk cannot be spoken
             raise SynthesisError(_("cannot convert {quote} to pinyin: {exc}").format(
-                quote=_quote(text), exc=exc)) from exc
+                quote=quote(text), exc=exc)) from exc
         phones = ["sil"]
         pending_break = False
         dropped: list[str] = []
@@ -542,7 +529,7 @@ class OfflineBackend:
                 if is_han(char):
                     raise SynthesisError(
                         _("the offline voice has no reading for {char!r} in {quote}; add one to "
-                           "the [pinyin] table of lexicon.toml").format(char=char, quote=_quote(text))
+                           "the [pinyin] table of lexicon.toml").format(char=char, quote=quote(text))
                     )
                 if char in _BREAK_MARKS:
                     pending_break = len(phones) > 1
@@ -555,11 +542,11 @@ class OfflineBackend:
             pending_break = False
             phones += [initial, final]
         if dropped:
-            log.warning(_("offline voice: skipped unreadable %r in %s"), "".join(dropped), _quote(text))
+            log.warning(_("offline voice: skipped unreadable %r in %s"), "".join(dropped), quote(text))
         if len(phones) == 1:
             raise SynthesisError(
                 _("nothing speakable in {quote} (the offline voice reads Chinese characters)").format(
-                    quote=_quote(text))
+                    quote=quote(text))
             )
         phones.append("sil")
         return phones
@@ -572,7 +559,7 @@ class OfflineBackend:
             raise SynthesisError(
                 _("the offline voice cannot say {syllable!r} ({char!r}) in {quote}; give "
                    "{char!r} another reading in the [pinyin] table of lexicon.toml").format(
-                       syllable=syllable, char=char, quote=_quote(text))
+                       syllable=syllable, char=char, quote=quote(text))
             )
         return parts[0], parts[1] + tone
 
@@ -584,7 +571,7 @@ class OfflineBackend:
         except KeyError as exc:
             raise SynthesisError(
                 _("phoneme {exc} of {quote} is not in the voice's symbol table").format(
-                    exc=exc, quote=_quote(text))
+                    exc=exc, quote=quote(text))
             ) from exc
 
     # -- engine --------------------------------------------------------------------------------------------
@@ -668,10 +655,10 @@ class OfflineBackend:
                     else ""
                 )
                 raise SynthesisError(_("the offline engine failed on {quote}{hint}: {exc}").format(
-                    quote=_quote(text), hint=hint, exc=exc)) from exc
+                    quote=quote(text), hint=hint, exc=exc)) from exc
         if audio.size == 0 or not np.all(np.isfinite(audio)):
             raise SynthesisError(_("the offline engine returned no usable audio for {quote}").format(
-                quote=_quote(text)))
+                quote=quote(text)))
         return Audio(pcm=_to_pcm16(_trim(audio)), sample_rate=SAMPLE_RATE)
 
     def close(self) -> None:

@@ -31,7 +31,7 @@ from reader.narration.vtt import parse_webvtt
 from reader.settings import EdgeSettings, edge_settings, load_presets, preset
 from reader.speech import registry as backends
 from reader.speech.cache import ChunkCache
-from reader.speech.engines.edge import EdgeBackend, edge_rate, parse_voice, speech_span
+from reader.speech.engines.edge import EdgeBackend, decode_mp3, edge_rate, parse_voice, speech_span
 from reader.speech.synthesize import chunk_keys, synthesize_all
 
 TEXT = "两江潮起，平湖浪涌。"
@@ -212,6 +212,26 @@ def test_short_audio_fails_the_length_check(fake: FakeEdge, edge: EdgeBackend) -
     with pytest.raises(SynthesisError, match=r"s of speech for 8 characters \(expected"):
         edge.synthesize(TEXT, YUNYANG)
     assert fake.handshakes == 3
+
+
+def test_audio_that_is_not_mp3_is_retried(fake: FakeEdge, edge: EdgeBackend) -> None:
+    whole = edge.synthesize(TEXT, YUNYANG)
+    fake.misbehave("not-mp3", times=1)
+    again = edge.synthesize(TEXT, YUNYANG)
+    assert fake.handshakes == 3 and np.array_equal(again.pcm, whole.pcm)
+    fake.misbehave("not-mp3")
+    with pytest.raises(SynthesisError, match=r"sent audio that is not MP3.*after 3 attempts"):
+        edge.synthesize(TEXT, YUNYANG)
+
+
+def test_the_service_stream_decodes_as_ffmpeg_decodes_it(fake: FakeEdge, tmp_path: Path) -> None:
+    """The engine decodes in process (miniaudio); ffmpeg, which the rest of reader uses, hears the same."""
+    mp3 = fake.rendered(TEXT, 1.0, 0.0).mp3
+    (tmp_path / "reply.mp3").write_bytes(mp3)
+    ours = decode_mp3(mp3).astype(np.int32)
+    theirs = samples(decode_to_pcm(tmp_path / "reply.mp3", 24000).pcm).astype(np.int32)
+    assert len(ours) == len(theirs) > 24000
+    assert int(np.max(np.abs(ours - theirs))) <= 1  # rounding only: same length, same alignment
 
 
 def test_no_audio_is_a_clear_synthesis_error(fake: FakeEdge, edge: EdgeBackend) -> None:
