@@ -1,0 +1,144 @@
+"""Issue 23 part B — the second hostile probe, network side: nested compression (B1), robots.txt from a host the
+address rules refuse (B2), and URLs that are not URLs (B8). Servers on 127.0.0.1 only; each test failed before
+the fix. Memory is checked by the bytes decoded (every zlib decompressor counted), never by time."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from helpers.hostile_server import Conn, Route, article_html, head, page, serve
+
+from reader.cli import cli
+from reader.errors import FetchError
+from reader.source.fetch import MAX_BYTES, MAX_ROBOTS_BYTES, fetch_url
+from reader.source.polite import PoliteFetcher
+
+ARTICLE = article_html("本地新闻标题测试文章", ["这是第一段正文，讲的是本地的新闻。", "这是第二段正文，说明了更多的情况。"])
+#: 256 MB of zeros, gzip-compressed twice: about a kilobyte on the wire.
+EXPANDED = 256 << 20
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def _gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    for chunk in chunks:
+        out = compressor.compress(chunk)
+        if out:
+            yield out
+    yield compressor.flush()
+
+
+def _zeros(total: int, block: int = 1 << 20) -> Iterator[bytes]:
+    zero = bytes(block)
+    for _ in range(total // block):
+        yield zero
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def nested_bomb(layers: int) -> bytes:
+    """``EXPANDED`` zeros under ``layers`` layers of gzip (made once per session)."""
+    if layers not in _BOMBS:
+        stream: Iterator[bytes] = _zeros(EXPANDED)
+        for _ in range(layers):
+            stream = _gzip_stream(stream)
+        _BOMBS[layers] = b"".join(stream)
+    return _BOMBS[layers]
+
+
+def encoded(body: bytes, coding: str, ctype: str = "text/html") -> Route:
+    def route(path: str, conn: Conn) -> None:
+        conn.write(head(200, ctype, len(body), extra={"Content-Encoding": coding}) + body)
+
+    return route
+
+
+class Decoded:
+    """Every zlib decompressor made while it is installed, and the bytes each call gave: the memory a fetch
+    holds is bounded by the largest piece, its work by the sum."""
+
+    def __init__(self) -> None:
+        self.pieces: list[int] = []
+
+    @property
+    def total(self) -> int:
+        return sum(self.pieces)
+
+    @property
+    def largest(self) -> int:
+        return max(self.pieces, default=0)
+
+
+@pytest.fixture
+def decoded(monkeypatch: pytest.MonkeyPatch) -> Decoded:
+    seen = Decoded()
+    real = zlib.decompressobj
+
+    class Counting:
+        def __init__(self, *args: Any) -> None:
+            self._inner = real(*args)
+
+        def decompress(self, data: bytes, *args: Any) -> bytes:
+            out = self._inner.decompress(data, *args)
+            seen.pieces.append(len(out))
+            return out
+
+        def flush(self, *args: Any) -> bytes:
+            out = self._inner.flush(*args)
+            seen.pieces.append(len(out))
+            return out
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+    monkeypatch.setattr(zlib, "decompressobj", Counting)
+    return seen
+
+
+# -- B1: every decoding layer is capped as it streams ---------------------------------------------------------
+
+
+@pytest.mark.timeout(120)  # a hang guard
+@pytest.mark.parametrize("coding", ["gzip, gzip", "gzip,x-gzip"])
+def test_nested_gzip_is_capped_at_every_layer(coding: str, decoded: Decoded) -> None:
+    with serve({"/bomb.html": encoded(nested_bomb(2), coding)}) as site:
+        with pytest.raises(FetchError, match="larger than 10 MB"):
+            fetch_url(site.url("/bomb.html"))
+    # Before the fix the inner layer inflated the whole 256 MB in one call.
+    assert decoded.largest <= 1 << 20
+    assert decoded.total <= 3 * MAX_BYTES
+
+
+@pytest.mark.timeout(120)
+def test_nested_gzip_robots_txt_is_capped_and_the_page_is_fetched(decoded: Decoded) -> None:
+    with serve({"/robots.txt": encoded(nested_bomb(2), "gzip, gzip", "text/plain"),
+                "/a.html": page(ARTICLE)}) as site:
+        with PoliteFetcher() as fetcher:
+            source = fetcher.fetch(site.url("/a.html"))
+    assert "本地新闻" in source.data.decode("utf-8")
+    assert decoded.largest <= 1 << 20
+    assert decoded.total <= 3 * MAX_ROBOTS_BYTES
+
+
+def test_too_many_codings_and_unknown_ones_are_refused() -> None:
+    small = zlib.compress(ARTICLE)
+    with serve({"/many.html": encoded(small, "deflate, identity, deflate, deflate, deflate"),
+                "/br.html": encoded(ARTICLE, "br"), "/deflate.html": encoded(small, "deflate"),
+                "/raw.html": encoded(zlib.compress(ARTICLE)[2:-4], "deflate")}) as site:
+        with pytest.raises(FetchError, match="content codings"):
+            fetch_url(site.url("/many.html"))
+        with pytest.raises(FetchError, match="'br'"):
+            fetch_url(site.url("/br.html"))
+        assert fetch_url(site.url("/deflate.html")).data == ARTICLE  # zlib-wrapped deflate
+        assert fetch_url(site.url("/raw.html")).data == ARTICLE  # raw deflate, as some servers send it
