@@ -142,3 +142,27 @@ def test_too_many_codings_and_unknown_ones_are_refused() -> None:
             fetch_url(site.url("/br.html"))
         assert fetch_url(site.url("/deflate.html")).data == ARTICLE  # zlib-wrapped deflate
         assert fetch_url(site.url("/raw.html")).data == ARTICLE  # raw deflate, as some servers send it
+
+
+# -- B2: polite fetching obeys the same address rules: no robots.txt from a host the rules refuse ----------------
+
+
+def test_a_saved_list_page_sends_nothing_to_an_internal_host_not_even_for_robots_txt(tmp_path: Path) -> None:
+    secret = article_html("内部服务的机密页面内容", ["这是不应该被读取的内部页面内容，在另一个端口上。"])
+    with serve({"/secret/1.html": page(secret), "/robots.txt": page(b"User-agent: *\n", "text/plain")}) as inside:
+        listing = tmp_path / "list.html"
+        listing.write_text(f'<html><head><base href="{inside.base}/"></head><body>'
+                           '<a href="secret/1.html">内部服务的机密页面内容链接</a></body></html>', encoding="utf-8")
+        result = CliRunner().invoke(cli, ["batch", str(listing), "--follow", "-o", str(tmp_path / "lib"),
+                                          "--voice", "espeak", "-q"])
+        assert "internal address 127.0.0.1" in result.output, result.output
+        assert "Traceback" not in result.output
+        assert inside.log == []  # before the fix: ["/robots.txt"]
+
+
+def test_robots_txt_of_an_allowed_host_is_still_read() -> None:
+    with serve({"/robots.txt": page(b"User-agent: *\nDisallow: /private/\n", "text/plain"),
+                "/private/a.html": page(ARTICLE)}) as site:
+        with PoliteFetcher() as fetcher, pytest.raises(FetchError, match="robots.txt"):
+            fetcher.fetch(site.url("/private/a.html"))
+        assert site.log == ["/robots.txt"]
