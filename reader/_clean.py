@@ -14,6 +14,8 @@ a password. Four levels, each including the one before:
   override and isolate controls and marks (U+202A–202E, U+2066–2069, U+200E/200F, U+061C), which can
   reorder what a title appears to say. Applied by every sink: the Jinja environment of the pages
   (``finalize``), the feed, the ID3 tags.
+- ``terminal``: ``display`` on one line (line breaks and tabs as spaces): every message, name and reason the
+  command line shows passes through it where it is shown (``reader.cli``).
 - ``filename``: also without any format character (Unicode category Cf: zero-width spaces and joiners, soft
   hyphens, BOMs, the bidi controls above) and with line and paragraph separators as spaces: a file name shows
   exactly the characters it is made of.
@@ -62,6 +64,16 @@ def text(value: str) -> str:
 def display(value: str) -> str:
     """``value`` fit to be shown in a page, a feed or a tag: ``text`` and no bidirectional controls."""
     return _BIDI.sub("", text(value))
+
+
+def terminal(value: str) -> str:
+    """``value`` fit to be shown on one line of a terminal: ``display`` (so no ESC: a file name or a URL line
+    cannot set the window's title or move the cursor), with line breaks and tabs as spaces. For every
+    message, name and reason the command line shows; whole texts (``reader extract``) are ``text`` already."""
+    return _LINE_BREAKS.sub(" ", display(value))
+
+
+_LINE_BREAKS = re.compile("[\t\n\x0b\x0c\r\x85\u2028\u2029]")
 
 
 def filename(value: str) -> str:

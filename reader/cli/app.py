@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from reader import __version__
+from reader import __version__, _clean
 from reader.cli import translate
 from reader.errors import OutputError, ReaderError
 from reader.i18n import N_, LanguageError, _, detect, set_language
@@ -44,7 +44,7 @@ def startup_language() -> str:
 
 
 def error_line(message: str) -> str:
-    return _("reader: error: {message}").format(message=message)
+    return _("reader: error: {message}").format(message=_clean.terminal(message))
 
 
 class _Group(translate.Group):

@@ -20,6 +20,7 @@ one-line ``UsageError`` instead of a ``ValueError``.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from reader.errors import FetchError, UsageError
 from reader.i18n import _
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 Resolver = Callable[[str, int], Iterable[str]]
 
 
@@ -53,6 +55,8 @@ def parse_url(url: str) -> SplitResult:
         port = parts.port  # raises ValueError for a port out of range or not a number
     except ValueError as exc:
         raise UsageError(_("{shown}: not a valid URL ({exc})").format(shown=shown, exc=exc)) from None
+    if _CONTROL.search(url):  # a line break pasted in, an escape sequence: no URL holds one
+        raise UsageError(_("{shown}: not a valid URL (it holds a control character or a line break)").format(shown=shown))
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise UsageError(_("{shown}: unsupported scheme {scheme!r} (only http and https URLs are fetched)").format(shown=shown, scheme=scheme))

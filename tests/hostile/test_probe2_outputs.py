@@ -63,3 +63,41 @@ def test_a_javascript_url_in_a_record_never_reaches_the_feed(narrated: Path, tmp
     assert "javascript" not in feed.lower()  # before the fix: <link>javascript:alert(document.domain)//</link>
     (entry,) = feedparser.parse(feed.encode()).entries
     assert entry.enclosures
+
+
+# -- B5: what the terminal shows is cleaned where it is shown ------------------------------------------------------
+
+ESCAPES = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def test_terminal_escapes_from_a_url_list_never_reach_the_terminal(tmp_path: Path) -> None:
+    urls = tmp_path / "urls.txt"
+    urls.write_text("http://127.0.0.1:1/a.html\nhttp://127.0.0.1:1/b\x1b]0;PWNED\x07.html\n"
+                    "\x1b]0;PWNED\x07 not a url\nhttp://127.0.0.1:1/c\u202eLMTH.mp3\n", encoding="utf-8")
+    for quiet in ([], ["-q"]):
+        result = CliRunner().invoke(cli, ["batch", str(urls), "-o", str(tmp_path / "lib"), "--voice", "espeak",
+                                          *quiet])
+        assert result.exit_code == 1, result.output
+        assert "127.0.0.1:1/a.html" in result.output
+        assert not any(c in result.output for c in ESCAPES), repr(result.output)  # before: ESC ] 0 ; PWNED
+
+
+def test_terminal_escapes_in_a_file_name_never_reach_the_terminal(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "evil\x1b]0;PWNED\x07.txt").write_bytes(b"\xff\xfe\x00binary, not an article")
+    (pages / "ok.txt").write_bytes(b"\x00\x01\x02")
+    for quiet in ([], ["-q"]):
+        result = CliRunner().invoke(cli, ["batch", str(pages), "-o", str(tmp_path / "lib"), "--voice", "espeak",
+                                          *quiet])
+        assert result.exit_code == 1, result.output
+        assert "PWNED" in result.output and not any(c in result.output for c in ESCAPES), repr(result.output)
+    result = CliRunner().invoke(cli, ["extract", str(pages / "evil\x1b]0;PWNED\x07.txt")])
+    assert result.exit_code != 0 and not any(c in result.output for c in ESCAPES), repr(result.output)
+
+
+def test_a_url_with_a_line_break_is_one_line_of_error() -> None:
+    """B11: a URL with a newline (pasted from two lines) gave a two-line error."""
+    result = CliRunner().invoke(cli, ["extract", "http://127.0.0.1:1/a\nb.html"])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and "not a valid URL" in lines[0], result.output
