@@ -101,3 +101,50 @@ def test_a_url_with_a_line_break_is_one_line_of_error() -> None:
     result = CliRunner().invoke(cli, ["extract", "http://127.0.0.1:1/a\nb.html"])
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1 and "not a valid URL" in lines[0], result.output
+
+
+# -- B7: -o names the audio; the files beside it are replaced only when they are reader's own -------------------
+
+PAGE = ("<!doctype html><html><head><meta charset='utf-8'><title>市里召开工作会议</title></head><body>"
+        "<h1>市里召开工作会议</h1><p>今天上午，市里召开了一次重要的工作会议，安排了今年的任务。会议要求各部门抓好落实。</p>"
+        "</body></html>")
+
+
+def narrate(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["narrate", *args, "--voice", "espeak", "-q"])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("suffix", [".html", ".json", ".vtt"])
+def test_a_users_own_file_beside_the_output_is_not_replaced(tmp_path: Path, suffix: str) -> None:
+    article = tmp_path / "a.html"
+    article.write_text(PAGE, encoding="utf-8")
+    mine = tmp_path / f"out{suffix}"
+    mine.write_text("my own file, written by hand\n", encoding="utf-8")
+    code, output = narrate(str(article), "-o", str(tmp_path / "out.mp3"), "--html")
+    assert code == 1 and "out" + suffix in output and "reader's" in output, output
+    assert len([line for line in output.splitlines() if line.strip()]) == 1
+    assert mine.read_text(encoding="utf-8") == "my own file, written by hand\n"  # before the fix: replaced
+    assert not (tmp_path / "out.mp3").exists()  # refused before any work
+
+
+def test_the_input_page_is_never_the_listen_page(tmp_path: Path) -> None:
+    article = tmp_path / "a.html"
+    article.write_text(PAGE, encoding="utf-8")
+    code, output = narrate(str(article), "-o", str(tmp_path / "a.mp3"))  # no page: the input is left alone
+    assert code == 0, output
+    code, output = narrate(str(article), "-o", str(tmp_path / "a.mp3"), "--html")
+    assert code == 1 and "a.html" in output, output
+    assert article.read_text(encoding="utf-8") == PAGE
+
+
+def test_reader_replaces_its_own_narration_of_the_same_output(tmp_path: Path) -> None:
+    article = tmp_path / "a.html"
+    article.write_text(PAGE, encoding="utf-8")
+    out = tmp_path / "out.mp3"
+    for _ in range(2):
+        code, output = narrate(str(article), "-o", str(out), "--html")
+        assert code == 0, output
+    assert {p.name for p in tmp_path.iterdir()} == {"a.html", "out.mp3", "out.json", "out.vtt", "out.html"}
+    code, output = narrate(str(article), "-o", str(out), "--html", "--no-sidecars")  # a page of reader's own
+    assert code == 0, output
