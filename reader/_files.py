@@ -198,3 +198,5 @@ def read_toml(path: Path, what: str = "") -> dict[str, Any]:
         raise ConfigError(_("{label}: not UTF-8 text ({exc})").format(label=label, exc=exc)) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_("{label}: not valid TOML ({exc})").format(label=label, exc=exc)) from exc
+    except RecursionError:  # tomllib parses nested arrays and tables recursively: [[[[… 5000 deep
+        raise ConfigError(_("{label}: not valid TOML (nested too deeply)").format(label=label)) from None

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
+import httpx
+
 from reader._clean import url_for_display
 from reader.errors import FetchError, UsageError
 from reader.i18n import _
@@ -64,7 +66,25 @@ def parse_url(url: str) -> SplitResult:
         raise UsageError(_("{shown}: not a valid URL (no host)").format(shown=shown))
     if port == 0:
         raise UsageError(_("{shown}: not a valid URL (port 0)").format(shown=shown))
+    _check_host(parts.hostname, shown)
     return parts
+
+
+def _check_host(host: str, shown: str) -> None:
+    """``UsageError`` unless ``host`` can be looked up: its IDNA form (httpx's, the one that goes on the wire)
+    has labels of 1 to 63 characters, 253 in all (RFC 1035). Checked here, because httpx and the resolver
+    raise ``UnicodeError`` (``http://xn--/``, a 300-character label) instead of an error of their own."""
+    if ":" in host:  # an IPv6 literal: urlsplit has checked it
+        return
+    try:
+        parsed = httpx.URL(f"http://{host}/")
+        wire, _shown_host = parsed.raw_host, parsed.host  # .host decodes xn-- labels: IDNAError there too
+    except (httpx.InvalidURL, ValueError) as exc:  # idna's IDNAError is a UnicodeError, a ValueError
+        raise UsageError(_("{shown}: not a valid URL (host name: {exc})").format(shown=shown, exc=exc)) from None
+    labels = wire.removesuffix(b".").split(b".")
+    if len(wire) > 253 or any(not 0 < len(label) <= 63 for label in labels):
+        raise UsageError(_("{shown}: not a valid URL (a host name has parts of 1 to 63 characters, 253 in all)").format(
+            shown=shown))
 
 
 def site_of(url: str) -> Site | None:

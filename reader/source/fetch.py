@@ -297,7 +297,7 @@ def get(url: str, client: httpx.Client, *, limit: int = MAX_BYTES, timeout: floa
     try:
         with dog.running():
             answer = _follow(url, shown, client, dog, scope, limit, check_type, truncate)
-    except httpx.InvalidURL as exc:
+    except (httpx.InvalidURL, UnicodeError) as exc:  # idna's errors are UnicodeErrors, not httpx's
         raise FetchError(_("{shown}: not a valid URL ({exc})").format(shown=shown, exc=exc)) from exc
     except httpx.HTTPError as exc:
         dog.check()

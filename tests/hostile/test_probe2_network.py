@@ -166,3 +166,31 @@ def test_robots_txt_of_an_allowed_host_is_still_read() -> None:
         with PoliteFetcher() as fetcher, pytest.raises(FetchError, match="robots.txt"):
             fetcher.fetch(site.url("/private/a.html"))
         assert site.log == ["/robots.txt"]
+
+
+# -- B8: host names that are not host names: one line, never a traceback ------------------------------------------
+
+BAD_HOSTS = ["http://xn--/", "http://xn--zz-9999999999a/a.html", f"http://{'a' * 300}.example/a.html",
+             "http://news..example.cn/a.html", f"http://{'b' * 60}.{'c' * 60}.{'d' * 60}.{'e' * 60}.{'f' * 60}/"]
+
+
+@pytest.mark.parametrize("url", BAD_HOSTS)
+def test_a_bad_host_name_is_a_usage_error(url: str) -> None:
+    result = CliRunner().invoke(cli, ["extract", url])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and "not a valid URL" in lines[0], result.output
+
+
+def test_bad_host_names_in_a_url_list_are_ignored_lines(tmp_path: Path) -> None:
+    urls = tmp_path / "urls.txt"
+    urls.write_text("\n".join(BAD_HOSTS) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["batch", str(urls), "-o", str(tmp_path / "lib"), "--voice", "espeak"])
+    assert "Traceback" not in result.output and "unexpected" not in result.output, result.output
+    assert result.output.count("not a valid URL") == len(BAD_HOSTS)
+
+
+def test_a_redirect_to_a_bad_host_name_is_a_fetch_error() -> None:
+    with serve({"/a.html": page(b"", status=302)}) as site:
+        site.routes["/a.html"] = lambda path, conn: conn.write(head(302, length=0, extra={"Location": "http://xn--/"}))
+        with pytest.raises(FetchError):
+            fetch_url(site.url("/a.html"))
