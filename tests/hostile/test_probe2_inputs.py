@@ -19,3 +19,27 @@ def test_a_config_nested_5000_deep_is_one_line(value: str, tmp_path: Path, monke
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2 or result.exit_code == 1, result.output
     assert len(lines) == 1 and "nested too deeply" in lines[0], result.output
+
+
+# -- B9: the segmenter's work grows with the text, not with its square -------------------------------------------
+
+from reader.models import Article, Chapter  # noqa: E402
+from reader.text.normalize import normalize  # noqa: E402
+from reader.text.segment import segment  # noqa: E402
+
+
+@pytest.mark.timeout(300)  # a hang guard; the speed itself is benchmarks/segment_hostile.py's
+@pytest.mark.parametrize("body", [("1." * 1500)[:3000], ("1234567890" * 300)],
+                         ids=["dotted", "digits"])
+def test_unpunctuated_numbers_cost_a_few_normalizations_per_character(body: str) -> None:
+    calls: list[int] = []
+
+    def counted(text: str) -> str:
+        calls.append(len(text))
+        return normalize(text)
+
+    chunks = segment(Article("数字", [Chapter(None, [body])]), 100, counted, header=False)
+    assert "".join(c.text for c in chunks) == body  # nothing lost
+    # Before the fix: about 75 normalizations of a whole candidate chunk per character (one per pair of cut
+    # points a chunk could join); now at most two per cut point, and one per chunk at the end.
+    assert len(calls) <= 3 * len(body), len(calls)
