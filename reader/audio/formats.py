@@ -56,7 +56,7 @@ from typing import Any
 
 from mutagen import MutagenError
 
-from reader._files import create_sibling_temp
+from reader._files import check_regular, create_sibling_temp
 from reader._format import timestamp
 from reader.audio import tags as id3
 from reader.audio.ffmpeg import probe_duration, run_ffmpeg, run_ffmpeg_capture
@@ -499,6 +499,7 @@ _IMAGES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 def load_cover(path: Path) -> Cover:
     """The JPEG or PNG image at ``path`` as cover art; ``UsageError`` if missing, too large or neither."""
+    check_regular(path, "--cover")  # a named pipe would be waited on forever
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_COVER_BYTES + 1)

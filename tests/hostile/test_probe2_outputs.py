@@ -148,3 +148,21 @@ def test_reader_replaces_its_own_narration_of_the_same_output(tmp_path: Path) ->
     assert {p.name for p in tmp_path.iterdir()} == {"a.html", "out.mp3", "out.json", "out.vtt", "out.html"}
     code, output = narrate(str(article), "-o", str(out), "--html", "--no-sidecars")  # a page of reader's own
     assert code == 0, output
+
+
+# -- B9: a named pipe where a picture is expected is refused, not waited on ----------------------------------------
+
+
+@pytest.mark.timeout(60)  # a hang guard: before the fix, opening the pipe waited for a writer forever
+@pytest.mark.parametrize("option", ["--cover", "--feed-image"])
+def test_a_named_pipe_as_the_artwork_is_refused(tmp_path: Path, option: str) -> None:
+    import os
+
+    fifo = tmp_path / "cover.jpg"
+    os.mkfifo(fifo)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a1.txt").write_text(ARTICLE, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "lib"), "--voice", "espeak",
+                                      option, str(fifo)])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and "not a regular file" in lines[0], result.output
