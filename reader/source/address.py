@@ -187,6 +187,27 @@ class Scope:
                                    shown=shown, how=how, internal=internal[0]))
 
 
+def check_scheduler(spec: str) -> None:
+    """``UsageError`` (one line, never showing a password) for a Dask scheduler address (``--cluster``) that
+    cannot work: a user name or password (Dask takes none: it was printed in a traceback a minute later), a
+    malformed host or port (``tcp://[::1:8786``), a control character, or ``tls://`` (reader passes no
+    certificates yet: Dask refuses it only after a minute). Dask raised at once on each, but the half-made
+    client then spent twice its connect timeout closing itself, and printed a traceback."""
+    shown = url_for_display(spec)
+    try:
+        parts = urlsplit(spec)
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError as exc:
+        raise UsageError(_("--cluster {shown!r}: not a scheduler address ({exc})").format(shown=shown, exc=exc)) from None
+    if _CONTROL.search(spec) or not parts.hostname:
+        raise UsageError(_("--cluster {shown!r}: not a scheduler address").format(shown=shown))
+    if "@" in parts.netloc:
+        raise UsageError(_("--cluster {shown!r}: a scheduler address takes no user name or password").format(shown=shown))
+    if parts.scheme.lower() == "tls":
+        raise UsageError(_("--cluster {shown!r}: tls:// needs certificates, which reader cannot pass yet; use tcp:// "
+                           "on a private network").format(shown=shown))
+
+
 def _parse_hop(url: str) -> SplitResult:
     try:
         return parse_url(url)

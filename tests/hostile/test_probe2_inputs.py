@@ -43,3 +43,19 @@ def test_unpunctuated_numbers_cost_a_few_normalizations_per_character(body: str)
     # Before the fix: about 75 normalizations of a whole candidate chunk per character (one per pair of cut
     # points a chunk could join); now at most two per cut point, and one per chunk at the end.
     assert len(calls) <= 3 * len(body), len(calls)
+
+
+# -- B8: --cluster addresses that cannot work: one line at once, never the password --------------------------------
+
+
+@pytest.mark.timeout(60)  # a hang guard: before the fix, a minute and a traceback
+@pytest.mark.parametrize("spec", ["tcp://[::1:8786", "tcp://user:pw@127.0.0.1:1", "tls://127.0.0.1:1",
+                                  "tcp://127.0.0.1:99999", "tcp://\x1b]0;x\x07:1"])
+def test_a_cluster_address_that_cannot_work_is_one_line(spec: str, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("测试文章的标题\n\n今天上午，市里召开了一次重要的工作会议。\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "lib"), "--voice", "espeak",
+                                      "--cluster", spec])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and "--cluster" in lines[0], result.output
+    assert "pw" not in result.output and "\x1b" not in result.output
