@@ -59,3 +59,40 @@ def test_a_cluster_address_that_cannot_work_is_one_line(spec: str, tmp_path: Pat
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1 and "--cluster" in lines[0], result.output
     assert "pw" not in result.output and "\x1b" not in result.output
+
+
+# -- B11: quiet wrongs --------------------------------------------------------------------------------------------
+
+
+def test_config_with_stdout_closed_says_so() -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "READER_LANG": "en"}
+    result = subprocess.run(["bash", "-c", f"'{sys.executable}' -m reader config >&-"], env=env, capture_output=False,
+                            stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    assert result.returncode == 1 and "standard output" in result.stderr, result.stderr
+
+
+XHTML = ('<?xml version="1.0" encoding="utf-8"?>\n<!-- ' + "x" * 5000 + ' -->\n'
+         '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+         '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>市里召开工作会议</title></head><body>'
+         '<h1>市里召开工作会议</h1><p>今天上午，市里召开了一次重要的工作会议，安排了今年的任务。会议要求各部门抓好落实，'
+         '确保各项工作顺利推进。</p></body></html>')
+
+
+def test_an_xhtml_page_with_a_long_comment_is_read_without_bs4s_advice(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    page = tmp_path / "a.html"
+    page.write_text(XHTML, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "READER_LANG": "en"}
+    result = subprocess.run([sys.executable, "-m", "reader", "extract", str(page)], env=env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0 and "今天上午" in result.stdout
+    assert result.stderr == ""  # before the fix: XMLParsedAsHTMLWarning, seven lines
