@@ -510,7 +510,27 @@ def load_cover(path: Path) -> Cover:
     mime = next((m for magic, m in _IMAGES.items() if data.startswith(magic)), None)
     if mime is None:
         raise UsageError(_("--cover {path}: not a JPEG or PNG image").format(path=path))
+    check_cover_size(path, data)
     return Cover(data, mime)
+
+
+#: The largest cover side players and podcast apps show (Apple's artwork limit); a larger one is refused.
+MAX_COVER_SIDE = 3000
+
+
+def check_cover_size(path: Path, data: bytes) -> None:
+    """``UsageError`` for an image whose header gives no size (a 20-byte "JPEG") or a side above
+    ``MAX_COVER_SIDE`` (a 30000 × 30000 PNG no player decodes). Refused, not scaled: no image library is
+    installed to scale it with, and a header is all that is read (``reader.publish.cover.image_info``)."""
+    from reader.publish.cover import image_info
+
+    try:
+        _kind, width, height = image_info(data)
+    except ValueError as exc:
+        raise UsageError(_("--cover {path}: {exc}").format(path=path, exc=exc)) from None
+    if not 0 < max(width, height) <= MAX_COVER_SIDE or min(width, height) <= 0:
+        raise UsageError(_("--cover {path}: {width} × {height} pixels; give an image of at most {side} × {side}").format(
+            path=path, width=width, height=height, side=MAX_COVER_SIDE))
 
 
 #: What counts as a file name's suffix when choosing a format: a dot and a few letters or digits. Anything

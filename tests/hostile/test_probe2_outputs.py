@@ -166,3 +166,31 @@ def test_a_named_pipe_as_the_artwork_is_refused(tmp_path: Path, option: str) -> 
                                       option, str(fifo)])
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1 and "not a regular file" in lines[0], result.output
+
+
+# -- B11: a cover no player can show is refused in one line ----------------------------------------------------------
+
+
+def _png_header(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+            + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("tiny.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 16, "JPEG"),
+    ("huge.png", _png_header(30000, 30000), "30000 × 30000"),
+])
+def test_a_cover_no_player_can_show_is_refused(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    (tmp_path / name).write_bytes(data)
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["narrate", str(article), "-o", str(tmp_path / "out.mp3"), "--voice", "espeak",
+                                      "--cover", str(tmp_path / name), "-q"])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and reason in lines[0], result.output  # before: embedded
+    assert not (tmp_path / "out.mp3").exists()
