@@ -14,11 +14,15 @@ a password. Four levels, each including the one before:
   override and isolate controls and marks (U+202A–202E, U+2066–2069, U+200E/200F, U+061C), which can
   reorder what a title appears to say. Applied by every sink: the Jinja environment of the pages
   (``finalize``), the feed, the ID3 tags.
+- ``terminal``: ``display`` on one line (line breaks and tabs as spaces): every message, name and reason the
+  command line shows passes through it where it is shown (``reader.cli``).
 - ``filename``: also without any format character (Unicode category Cf: zero-width spaces and joiners, soft
   hyphens, BOMs, the bidi controls above) and with line and paragraph separators as spaces: a file name shows
   exactly the characters it is made of.
 - ``url_for_display``: a URL without its user-information part (``user:password@``), for every URL reader
   stores or shows (the record, tags, pages, feed, catalog, messages).
+- ``link``: the one filter for a URL an output presents as a link: an absolute http(s) URL or nothing (a
+  record edited to say ``javascript:…`` gives no link, in a page or in the feed).
 
 Written here rather than taken from a library: the rules are a few Unicode categories and ranges, and
 what each output needs is exactly what its own specification forbids (XML 1.0 § 2.2 for the feed, pages and
@@ -62,6 +66,16 @@ def display(value: str) -> str:
     return _BIDI.sub("", text(value))
 
 
+def terminal(value: str) -> str:
+    """``value`` fit to be shown on one line of a terminal: ``display`` (so no ESC: a file name or a URL line
+    cannot set the window's title or move the cursor), with line breaks and tabs as spaces. For every
+    message, name and reason the command line shows; whole texts (``reader extract``) are ``text`` already."""
+    return _LINE_BREAKS.sub(" ", display(value))
+
+
+_LINE_BREAKS = re.compile("[\t\n\x0b\x0c\r\x85\u2028\u2029]")
+
+
 def filename(value: str) -> str:
     """``value`` fit for a file name: ``display`` and no format characters at all (zero-width, soft hyphen…).
 
@@ -83,6 +97,26 @@ def url_for_display(url: str) -> str:
         return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
     except ValueError:  # not even a URL: drop whatever stands between // and the last @ before the path
         return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1", url)
+
+
+def link(url: str | None) -> str | None:
+    """``url`` as a link any output may carry (a feed's ``<link>``, a page's "original article", the
+    catalog's index), or None: only an absolute http(s) URL with a host is a link, never ``javascript:``,
+    ``data:``, ``file:``, a relative or a malformed one. Returned as ``display`` and ``url_for_display`` have
+    it, without the tabs and line breaks a browser would drop (``java\tscript:`` is ``javascript:``)."""
+    if not url:
+        return None
+    value = _URL_DROPPED.sub("", url_for_display(display(url))).strip(" \x0c")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return value
+
+
+_URL_DROPPED = re.compile("[\t\n\r]")
 
 
 def uri(url: str) -> str:

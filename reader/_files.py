@@ -14,6 +14,7 @@ import glob
 import os
 import re
 import secrets
+import stat
 import time
 import tomllib
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from reader.errors import ConfigError, OutputError
+from reader.errors import ConfigError, OutputError, UsageError
 from reader.i18n import _
 
 
@@ -204,3 +205,21 @@ def read_toml(path: Path, what: str = "") -> dict[str, Any]:
         raise ConfigError(_("{label}: not UTF-8 text ({exc})").format(label=label, exc=exc)) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_("{label}: not valid TOML ({exc})").format(label=label, exc=exc)) from exc
+    except RecursionError:  # tomllib parses nested arrays and tables recursively: [[[[… 5000 deep
+        raise ConfigError(_("{label}: not valid TOML (nested too deeply)").format(label=label)) from None
+
+
+def check_regular(path: Path, what: str) -> None:
+    """``UsageError`` when ``path`` exists and is not a regular file: a file reader reads whole (a picture) is
+    refused as a named pipe, which would wait for a writer forever, or a device, which never ends. ``what``
+    names the option (``--cover``). A missing file is left to the reader, which says so."""
+    if (path.exists() or path.is_symlink()) and not _is_regular(path):
+        raise UsageError(_("{what} {path}: not a regular file (a folder, named pipe, device or socket)").format(
+            what=what, path=path))
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False

@@ -56,7 +56,7 @@ from typing import Any
 
 from mutagen import MutagenError
 
-from reader._files import create_sibling_temp, reason
+from reader._files import check_regular, create_sibling_temp, reason
 from reader._format import timestamp
 from reader.audio import tags as id3
 from reader.audio.ffmpeg import probe_duration, run_ffmpeg, run_ffmpeg_capture
@@ -480,6 +480,7 @@ _IMAGES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 def load_cover(path: Path) -> Cover:
     """The JPEG or PNG image at ``path`` as cover art; ``UsageError`` if missing, too large or neither."""
+    check_regular(path, "--cover")  # a named pipe would be waited on forever
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_COVER_BYTES + 1)
@@ -490,7 +491,27 @@ def load_cover(path: Path) -> Cover:
     mime = next((m for magic, m in _IMAGES.items() if data.startswith(magic)), None)
     if mime is None:
         raise UsageError(_("--cover {path}: not a JPEG or PNG image").format(path=path))
+    check_cover_size(path, data)
     return Cover(data, mime)
+
+
+#: The largest cover side players and podcast apps show (Apple's artwork limit); a larger one is refused.
+MAX_COVER_SIDE = 3000
+
+
+def check_cover_size(path: Path, data: bytes) -> None:
+    """``UsageError`` for an image whose header gives no size (a 20-byte "JPEG") or a side above
+    ``MAX_COVER_SIDE`` (a 30000 × 30000 PNG no player decodes). Refused, not scaled: no image library is
+    installed to scale it with, and a header is all that is read (``reader.publish.cover.image_info``)."""
+    from reader.publish.cover import image_info
+
+    try:
+        _kind, width, height = image_info(data)
+    except ValueError as exc:
+        raise UsageError(_("--cover {path}: {exc}").format(path=path, exc=exc)) from None
+    if not 0 < max(width, height) <= MAX_COVER_SIDE or min(width, height) <= 0:
+        raise UsageError(_("--cover {path}: {width} × {height} pixels; give an image of at most {side} × {side}").format(
+            path=path, width=width, height=height, side=MAX_COVER_SIDE))
 
 
 #: What counts as a file name's suffix when choosing a format: a dot and a few letters or digits. Anything

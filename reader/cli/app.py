@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from reader import __version__
+from reader import __version__, _clean
 from reader._files import reason
 from reader.cli import translate
 from reader.errors import OutputError, ReaderError
@@ -45,7 +45,7 @@ def startup_language() -> str:
 
 
 def error_line(message: str) -> str:
-    return _("reader: error: {message}").format(message=message)
+    return _("reader: error: {message}").format(message=_clean.terminal(message))
 
 
 class _Group(translate.Group):

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from reader import _clean
 from reader.cli.app import cli
 from reader.cli.options import (
     FloatRange,
@@ -82,13 +83,13 @@ def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path 
         with batch_progress() as view:
             result = run_batch(input_spec, options, progress=view.update)
     for line in result.ignored:
-        click.echo(_("reader: ignored {line}").format(line=line), err=True)
+        click.echo(_("reader: ignored {line}").format(line=_clean.terminal(line)), err=True)
     if not quiet:
         print_summary(result)
     elif result.failed:
         for o in result.failed:
             click.echo(_("reader: failed: {source}: {error}").format(
-                source=o.source, error=o.error), err=True)
+                source=_clean.terminal(o.source), error=_clean.terminal(o.error or "")), err=True)
     if result.failed:
         raise ReaderError(_("{failed} of {total} articles failed").format(
             failed=len(result.failed), total=result.total))

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from reader._clean import terminal
 from reader._format import clock
 from reader.cli.progress import source_name
 from reader.i18n import _
@@ -26,6 +27,7 @@ def print_summary(result: BatchResult, file: TextIO | None = None) -> None:
     if len(result.done) > LISTED:
         rows.append((done, _("… and {count} more").format(count=len(result.done) - LISTED), ""))
     rows += [(failed, o.source, o.error or "") for o in result.failed]
+    rows = [(status, terminal(what), terminal(detail)) for status, what, detail in rows]  # names from outside
     if rows and console.is_terminal:
         table = Table(show_edge=False, pad_edge=False, box=None)
         table.add_column(_("status"))

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from reader.cli.app import cli
+from reader.cli.app import cli, require_stdout
 from reader.i18n import N_, _
 
 
@@ -21,6 +21,7 @@ def show_config(fmt: str) -> None:
     from reader.cli.config_file import KEYS, language, load_config
     from reader.settings import edge_settings
 
+    require_stdout()  # `reader config >&-` said nothing and exited 0 (issue 23 B11)
     config = load_config()
     rows: list[tuple[str, Any, str]] = []
     for key in KEYS:

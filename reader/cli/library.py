@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from reader import _clean
 from reader.cli.app import cli
 from reader.errors import UsageError
 from reader.i18n import N_, _
@@ -44,7 +45,7 @@ def repair(folder: Path, base_url: str | None, quiet: bool) -> None:
             if base_url is not None:
                 write_feed(published, folder, base_url=base_url)
     for line in result.skipped:
-        click.echo(_("reader: skipped {line}").format(line=line), err=True)
+        click.echo(_("reader: skipped {line}").format(line=_clean.terminal(line)), err=True)
     if not quiet:
         if result.moved_aside is not None:
             click.echo(_("{path}  the damaged catalog, moved aside").format(path=result.moved_aside))

@@ -74,6 +74,11 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
         pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),
     )
     narrator = Narrator(options)
+    if html and output is not None:  # -o names the audio, not the page: a file of the user's there is kept
+        from reader.audio.formats import output_path
+        from reader.narration.outputs import check_beside
+
+        check_beside(output_path(output, options.fmt), (".html",))
     with narrate_progress(quiet) as report:
         if text is not None:  # nothing to fetch, no source to name in the record
             if report.stage:

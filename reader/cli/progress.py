@@ -30,6 +30,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 from rich.text import Text
 
+from reader._clean import terminal
 from reader._format import clock
 from reader.i18n import N_, _
 from reader.speech.synthesize import Progress
@@ -167,7 +168,8 @@ def narrate_progress(quiet: bool, console: Console | None = None, now: Clock = t
 
 def source_name(source: str) -> str:
     """A short name for an input: the file's name, or the last part of a URL."""
-    return Path(source).name if "://" not in source[:12] else source.rsplit("/", 2)[-1] or source
+    name = Path(source).name if "://" not in source[:12] else source.rsplit("/", 2)[-1] or source
+    return terminal(name)
 
 
 @dataclass
@@ -206,7 +208,7 @@ class BatchView:
                 self.articles[event.source] = _Article(self.numbered, source_name(event.source))
             elif event.source in self.articles and event.kind in ("stage", "chunks"):
                 article = self.articles[event.source]
-                article.title = event.title or article.title
+                article.title = terminal(event.title) if event.title else article.title
                 if event.kind == "stage" and event.stage:
                     article.stage = event.stage
                 elif event.chunks is not None:

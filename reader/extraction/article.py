@@ -23,10 +23,11 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag, XMLParsedAsHTMLWarning
 
 from reader._clean import clean_article
 from reader.errors import ExtractError
@@ -119,7 +120,9 @@ def _hidden(tag: Tag) -> bool:
 
 
 def parse_html(html: str) -> BeautifulSoup:
-    soup = BeautifulSoup(html, "lxml")
+    with warnings.catch_warnings():  # XHTML is read as HTML on purpose: bs4's 7-line advice is not for users
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(html, "lxml")
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
     return soup

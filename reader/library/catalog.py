@@ -43,6 +43,7 @@ from typing import Any, Protocol
 
 from reader.errors import LibraryError
 from reader.i18n import _
+from reader.library.own import open_own, refuse_links
 
 SCHEMA_VERSION = 3
 CATALOG_NAME = "catalog.sqlite"
@@ -177,6 +178,7 @@ class SQLiteCatalog:
         self.library = library
         self.path = library / CATALOG_NAME
         self._lock = threading.RLock()
+        refuse_links(library)  # SQLite would follow them, and batch's .staging too
         try:
             self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
@@ -200,9 +202,12 @@ class SQLiteCatalog:
         """Keep ``RESERVE_BYTES`` on the catalog's disk for the writes that end a run (best effort)."""
         reserve = self.library / RESERVE_NAME
         try:
-            if not reserve.exists():
-                with open(reserve, "wb") as fh:
-                    fh.write(b"\0" * RESERVE_BYTES)
+            fd = open_own(reserve, os.O_WRONLY | os.O_CREAT | os.O_EXCL)  # never through a link
+        except OSError:  # there already (FileExistsError), or no room: best effort
+            return
+        try:
+            with open(fd, "wb") as fh:
+                fh.write(b"\0" * RESERVE_BYTES)
         except OSError:
             reserve.unlink(missing_ok=True)
 
@@ -219,12 +224,13 @@ class SQLiteCatalog:
             raise LibraryError(
                 _("{path}: written by a newer version of reader (catalog schema {version}, this reader knows up to {SCHEMA_VERSION}); upgrade reader to use this library").format(path=self.path, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
             )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        if version == 0:
+        if version == 0:  # someone else's database is refused before anything in it changes
             tables = self._db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
             if tables:
                 raise LibraryError(_("{path}: not a reader catalog (it has other tables)").format(path=self.path))
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        if version == 0:
             # executescript commits any open transaction first, so the script carries its own.
             self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
         while 0 < version < SCHEMA_VERSION:

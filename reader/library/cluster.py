@@ -76,6 +76,7 @@ from reader.i18n import _
 from reader.models import Article
 from reader.narration.pipeline import NarrateOptions, Narration, Narrator, StageCallback
 from reader.narration.record import NarrationRecord
+from reader.source.address import check_scheduler
 from reader.source.polite import Stopped
 from reader.speech.synthesize import Progress, ProgressCallback
 
@@ -102,6 +103,7 @@ def check_cluster(spec: str) -> str:
         return spec
     if "://" not in spec:
         spec = "tcp://" + spec
+    check_scheduler(spec)  # no password, no malformed host, no tls:// without certificates (issue 23 B8)
     scheme, _sep, rest = spec.partition("://")
     host, _sep2, port = rest.rpartition(":")
     if scheme not in ("tcp", "tls") or not host or not port.isdigit():

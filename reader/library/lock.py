@@ -14,8 +14,10 @@ from pathlib import Path
 
 import portalocker
 
+from reader._files import reason
 from reader.errors import LibraryError
 from reader.i18n import _
+from reader.library.own import open_own
 
 LOCK_NAME = ".lock"
 
@@ -29,9 +31,9 @@ class LibraryLock:
 
     def acquire(self) -> None:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            fd = open_own(self.path, os.O_RDWR | os.O_CREAT)  # never through a link (reader.library.own)
         except OSError as exc:
-            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=exc.strerror or exc)) from exc
+            raise LibraryError(_("{parent}: cannot lock the library ({strerror})").format(parent=self.path.parent, strerror=reason(exc))) from exc
         try:
             portalocker.lock(fd, portalocker.LOCK_EX | portalocker.LOCK_NB)
         except portalocker.AlreadyLocked:

@@ -7,12 +7,17 @@ as a batch library does. What a name holds is read from its record (``NAME.json`
 same source (a path or a URL), or, for a record without one, the same narration fingerprint, or the same
 article URL, or else the same title, date and body text.
 A name whose files have no readable record is never taken over: reader cannot tell whose they are.
+
+``-o OUT.mp3`` names the audio, which is replaced as asked; the files a narration writes beside it are not
+named by the user, so ``check_beside`` refuses (before any work) to replace one that is not reader's own: the
+record and subtitles only when ``OUT.json`` is a record of a narration to ``OUT.mp3``, the listen page only when
+it is a reader listen page (``reader narrate a.html -o a.mp3 --html`` would replace the article itself).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from reader.errors import OutputError, RecordError
@@ -49,6 +54,40 @@ def own_name(audio: Path, is_own: Callable[[NarrationRecord], bool]) -> Path:
         if is_own(record):
             return candidate
     raise OutputError(_("{parent}: no free file name for {name}").format(parent=audio.parent, name=audio.name))
+
+
+#: What a listen page of reader's carries in its head (reader/publish/templates/listen.html.j2).
+PAGE_MARK = b'<meta name="generator" content="reader'
+
+
+def check_beside(audio: Path, suffixes: Iterable[str]) -> None:
+    """``OutputError`` (one line) when ``audio.with_suffix(s)`` exists for one of ``suffixes`` and is not reader's
+    own (see the module docstring), so that narrating to ``audio`` would replace a file of the user's."""
+    for suffix in suffixes:
+        path = audio.with_suffix(suffix)
+        if not (path.exists() or path.is_symlink()):
+            continue
+        own = _is_reader_page(path) if suffix == ".html" else _records(audio)
+        if not own:
+            raise OutputError(_("{path}: not replaced: it is not reader's (no narration to {name} wrote it); move "
+                                "it, or choose another output name").format(path=path, name=audio.name))
+
+
+def _records(audio: Path) -> bool:
+    try:
+        return NarrationRecord.read(audio.with_suffix(".json")).audio.file == audio.name
+    except RecordError:
+        return False
+
+
+def _is_reader_page(path: Path) -> bool:
+    if path.is_symlink() or not path.is_file():  # not a pipe either: reading it could wait forever
+        return False
+    try:
+        with path.open("rb") as fh:
+            return PAGE_MARK in fh.read(4096)
+    except OSError:
+        return False
 
 
 def same_article(record: NarrationRecord, *, source: str | None, fingerprint: str, article: Article) -> bool:

@@ -39,7 +39,7 @@ from reader.narration.fingerprint import (
     settings_fingerprint,
 )
 from reader.narration.naming import DEFAULT_TEMPLATE, check_template, default_name
-from reader.narration.outputs import files_of, own_name, same_article
+from reader.narration.outputs import check_beside, files_of, own_name, same_article
 from reader.narration.record import AudioInfo, ChunkRecord, NarrationRecord, VoiceRecord, ms
 from reader.narration.store import NarrationStore
 from reader.narration.subtitles import subtitle_cues
@@ -271,6 +271,8 @@ class Narrator:
             raise OutputError(_("{directory}: output directory does not exist").format(directory=directory))
         if not os.access(directory, os.W_OK | os.X_OK):
             raise OutputError(_("{directory}: output directory is not writable").format(directory=directory))
+        if explicit is not None and self.options.sidecars:  # the audio is named; the files beside it are not
+            check_beside(out, (".vtt", ".json"))
         if explicit is None:
             key = self.fingerprint(article)
             out = own_name(out, lambda r: same_article(r, source=source, fingerprint=key, article=article))

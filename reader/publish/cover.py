@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reader._files import reason, write_atomic
+from reader._files import check_regular, reason, write_atomic
 from reader.errors import UsageError
 from reader.i18n import _
 
@@ -74,6 +74,7 @@ def check_image(spec: str) -> str:
 
 
 def _read_image(path: Path) -> tuple[bytes, str]:
+    check_regular(path, "--feed-image")  # a named pipe would be waited on forever
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_IMAGE_BYTES + 1)

@@ -184,8 +184,8 @@ def build_feed(entries: Iterable[Episode], library: Path, *, base_url: str | Non
         item.enclosure(base + quote(entry.audio), str(size), fmt.enclosure_type if fmt else "audio/mpeg")
         item.pubDate(pub_date(entry))
         item.description(_clean.display(_description(entry)))
-        link = base + quote(entry.page) if entry.page and (library / entry.page).is_file() else entry.url
-        link = _clean.url_for_display(_clean.display(link)) if link else None
+        page = base + quote(entry.page) if entry.page and (library / entry.page).is_file() else None
+        link = page or _clean.link(entry.url)  # the article's own URL only if it is http(s): never javascript:
         if link:
             item.link(href=link)
         if entry.duration is not None:

@@ -20,16 +20,20 @@ one-line ``UsageError`` instead of a ``ValueError``.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
+
+import httpx
 
 from reader._clean import url_for_display
 from reader.errors import FetchError, UsageError
 from reader.i18n import _
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 Resolver = Callable[[str, int], Iterable[str]]
 
 
@@ -53,6 +57,8 @@ def parse_url(url: str) -> SplitResult:
         port = parts.port  # raises ValueError for a port out of range or not a number
     except ValueError as exc:
         raise UsageError(_("{shown}: not a valid URL ({exc})").format(shown=shown, exc=exc)) from None
+    if _CONTROL.search(url):  # a line break pasted in, an escape sequence: no URL holds one
+        raise UsageError(_("{shown}: not a valid URL (it holds a control character or a line break)").format(shown=shown))
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise UsageError(_("{shown}: unsupported scheme {scheme!r} (only http and https URLs are fetched)").format(shown=shown, scheme=scheme))
@@ -60,7 +66,25 @@ def parse_url(url: str) -> SplitResult:
         raise UsageError(_("{shown}: not a valid URL (no host)").format(shown=shown))
     if port == 0:
         raise UsageError(_("{shown}: not a valid URL (port 0)").format(shown=shown))
+    _check_host(parts.hostname, shown)
     return parts
+
+
+def _check_host(host: str, shown: str) -> None:
+    """``UsageError`` unless ``host`` can be looked up: its IDNA form (httpx's, the one that goes on the wire)
+    has labels of 1 to 63 characters, 253 in all (RFC 1035). Checked here, because httpx and the resolver
+    raise ``UnicodeError`` (``http://xn--/``, a 300-character label) instead of an error of their own."""
+    if ":" in host:  # an IPv6 literal: urlsplit has checked it
+        return
+    try:
+        parsed = httpx.URL(f"http://{host}/")
+        wire, _shown_host = parsed.raw_host, parsed.host  # .host decodes xn-- labels: IDNAError there too
+    except (httpx.InvalidURL, ValueError) as exc:  # idna's IDNAError is a UnicodeError, a ValueError
+        raise UsageError(_("{shown}: not a valid URL (host name: {exc})").format(shown=shown, exc=exc)) from None
+    labels = wire.removesuffix(b".").split(b".")
+    if len(wire) > 253 or any(not 0 < len(label) <= 63 for label in labels):
+        raise UsageError(_("{shown}: not a valid URL (a host name has parts of 1 to 63 characters, 253 in all)").format(
+            shown=shown))
 
 
 def site_of(url: str) -> Site | None:
@@ -161,6 +185,27 @@ class Scope:
             raise FetchError(_("{shown}: refused: {how} to the internal address {internal} (only URLs you give "
                                "yourself may reach a private, loopback or link-local address)").format(
                                    shown=shown, how=how, internal=internal[0]))
+
+
+def check_scheduler(spec: str) -> None:
+    """``UsageError`` (one line, never showing a password) for a Dask scheduler address (``--cluster``) that
+    cannot work: a user name or password (Dask takes none: it was printed in a traceback a minute later), a
+    malformed host or port (``tcp://[::1:8786``), a control character, or ``tls://`` (reader passes no
+    certificates yet: Dask refuses it only after a minute). Dask raised at once on each, but the half-made
+    client then spent twice its connect timeout closing itself, and printed a traceback."""
+    shown = url_for_display(spec)
+    try:
+        parts = urlsplit(spec)
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError as exc:
+        raise UsageError(_("--cluster {shown!r}: not a scheduler address ({exc})").format(shown=shown, exc=exc)) from None
+    if _CONTROL.search(spec) or not parts.hostname:
+        raise UsageError(_("--cluster {shown!r}: not a scheduler address").format(shown=shown))
+    if "@" in parts.netloc:
+        raise UsageError(_("--cluster {shown!r}: a scheduler address takes no user name or password").format(shown=shown))
+    if parts.scheme.lower() == "tls":
+        raise UsageError(_("--cluster {shown!r}: tls:// needs certificates, which reader cannot pass yet; use tcp:// "
+                           "on a private network").format(shown=shown))
 
 
 def _parse_hop(url: str) -> SplitResult:

@@ -2,9 +2,12 @@
 
 Everything read from outside is bounded while it streams:
 
-- **Size.** At most ``MAX_BYTES`` (10 MB) of a page, a file, a pipe or stdin, counted as the bytes arrive
-  and, for a compressed HTTP answer, after decompression (a gzip bomb stops at the cap, not at 4 GiB).
-  robots.txt gets ``MAX_ROBOTS_BYTES``. A regular file's size is checked before it is read; named pipes are
+- **Size.** At most ``MAX_BYTES`` (10 MB) of a page, a file, a pipe or stdin, counted as the bytes arrive.
+  A compressed HTTP answer is decoded here, not by httpx, one layer at a time and a piece at a time
+  (``_decoded``): reader asks for gzip and deflate only, refuses other codings and more than
+  ``MAX_CODINGS`` layers, and caps the bytes on the wire and the output of every layer as they stream, so
+  ``Content-Encoding: gzip, gzip`` over a kilobyte that expands to a gigabyte stops at the cap holding at
+  most ``_PIECE`` bytes per layer. robots.txt gets ``MAX_ROBOTS_BYTES``. A regular file's size is checked before it is read; named pipes are
   read up to the cap; devices (``/dev/zero``), sockets and folders are refused.
 - **Time.** One total deadline per fetch (``timeout``, default ``FETCH_TIMEOUT`` = 30 s), redirects and
   a server sending one byte a second (in its headers or its body) included: a watchdog thread shuts the
@@ -28,6 +31,7 @@ import stat
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +42,7 @@ from urllib.parse import urljoin
 import httpx
 
 from reader._clean import url_for_display
+from reader._files import reason
 from reader._version import __version__
 from reader.errors import FetchError, UsageError
 from reader.i18n import _
@@ -57,6 +62,13 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/
 _TEXT_SUFFIXES = {".txt", ".text"}
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 _REDIRECTS = (301, 302, 303, 307, 308)
+#: The content codings reader asks for, and decodes itself (``_decoded``).
+ACCEPT_ENCODING = "gzip, deflate"
+_CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+#: At most this many layers of compression (``gzip, gzip`` is two); more is refused.
+MAX_CODINGS = 2
+#: The most one decoding step hands on, whatever its input expands to.
+_PIECE = 64 * 1024
 
 
 class Stopped(Exception):
@@ -137,7 +149,7 @@ def read_file(path: Path, *, limit: int = MAX_BYTES) -> Source:
     except PermissionError as exc:
         raise FetchError(_("{name}: permission denied").format(name=name)) from exc
     except OSError as exc:
-        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=exc.strerror or exc)) from exc
+        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=reason(exc))) from exc
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
@@ -150,7 +162,7 @@ def read_file(path: Path, *, limit: int = MAX_BYTES) -> Source:
         os.set_blocking(fd, True)
         data = read_capped(fd, name, limit)
     except OSError as exc:
-        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=exc.strerror or exc)) from exc
+        raise FetchError(_("{name}: cannot read ({strerror})").format(name=name, strerror=reason(exc))) from exc
     finally:
         os.close(fd)
     suffix = path.suffix.lower()
@@ -178,6 +190,7 @@ def is_regular_file(path: Path) -> bool:
         return stat.S_ISREG(path.stat().st_mode)
     except OSError:
         return False
+
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -286,7 +299,7 @@ def get(url: str, client: httpx.Client, *, limit: int = MAX_BYTES, timeout: floa
     try:
         with dog.running():
             answer = _follow(url, shown, client, dog, scope, limit, check_type, truncate)
-    except httpx.InvalidURL as exc:
+    except (httpx.InvalidURL, UnicodeError) as exc:  # idna's errors are UnicodeErrors, not httpx's
         raise FetchError(_("{shown}: not a valid URL ({exc})").format(shown=shown, exc=exc)) from exc
     except httpx.HTTPError as exc:
         dog.check()
@@ -310,6 +323,7 @@ def _follow(url: str, shown: str, client: httpx.Client, dog: _Watchdog, scope: S
         if dog.fired:
             return None
         with client.stream("GET", current, follow_redirects=False, extensions={"trace": dog.trace},
+                           headers={"Accept-Encoding": ACCEPT_ENCODING},
                            timeout=_op_timeout(client, dog.remaining())) as response:
             location = response.headers.get("location")
             if response.status_code in _REDIRECTS and location:
@@ -323,20 +337,87 @@ def _follow(url: str, shown: str, client: httpx.Client, dog: _Watchdog, scope: S
                 raise FetchError(_("{shown}: larger than {megabytes}").format(shown=shown, megabytes=_megabytes(limit)))
             chunks: list[bytes] = []
             total = 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > limit:
-                    if not truncate:
-                        raise FetchError(_("{shown}: larger than {megabytes}").format(shown=shown, megabytes=_megabytes(limit)))
-                    chunks.append(chunk[: len(chunk) - (total - limit)])
-                    break
-                chunks.append(chunk)
-                dog.check()
-                if dog.fired:
-                    return None
+            larger = FetchError(_("{shown}: larger than {megabytes}").format(shown=shown, megabytes=_megabytes(limit)))
+            try:
+                for chunk in _decoded(response, shown, limit):
+                    total += len(chunk)
+                    if total > limit:
+                        if not truncate:
+                            raise larger
+                        chunks.append(chunk[: len(chunk) - (total - limit)])
+                        break
+                    chunks.append(chunk)
+                    dog.check()
+                    if dog.fired:
+                        return None
+            except _Capped:  # a layer below went past its own cap
+                if not truncate:
+                    raise larger from None
             return Answer(response.status_code, response.reason_phrase, url_for_display(str(response.url)), mime,
                           response.charset_encoding, b"".join(chunks))
     raise FetchError(_("{shown}: too many redirects (more than {MAX_REDIRECTS})").format(shown=shown, MAX_REDIRECTS=MAX_REDIRECTS))
+
+
+class _Capped(Exception):
+    """A layer of the body (the wire, or one decoding) went past its cap."""
+
+
+def _decoded(response: httpx.Response, shown: str, limit: int) -> Iterator[bytes]:
+    """The body of ``response`` decoded from its ``Content-Encoding``, in pieces of at most ``_PIECE`` bytes.
+
+    Each layer is a generator pulling from the one below, so nothing is decoded before it is needed, and
+    each stops with ``_Capped`` past ``limit`` plus room for a compressed body a little larger than what it
+    holds: the work of the whole fetch is bounded by the number of layers times the cap, its memory by a
+    piece per layer. httpx decodes a whole network read at once, each layer in full (1 KB of ``gzip, gzip``
+    becomes 1 GB in one call), so the body is read raw and decoded here."""
+    cap = limit + limit // 8 + _PIECE
+    codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if len(codings) > MAX_CODINGS:
+        raise FetchError(_("{shown}: refused: more than {count} content codings ({codings})").format(
+            shown=shown, count=MAX_CODINGS, codings=", ".join(codings)[:80]))
+    for coding in codings:
+        if coding not in _CODINGS:
+            raise FetchError(_("{shown}: compressed with {coding!r}, which reader does not read").format(
+                shown=shown, coding=coding[:40]))
+    body: Iterator[bytes] = _capped(response.iter_raw(), cap)
+    for coding in codings:  # the first one listed was applied first: it is the innermost
+        body = _capped(_inflate(body, coding, shown), cap)
+    return body
+
+
+def _capped(pieces: Iterator[bytes], cap: int) -> Iterator[bytes]:
+    total = 0
+    for piece in pieces:
+        total += len(piece)
+        if total > cap:
+            raise _Capped
+        yield piece
+
+
+def _inflate(pieces: Iterator[bytes], coding: str, shown: str) -> Iterator[bytes]:
+    """One layer of gzip or deflate, at most ``_PIECE`` bytes per step. "deflate" is meant to be zlib's
+    format, but some servers send raw deflate: like browsers (and httpx), that is tried when zlib's fails
+    at once. What follows the end of the compressed stream is not read."""
+    inflater = zlib.decompressobj(_CODINGS[coding])
+    fresh = coding == "deflate"
+    for data in pieces:
+        while True:
+            try:
+                out = inflater.decompress(data, _PIECE)
+            except zlib.error as exc:
+                if fresh:
+                    inflater, fresh = zlib.decompressobj(-zlib.MAX_WBITS), False
+                    continue
+                raise FetchError(_("{shown}: the compressed answer is damaged ({exc})").format(shown=shown, exc=exc)) from None
+            fresh = False
+            data = inflater.unconsumed_tail
+            if out:
+                yield out
+            if inflater.eof:
+                return
+            if not data and len(out) < _PIECE:  # all input taken and no output pending: the next piece
+                break
 
 
 def _mapped(shown: str, exc: httpx.HTTPError) -> FetchError:

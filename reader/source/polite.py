@@ -8,7 +8,9 @@ with one shared ``httpx.Client`` (thread-safe, keeps connections alive). Per hos
 - the host's robots.txt, read once with the standard library's ``urllib.robotparser`` and asked about every
   URL for our user agent. Following RFC 9309: a robots.txt that is missing (HTTP 4xx) allows everything; a
   server error (5xx) disallows everything for this run; a host that cannot be reached at all is left to
-  the page request itself, which then fails with the real network error. robots.txt is fetched like a page
+  the page request itself, which then fails with the real network error. Nothing, robots.txt included, is
+  sent to a host before the page's URL has passed its ``Scope`` (``reader.source.address``): a link that may
+  not reach an internal address reaches neither its robots.txt. robots.txt is fetched like a page
   (``reader.source.fetch.get``): at most ``MAX_ROBOTS_BYTES`` after decompression, within the fetch
   deadline, redirects on its own site only. A ``Crawl-delay`` longer than ``MAX_CRAWL_DELAY`` is not waited
   for in full: the wait is capped and a warning says so, once per site.
@@ -107,11 +109,13 @@ class PoliteFetcher:
         """The page at ``url`` (``scope``: where it and its redirects may go; default: as typed)."""
         if self.stop.is_set():
             raise Stopped(url_for_display(url))
+        scope = scope if scope is not None else Scope.typed(url)
+        scope.check(url, hop=0)  # before anything goes to its host, robots.txt included
         parts = urlsplit(url)
         key = f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{parts.port or ''}"
         host = self._host(key)
         with host.slots:
-            self._check_robots(host, url)
+            self._check_robots(host, url, scope)
             self._wait_turn(host, url)
             return fetch_url(url, client=self.client, timeout=self.timeout, scope=scope, cancel=self.stop)
 
@@ -136,12 +140,12 @@ class PoliteFetcher:
         if start > now and self._sleep(start - now):
             raise Stopped
 
-    def _check_robots(self, host: _Host, url: str) -> None:
+    def _check_robots(self, host: _Host, url: str, scope: Scope) -> None:
         if not self.robots:
             return
         with host.lock:  # the first request to a host reads robots.txt; the others wait for it
             if not host.robots_read:
-                host.robots, host.robots_error = self._read_robots(url)
+                host.robots, host.robots_error = self._read_robots(url, scope)
                 host.robots_read = True
         shown = url_for_display(url)
         if host.robots_error is not None:
@@ -149,14 +153,16 @@ class PoliteFetcher:
         if host.robots is not None and not host.robots.can_fetch(ROBOTS_AGENT, url):
             raise FetchError(_("{shown}: disallowed by the site's robots.txt").format(shown=shown))
 
-    def _read_robots(self, url: str) -> tuple[urllib.robotparser.RobotFileParser | None, str | None]:
+    def _read_robots(self, url: str, scope: Scope) -> tuple[urllib.robotparser.RobotFileParser | None, str | None]:
+        """The robots.txt of ``url``'s host, fetched within the rules of ``scope``, the page's own (its host
+        has passed them: the robots.txt and its redirects stay on that site and trust the same host)."""
         parts = urlsplit(url)
         robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
         parser = urllib.robotparser.RobotFileParser(url_for_display(robots_url))
         try:
             # RFC 9309 § 2.5: only the first 500 KiB (here 512) of a robots.txt are parsed.
             answer = get(robots_url, self.client, limit=MAX_ROBOTS_BYTES, timeout=self.timeout,
-                         scope=Scope.typed(robots_url), cancel=self.stop, truncate=True)
+                         scope=Scope(site_of(robots_url), scope.trusted_host), cancel=self.stop, truncate=True)
         except FetchError:
             return None, None  # unreachable or too slow: the page request will say why
         if answer.status >= 500:

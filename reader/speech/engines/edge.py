@@ -262,7 +262,7 @@ class EdgeBackend:
 
         async def fetch() -> list[Any]:
             async with asyncio.timeout(self.settings.timeout):
-                return await edge_tts.list_voices()
+                return await _list_voices(self.voices_url)
 
         try:
             voices = _valid_voice_list(asyncio.run(fetch()))
@@ -507,6 +507,38 @@ def _retry_after(exc: aiohttp.ClientResponseError) -> float:
         return min(30.0, max(0.0, float(value)))
     except ValueError:
         return 0.0
+
+
+#: The service's voice list is about 400 KB; an endpoint that sends more is not read further.
+MAX_VOICE_LIST_BYTES = 8 * 1024 * 1024
+
+
+async def _list_voices(url: str) -> list[Any]:
+    """``edge_tts.list_voices`` (the same request with its DRM token, one retry after a 403 from clock skew),
+    but bounded: edge-tts reads the whole answer before parsing it (300 MB took 775 MB of memory), so the list is
+    asked for uncompressed and read as it streams, at most ``MAX_VOICE_LIST_BYTES``; ``ValueError`` past that."""
+    from edge_tts.drm import DRM
+
+    headers = {**DRM.headers_with_muid(_constants.VOICE_HEADERS), "Accept-Encoding": "identity"}
+    async with aiohttp.ClientSession(trust_env=True, auto_decompress=False) as session:
+        for attempt in (1, 2):
+            try:
+                async with session.get(f"{url}&Sec-MS-GEC={DRM.generate_sec_ms_gec()}"
+                                       f"&Sec-MS-GEC-Version={_constants.SEC_MS_GEC_VERSION}",
+                                       headers=headers, ssl=_voice_list._SSL_CTX, raise_for_status=True) as response:
+                    if response.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity"):
+                        raise ValueError("the voice list came compressed, though asked for plain")
+                    data = bytearray()
+                    async for piece in response.content.iter_chunked(1 << 16):
+                        data += piece
+                        if len(data) > MAX_VOICE_LIST_BYTES:
+                            raise ValueError(f"the voice list is larger than {MAX_VOICE_LIST_BYTES >> 20} MB")
+                    return list(json.loads(data))
+            except aiohttp.ClientResponseError as exc:
+                if exc.status != 403 or attempt == 2:
+                    raise
+                DRM.handle_client_response_error(exc)
+    raise AssertionError("unreachable")
 
 
 def _valid_voice_list(data: Any) -> list[dict[str, Any]]:
