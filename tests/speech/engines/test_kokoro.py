@@ -28,6 +28,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("misaki.transcription")
 
 from reader.speech.engines.kokoro import (  # noqa: E402
+    DERIVED_MODELS,
     MAX_TOKENS,
     MODEL_SHA256,
     KokoroBackend,
@@ -212,6 +213,13 @@ def test_character_without_reading_names_the_lexicon(backend: KokoroBackend) -> 
 
 
 # -- faults ----------------------------------------------------------------------------------------------
+
+
+def test_the_derived_model_is_the_recorded_one(backend: KokoroBackend) -> None:
+    """``float_model`` with this onnx still makes what DERIVED_MODELS records (else it is made on every load)."""
+    backend.load()
+    model = backend._model_path()
+    assert isinstance(model, Path) and model.stat().st_size == DERIVED_MODELS["float"][0]
 
 
 def test_missing_model_part_is_one_line(tmp_path: Path) -> None:
