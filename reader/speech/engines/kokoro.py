@@ -503,6 +503,52 @@ class _Voices:
         return data
 
 
+# -- runtimes ----------------------------------------------------------------------------------------------
+
+#: ``runtime`` (or ``READER_KOKORO_RUNTIME``): ``onnxruntime`` (the default), ``openvino`` (OpenVINO, bf16
+#: inference where the CPU has it, else fp32) or ``auto`` (OpenVINO where it is installed and the CPU has bf16,
+#: else ONNX Runtime). OpenVINO is not a dependency: without it every choice is ONNX Runtime.
+RUNTIMES = ("onnxruntime", "openvino", "auto")
+
+
+def _openvino_precision(runtime: str) -> tuple[str, str] | None:
+    """(OpenVINO's version, inference precision) if ``runtime`` means OpenVINO here, else None (ONNX Runtime)."""
+    if runtime == "onnxruntime":
+        return None
+    try:
+        import openvino as ov
+
+        capabilities = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    except Exception as exc:  # not installed, a broken install, no CPU plugin: ONNX Runtime always works
+        log.info("kokoro voice: OpenVINO cannot run here (%s), ONNX Runtime runs the model", exc)
+        return None
+    bf16 = "BF16" in capabilities
+    if runtime == "auto" and not bf16:
+        return None  # measured (benchmarks/kokoro_runtime.py): OpenVINO gains nothing over ONNX Runtime in fp32
+    return str(ov.__version__).split("-")[0], "bf16" if bf16 else "f32"
+
+
+class _OpenVinoSession:
+    """The model compiled by OpenVINO for the CPU, with ONNX Runtime's ``run`` for the engine's one call: one
+    inference request per thread (a request is not shared between threads), one stream per worker."""
+
+    def __init__(self, model: Path, precision: str, threads: int, workers: int) -> None:
+        import openvino as ov
+
+        core = ov.Core()
+        config = {"INFERENCE_PRECISION_HINT": precision, "NUM_STREAMS": workers,
+                  "INFERENCE_NUM_THREADS": threads * workers}
+        self._compiled = core.compile_model(core.read_model(str(model)), "CPU", config)
+        self._local = threading.local()
+
+    def run(self, _names: None, feed: dict[str, npt.NDArray[Any]]) -> list[npt.NDArray[np.float32]]:
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self._compiled.create_infer_request()
+        result = request.infer(feed)
+        return [np.asarray(result[self._compiled.output(0)], dtype=np.float32)]
+
+
 # -- the backend -------------------------------------------------------------------------------------------
 
 
@@ -517,7 +563,8 @@ class KokoroBackend:
     published); ``"float1d"`` (float convolutions left 1-D) is there for the benchmark. ``threads``: ONNX Runtime's threads per call (default 1); ``workers``: calls at once
     (default: one per core, at most 2). ``spinning`` (intra-op threads busy-wait for work) and
     ``optimization`` (ONNX Runtime's graph optimization level: ``basic``, ``extended``, ``all``) are there
-    for ``benchmarks/kokoro_engine.py``, which chose the defaults.
+    for ``benchmarks/kokoro_engine.py``, which chose the defaults. ``runtime`` (default: the environment's
+    ``READER_KOKORO_RUNTIME``, else ``onnxruntime``): see ``RUNTIMES``; part of ``version``, as audio differs.
     """
 
     name = "kokoro"
@@ -538,6 +585,7 @@ class KokoroBackend:
         cache_dir: Path | None = None,
         spinning: bool = False,
         optimization: str = "all",
+        runtime: str | None = None,
     ) -> None:
         missing = [m for m in ("onnxruntime", "misaki", "ordered_set") if importlib.util.find_spec(m) is None]
         if missing:
@@ -570,9 +618,17 @@ class KokoroBackend:
         self.max_tokens = MAX_TOKENS
         self.max_workers = workers if workers is not None else max(1, min(2, _cores()))
         self._cache_dir = cache_dir
+        runtime = runtime or os.environ.get("READER_KOKORO_RUNTIME", "").strip().lower() or "onnxruntime"
+        if runtime not in RUNTIMES:
+            raise ConfigError(_("kokoro runtime must be one of {choices}, not {runtime!r}").format(
+                choices=", ".join(RUNTIMES), runtime=runtime))
+        #: (OpenVINO's version, precision) when OpenVINO runs the model, else None: ONNX Runtime does.
+        self.openvino = _openvino_precision(runtime) if variant != "int8" else None
+        engine = f"openvino-{self.openvino[0]}-{self.openvino[1]}" if self.openvino else (
+            f"ort-{_package_version('onnxruntime')}")
         self.version = (
             f"kokoro-82m-v1.0/{variant}/model-{MODEL_SHA256[:12]}/voices-{self._voices.digest}/r{_REVISION}/"
-            f"ort-{_package_version('onnxruntime')}/misaki-{_package_version('misaki')}/"
+            f"{engine}/misaki-{_package_version('misaki')}/"
             f"pypinyin-{_package_version('pypinyin')}/lexicon-{self.lexicon.pinyin_digest()}"
         )
         self._lock = threading.Lock()
@@ -666,6 +722,13 @@ class KokoroBackend:
                 }[self._optimization]
                 options.log_severity_level = 3
                 model = self._model_path()
+                if self.openvino and isinstance(model, Path):  # (a model that cannot be kept: ONNX Runtime)
+                    try:
+                        self._session = _OpenVinoSession(model, self.openvino[1], self._threads, self.max_workers)
+                    except Exception as exc:  # OpenVINO raises its own exception types
+                        raise BackendUnavailable(_("OpenVINO cannot load the kokoro model: {exc}").format(exc=exc)) from exc
+                    self.load_seconds = time.perf_counter() - started
+                    return self._session
                 try:
                     self._session = ort.InferenceSession(
                         str(model) if isinstance(model, Path) else model, options,

@@ -222,6 +222,35 @@ def test_the_derived_model_is_the_recorded_one(backend: KokoroBackend) -> None:
     assert isinstance(model, Path) and model.stat().st_size == DERIVED_MODELS["float"][0]
 
 
+def test_unknown_runtime_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="runtime must be one of") as info:
+        KokoroBackend(runtime="tensorflow")
+    assert "\n" not in str(info.value)
+    monkeypatch.setenv("READER_KOKORO_RUNTIME", "cuda")
+    with pytest.raises(ConfigError, match="'cuda'"):
+        KokoroBackend()
+
+
+@pytest.mark.parametrize("runtime", ["openvino", "auto"])
+def test_without_openvino_onnx_runtime_speaks(monkeypatch: pytest.MonkeyPatch, runtime: str) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)  # import openvino now fails
+    monkeypatch.setenv("READER_KOKORO_RUNTIME", runtime)
+    fallback = KokoroBackend()
+    assert fallback.openvino is None and "/ort-" in fallback.version
+
+
+def test_openvino_speaks_like_onnx_runtime(backend: KokoroBackend) -> None:
+    """OpenVINO (where installed; not a dependency) says the same sentence, in about the same time."""
+    pytest.importorskip("openvino")
+    other = KokoroBackend(runtime="openvino")
+    assert other.openvino is not None and "/openvino-" in other.version and other.version != backend.version
+    text = SENTENCES[1]
+    ours, theirs = backend.synthesize(text, VOICE), other.synthesize(text, VOICE)
+    assert abs(theirs.duration - ours.duration) < 0.05 * ours.duration
+    assert 0.5 < np.sqrt(np.mean(samples(theirs) ** 2) / np.mean(samples(ours) ** 2)) < 2
+    other.close()
+
+
 def test_missing_model_part_is_one_line(tmp_path: Path) -> None:
     parts = _find_parts()
     with pytest.raises(BackendUnavailable, match=r"part 3/4.*missing") as info:
