@@ -633,6 +633,7 @@ class KokoroBackend:
         )
         self._lock = threading.Lock()
         self._session: Any = None
+        self._preloading: threading.Thread | None = None
         self._styles: dict[str, npt.NDArray[np.float32]] = {}
         self._closed = False
         self.load_seconds = 0.0
@@ -700,6 +701,23 @@ class KokoroBackend:
     def load(self) -> None:
         """Load the model now rather than on the first ``synthesize`` (benchmarks, warm-up)."""
         self._get_session()
+
+    def preload(self) -> None:
+        """Start loading the model in a background thread and return at once: a caller that streams (``reader
+        play``) calls this as soon as it knows the voice, so that the load (about a second: checking the
+        model, ONNX Runtime's session) overlaps fetching, extracting and segmenting the article. The first
+        ``synthesize`` waits for it; a failure is raised there, not here."""
+        with self._lock:
+            if self._session is not None or self._closed or self._preloading is not None:
+                return
+            self._preloading = threading.Thread(target=self._preload, name="kokoro-load", daemon=True)
+            self._preloading.start()
+
+    def _preload(self) -> None:
+        try:
+            self._get_session()
+        except ReaderError as exc:  # the first synthesize meets it again and raises it
+            log.debug("kokoro voice: loading ahead failed: %s", exc)
 
     def _get_session(self) -> Any:
         with self._lock:

@@ -222,6 +222,32 @@ def test_the_derived_model_is_the_recorded_one(backend: KokoroBackend) -> None:
     assert isinstance(model, Path) and model.stat().st_size == DERIVED_MODELS["float"][0]
 
 
+def test_preload_loads_in_the_background_and_synthesize_waits_for_it() -> None:
+    ahead = KokoroBackend()
+    ahead.preload()
+    ahead.preload()  # a second call starts nothing more
+    thread = ahead._preloading
+    assert thread is not None and thread.name == "kokoro-load"
+    audio = ahead.synthesize(SENTENCES[2], VOICE)  # waits for the load
+    assert audio.duration > 0.2 and not thread.is_alive() and ahead._session is not None
+    ahead.close()
+    ahead.preload()  # after close: nothing, and no error
+    with pytest.raises(BackendUnavailable, match="closed"):
+        ahead.synthesize(SENTENCES[2], VOICE)
+
+
+def test_preload_failure_is_raised_by_synthesize(tmp_path: Path) -> None:
+    parts = _find_parts()
+    bad = tmp_path / "part4.bin"
+    bad.write_bytes(b"not the model")
+    ahead = KokoroBackend(parts=[*parts[:3], bad], cache_dir=tmp_path / "cache")
+    ahead.preload()
+    assert ahead._preloading is not None
+    ahead._preloading.join(60)
+    with pytest.raises(BackendUnavailable, match="SHA-256"):
+        ahead.synthesize(SENTENCES[2], VOICE)
+
+
 def test_unknown_runtime_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="runtime must be one of") as info:
         KokoroBackend(runtime="tensorflow")
