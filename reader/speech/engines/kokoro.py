@@ -26,7 +26,8 @@ turns each dynamically quantized convolution (``DynamicQuantizeLinear`` → ``Co
 makes every 1-D convolution a 2-D one of height 1, which lets ONNX Runtime's NCHWc layout transformer pick
 its blocked direct-convolution kernels. The result is saved once in the cache directory (``models/``) and
 loaded from there when it is what ``DERIVED_MODELS`` records (size and SHA-256 of the derivation of the checked
-int8 model, 0.2 s to check): its name proves nothing, and a link, FIFO or device there is never read. The matrix multiplications (text encoder, LSTMs) stay int8: they take under 1 % of the time.
+int8 model, 0.2 s to check): its name proves nothing, and a link, FIFO or device there is never read. The
+matrix multiplications (text encoder, LSTMs) stay int8: they take under 1 % of the time.
 
 One ``InferenceSession`` serves every thread: ``run`` is thread-safe and releases the GIL, so ``max_workers``
 chunks run at once on one copy of the weights (each call single-threaded: no spinning, no sync overhead).
