@@ -22,6 +22,15 @@ cache), one call at a time. The variants take turns: round 1 runs them in order,
   is not deterministic); the int8 model as published (reader's model until the float one was derived) gives
   a scale for a difference listeners already accepted.
 
+Measured 2026-12-07 on the 2-core AMD EPYC (AVX2, no AVX-512/AMX: OpenVINO reports FP32 and INT8, no BF16)
+with a load average of 8-10 from other work, so wall times mean nothing and CPU ratios are within about ±20 %
+(3 chunks, 626 tokens, 2 rounds; × the engine's ONNX Runtime setup, CPU per audio second):
+optimization extended 1.02, basic 0.96; no memory arena 1.08; 2 intra-op threads 0.98; int8 as published
+0.75 (0.76 in a 1-chunk run, 0.91 in a 4-round one: undecided), opens its session in 0.23-0.41 × the time;
+OpenVINO fp32 0.98 (1.19 in the 1-chunk run), its audio the furthest from ONNX Runtime's (Δmel 5.4 dB,
+r 0.94; int8: 1.2 dB, 0.998); the bf16 hint does nothing on this CPU. So ONNX Runtime stays the engine's
+default; OpenVINO is the opt-in ``READER_KOKORO_RUNTIME=openvino|auto``.
+
 Not measured here, with the reason: batching (the export's inputs have batch size 1 and its audio output
 is one-dimensional; joining chunks into one call is chunk length, ``kokoro_engine.py --only length``);
 ONNX Runtime's OpenVINO execution provider (``onnxruntime-openvino`` replaces the ``onnxruntime`` wheel).
