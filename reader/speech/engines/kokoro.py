@@ -41,6 +41,7 @@ import importlib.util
 import json
 import logging
 import math
+import os
 import re
 import stat
 import threading
