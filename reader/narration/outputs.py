@@ -74,8 +74,10 @@ def check_beside(audio: Path, suffixes: Iterable[str]) -> None:
 
 
 def _records(audio: Path) -> bool:
+    """Whether the sidecars beside ``audio`` are a narration's of this name, in any format: narrating one
+    article to NAME.m4b and then NAME.opus replaces the first one's subtitles and record, as it always did."""
     try:
-        return NarrationRecord.read(audio.with_suffix(".json")).audio.file == audio.name
+        return Path(NarrationRecord.read(audio.with_suffix(".json")).audio.file).stem == audio.stem
     except RecordError:
         return False
 
