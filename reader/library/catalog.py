@@ -405,6 +405,11 @@ class SQLiteCatalog:
                 (time.time(), source),
             )
 
+    def forget(self, source: str) -> None:
+        """Remove ``source``'s row (its files are the caller's to delete first): ``reader serve``'s delete."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM articles WHERE source = ?", (source,))
+
     def _finish(self, source: str, status: str, error: str | None, timings: dict[str, float] | None) -> None:
         with self._transaction() as db:
             now = time.time()
