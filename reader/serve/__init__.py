@@ -19,7 +19,7 @@ says so in one line when they are missing, and nothing else of reader imports th
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 from reader.errors import InstallError
 from reader.i18n import _
@@ -30,7 +30,12 @@ _MODULES = ("starlette", "uvicorn", "prometheus_client")
 
 def require() -> None:
     """``InstallError`` (one line, naming the extra) unless the serve extra's packages are importable."""
-    missing = [name for name in _MODULES if importlib.util.find_spec(name) is None]
+    missing = []
+    for name in _MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
     if missing:
         raise InstallError(_("reader serve needs {missing}: {hint}").format(missing=", ".join(missing),
                                                                            hint=INSTALL_HINT))

@@ -242,3 +242,17 @@ def test_a_full_queue_answers_429_and_the_admin_calls_need_the_token(tmp_path: P
         wait_done(narrations, other)
         assert client.get(f"/api/v1/narrations/{other}").json()["status"] == "done"
     assert not os.path.exists(narrations.library / ".staging")
+
+
+def test_cors_only_for_the_configured_sites(server: tuple[str, Narrations], site: Site) -> None:
+    base, _narrations = server
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    with httpx.Client(base_url=base, timeout=30) as client:
+        allowed = client.options("/api/v1/narrations", headers={"Origin": site.base, **preflight})
+        assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == site.base
+        other = client.options("/api/v1/narrations", headers={"Origin": "https://evil.example", **preflight})
+        assert other.status_code == 400 and "access-control-allow-origin" not in other.headers
+        simple = client.get("/healthz", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in simple.headers
+        simple = client.get("/healthz", headers={"Origin": site.base})
+        assert simple.headers["access-control-allow-origin"] == site.base
