@@ -27,6 +27,7 @@ from reader.errors import ReaderError, UsageError
 from reader.i18n import _
 from reader.library.catalog import Entry
 from reader.narration.record import NarrationRecord
+from reader.publish.page import storage_key
 from reader.serve import media
 from reader.serve.jobs import Finished, Job, Narrations, OffSite, QueueFull, job_id
 from reader.settings import load_presets
@@ -61,7 +62,7 @@ class Metrics:
             self.seconds.observe(outcome.seconds)
 
 
-def create_app(narrations: Narrations, *, token: str | None = None, widget: bool = False) -> Starlette:
+def create_app(narrations: Narrations, *, token: str | None = None, widget: bool = True) -> Starlette:
     """The application over a started ``narrations``. ``token``: the admin calls' bearer token (None: they
     are refused)."""
     library = narrations.library
@@ -90,6 +91,10 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
                         page=media_url(entry.page), record=media_url(entry.manifest))
             body["chapters"] = ([{"title": c.title, "start": c.start} for c in record.chapters]
                                 if record is not None else [])
+            # For the widget: where the pages remember the position, and the sentences it highlights.
+            body["key"] = storage_key(entry.audio or "", entry.duration or 0.0)
+            body["sentences"] = ([{"text": s.text, "start": s.start, "end": s.end, "kind": s.kind}
+                                  for s in record.sentences()] if record is not None else [])
         if status == "failed":
             body["error"] = (job.error if job is not None else None) or (entry.error if entry else None)
         return body
@@ -119,7 +124,10 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
         try:
             job = await run_in_threadpool(narrations.submit, data["url"])
         except OffSite as exc:
-            return error(403, str(exc))
+            # The one answer any page may read (the widget on a site not served says why); CORS lets only the
+            # configured sites read the others.
+            origin = request.headers.get("origin")
+            return error(403, str(exc), {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else None)
         except QueueFull as exc:
             return error(429, str(exc), {"Retry-After": str(exc.retry_after)})
         except UsageError as exc:

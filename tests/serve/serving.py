@@ -1,4 +1,5 @@
-"""``reader serve`` on 127.0.0.1: the real application on uvicorn in a thread, over a local test site."""
+"""``reader serve``'s tests' helper: the real application on uvicorn in a thread on 127.0.0.1 (the tests skip
+without the serve extra: importing this module does)."""
 
 from __future__ import annotations
 
@@ -34,9 +35,3 @@ def running_app(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(30)
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)

@@ -4,6 +4,7 @@ parse; the admin calls need the token. The espeak voice (fast), the real ffmpeg,
 
 from __future__ import annotations
 
+# ruff: noqa: E402  (the imports after the skip need the serve extra)
 import http.client
 import os
 import threading
@@ -13,9 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import running_app
+
+pytest.importorskip("starlette", reason="reader serve's extra (zh-news-reader[serve]) is not installed")
+
 from helpers.site_server import Page, Site, html_article, serve
 from prometheus_client.parser import text_string_to_metric_families
+from serving import running_app
 
 from reader.library.catalog import SQLiteCatalog
 from reader.models import Audio

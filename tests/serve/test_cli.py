@@ -3,6 +3,7 @@ reader without the serve extra."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -18,7 +19,8 @@ from helpers.site_server import Page, html_article, serve
 
 from reader.cli import cli
 
-ROOT = Path(__file__).resolve().parents[2]
+EXTRA = all(importlib.util.find_spec(m) for m in ("starlette", "uvicorn", "prometheus_client"))
+needs_extra = pytest.mark.skipif(not EXTRA, reason="reader serve's extra (zh-news-reader[serve]) is not installed")
 
 
 def free_port() -> int:
@@ -28,6 +30,7 @@ def free_port() -> int:
         return port
 
 
+@needs_extra
 def test_the_server_process_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("0123456789abcdef-token\n", encoding="utf-8")
@@ -62,6 +65,7 @@ def test_the_server_process_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert not (tmp_path / "library" / ".staging").exists()
 
 
+@needs_extra
 @pytest.mark.parametrize(("args", "message"), [
     ([], "Missing option '--site'"),
     (["--site", "ftp://example.com/"], "unsupported scheme"),
