@@ -291,6 +291,14 @@ class SQLiteCatalog:
             ).fetchall()
         return (_entry(r) for r in rows)
 
+    def interrupted_sources(self) -> list[str]:
+        """Sources whose last attempt was stopped (Ctrl-C, or a killed run that ``recover`` marked), oldest
+        first: ``reader serve`` takes them up again when it starts."""
+        with self._reading():
+            rows = self._db.execute(
+                "SELECT source FROM articles WHERE status = 'interrupted' ORDER BY updated_at, source").fetchall()
+        return [source for (source,) in rows]
+
     def counts(self) -> dict[str, int]:
         with self._reading():
             rows = self._db.execute("SELECT status, count(*) FROM articles GROUP BY status").fetchall()

@@ -14,6 +14,9 @@ the signature of ``Narrator.narrate_article`` and runs it in a pool of worker *p
 keeping one ``Narrator`` per set of options, so an engine loads once per process), which write straight
 into the staging folder. Progress comes back on a queue and reaches the job's status.
 
+**Restarts.** Files reach the library by renames only, so a killed server leaves no partial file there; the
+next start clears the staging folder, marks the attempts it left running as interrupted, and queues them again.
+
 **Bounds.** At most ``workers`` jobs run and ``queue`` wait; ``submit`` raises ``QueueFull`` beyond that (the
 API answers 429). A job for a URL already queued or running is that job.
 """
@@ -181,10 +184,22 @@ class Narrations:
             self.threads = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="serve-job")
             stack.callback(self.threads.shutdown, wait=True, cancel_futures=True)
             stack.callback(self.stop.set)  # runs first: jobs in flight stop at their next report
+            self._resume()
         except BaseException:
             stack.close()
             raise
         return self
+
+    def _resume(self) -> None:
+        """Queue again the articles whose narration a stopped or killed server left unfinished (their staging
+        folder is gone: no partial file was ever in the library)."""
+        for source in self.catalog.interrupted_sources():
+            try:
+                self.submit(source)
+            except QueueFull:
+                return
+            except ReaderError as exc:  # not a URL of these sites (a batch's file, a site no longer served)
+                log.info("%s: not resumed: %s", source, exc)
 
     def close(self) -> None:
         try:

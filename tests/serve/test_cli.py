@@ -104,3 +104,67 @@ def test_reader_runs_without_the_serve_extra_and_says_which_extra_serve_needs(tm
     assert result.returncode == 1, result.stderr
     assert "pip install 'zh-news-reader[serve]'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def start_server(site_prefix: str, library: Path, port: int) -> subprocess.Popen[str]:
+    """``reader serve`` in a session of its own (killing its group takes its worker processes too)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reader", "serve", "--site", site_prefix, "--port", str(port), "--library",
+         str(library), "--voice", "espeak"],
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert process.stderr is not None
+    assert f"127.0.0.1:{port}" in process.stderr.readline()
+    return process
+
+
+def ask(port: int, method: str, path: str, **kwargs: object) -> httpx.Response:
+    deadline = time.monotonic() + 60  # a hang guard while uvicorn binds
+    while True:
+        try:
+            return httpx.request(method, f"http://127.0.0.1:{port}{path}", timeout=10, **kwargs)  # type: ignore[arg-type]
+        except httpx.TransportError:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+
+@needs_extra
+def test_a_server_killed_mid_narration_leaves_no_partial_file_and_finishes_the_job_when_started_again(
+        tmp_path: Path) -> None:
+    paragraphs = [f"这是第{n}段，城市公园正式对市民开放，公园里种了很多花和树，孩子们在湖边看鱼。" for n in range(1, 41)]
+    pages = {"/news/long.html": Page(html_article("很长的文章", "2024-08-01", paragraphs))}
+    library = tmp_path / "library"
+    with serve(pages) as site:
+        url = site.url("/news/long.html")
+        port = free_port()
+        process = start_server(site.url("/news/"), library, port)
+        try:
+            key = ask(port, "POST", "/api/v1/narrations", json={"url": url}).json()["id"]
+            deadline = time.monotonic() + 120  # a hang guard: wait until it is synthesizing
+            while True:
+                status = ask(port, "GET", f"/api/v1/narrations/{key}").json()
+                if status["status"] == "running" and status["progress"] > 0:
+                    break
+                assert status["status"] in ("queued", "running") and time.monotonic() < deadline, status
+                time.sleep(0.05)
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(30)
+        assert not [p.name for p in library.iterdir() if p.suffix in (".mp3", ".vtt", ".json", ".html")]
+
+        port = free_port()
+        process = start_server(site.url("/news/"), library, port)
+        try:
+            deadline = time.monotonic() + 300  # a hang guard
+            while True:
+                status = ask(port, "GET", f"/api/v1/narrations/{key}").json()
+                if status["status"] == "done":
+                    break
+                assert status["status"] in ("queued", "running") and time.monotonic() < deadline, status
+                time.sleep(0.1)
+            audio = ask(port, "GET", status["audio"])
+            assert audio.status_code == 200 and len(audio.content) > 10_000
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=60)
+    assert not (library / ".staging").exists()
