@@ -49,12 +49,15 @@ def read_token(path: Path) -> str:
               help=N_("Articles that may wait for a worker; beyond that requests are answered 429."))
 @click.option("--token-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help=N_("A file holding the bearer token of the admin calls (re-narrate, delete); without it they are refused."))
+@click.option("--cluster", metavar="local|ADDRESS",
+              help=N_("Narrate on a Dask cluster, as `reader batch --cluster` does: 'local' or a scheduler's address "
+                      "(tcp://host:8786). Needs zh-news-reader[cluster]."))
 @fallback_option()
 @cache_dir_option()
 @timeout_option
 def serve(sites: tuple[str, ...], host: str, port: int, library: Path, voice: str, rate: float | None,
-          audio_format: str | None, workers: int, queue_size: int, token_file: Path | None, fallback: str | None,
-          cache_dir: Path | None, timeout: float) -> None:
+          audio_format: str | None, workers: int, queue_size: int, token_file: Path | None, cluster: str | None,
+          fallback: str | None, cache_dir: Path | None, timeout: float) -> None:
     from reader import serve as service
 
     service.require()
@@ -66,7 +69,7 @@ def serve(sites: tuple[str, ...], host: str, port: int, library: Path, voice: st
     token = read_token(token_file) if token_file is not None else None
     allowed = Sites(sites)
     options = narrate_options(click.get_current_context().params)
-    with Narrations(library, options, allowed, workers=workers, queue=queue_size) as narrations:
+    with Narrations(library, options, allowed, workers=workers, queue=queue_size, cluster=cluster) as narrations:
         app = create_app(narrations, token=token)
         click.echo(_("serving {library} at http://{host}:{port}/ for {sites}").format(
             library=library, host=host, port=port, sites=", ".join(sites)), err=True)

@@ -117,7 +117,7 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
         except (ValueError, UnicodeDecodeError):
             return error(400, _("the request is not JSON"))
         if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-            return error(400, _('the request needs {"url": "…"}'))
+            return error(400, _('the request needs a JSON object with a "url"'))
         asked = data.get("voice")
         if asked is not None and asked != voice:
             return error(400, _("this server narrates with the voice {voice}, not {asked}").format(voice=voice, asked=str(asked)[:40]))

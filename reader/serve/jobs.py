@@ -42,6 +42,7 @@ from reader.errors import LibraryError, ReaderError, RecordError, UsageError
 from reader.i18n import _
 from reader.library.batch import STAGING, BatchEvent, BatchOptions, Outcome, article_runner, prepare_library
 from reader.library.catalog import CATALOG_NAME, Entry, SQLiteCatalog
+from reader.library.cluster import open_cluster
 from reader.library.lock import LibraryLock
 from reader.library.rebuild import rebuild
 from reader.models import Article
@@ -56,6 +57,7 @@ from reader.speech.synthesize import Progress, ProgressCallback
 log = logging.getLogger(__name__)
 
 Status = Literal["queued", "running", "done", "failed"]
+MAX_JOBS = 10_000  # jobs remembered in memory (finished ones are forgotten first)
 
 
 def job_id(source: str) -> str:
@@ -137,17 +139,18 @@ class Finished:
 class Narrations:
     """The library and its queue (a context manager: ``start`` and ``close``). ``processes``: narrate in a
     pool of worker processes (the default); ``False``: in the job threads themselves, with this process's
-    engines (tests pass theirs with ``reader.speech.registry.using``)."""
+    engines (tests pass theirs with ``reader.speech.registry.using``). ``cluster``: narrate on a Dask cluster
+    instead, as ``reader batch --cluster`` does (``reader.library.cluster``)."""
 
     def __init__(self, library: Path, narration: NarrateOptions, sites: Sites, *, workers: int = 1,
-                 queue: int = 16, processes: bool = True, title: str | None = None,
+                 queue: int = 16, processes: bool = True, title: str | None = None, cluster: str | None = None,
                  on_finished: Callable[[Finished], None] | None = None) -> None:
         if workers < 1:
             raise UsageError(_("workers must be at least 1, not {workers}").format(workers=workers))
         if queue < 0:
             raise UsageError(_("queue must be 0 or more, not {queue}").format(queue=queue))
         self.library = library
-        self.options = BatchOptions(library, narration=narration, title=title)
+        self.options = BatchOptions(library, narration=narration, title=title, cluster=cluster)
         self.sites = sites
         self.workers = workers
         self.queue = queue
@@ -177,13 +180,18 @@ class Narrations:
             fetcher = stack.enter_context(PoliteFetcher(timeout=self.options.narration.timeout, stop=self.stop))
             self.runner = article_runner(self.options, self.catalog, fetcher, self.narrator, stop=self.stop,
                                          progress=self._on_event)
-            if self.processes:
+            if self.options.cluster is not None:  # as batch --cluster: only the narrating moves to the workers
+                remote = stack.enter_context(open_cluster(self.options.cluster, self.narrator, stop=self.stop,
+                                                          workers=self.workers))
+                self.runner.narrate = remote.narrate_article
+            elif self.processes:
                 pool = PoolNarrator(self.narrator, self.workers, self.stop)
                 stack.callback(pool.close)
                 self.runner.narrate = pool.narrate_article
             self.threads = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="serve-job")
             stack.callback(self.threads.shutdown, wait=True, cancel_futures=True)
             stack.callback(self.stop.set)  # runs first: jobs in flight stop at their next report
+            self._publish()  # the index page, also of a library that holds nothing yet (GET /)
             self._resume()
         except BaseException:
             stack.close()
@@ -242,6 +250,9 @@ class Narrations:
             if busy >= self.workers + self.queue:
                 raise QueueFull(_("the narration queue is full ({busy} articles); try again later").format(busy=busy),
                                 retry_after=30)
+            if len(self._jobs) >= MAX_JOBS:  # forget the oldest finished ones (the catalog keeps their outcome)
+                for old in [k for k, j in self._jobs.items() if j.done.is_set()][: MAX_JOBS // 2]:
+                    del self._jobs[old]
             job = self._jobs[key] = Job(key, source, url)
         self.threads.submit(self._run, job)
         return job

@@ -260,3 +260,25 @@ def test_cors_only_for_the_configured_sites(server: tuple[str, Narrations], site
         assert "access-control-allow-origin" not in simple.headers
         simple = client.get("/healthz", headers={"Origin": site.base})
         assert simple.headers["access-control-allow-origin"] == site.base
+
+
+def test_narrations_on_a_local_dask_cluster(tmp_path: Path, site: Site) -> None:
+    pytest.importorskip("distributed", reason="the cluster extra (zh-news-reader[cluster]) is not installed")
+    with Narrations(tmp_path / "library", options(), Sites([site.url("/news/")]), workers=1,
+                    cluster="local") as narrations, \
+            running_app(create_app(narrations)) as base, httpx.Client(base_url=base, timeout=30) as client:
+        answer = client.post("/api/v1/narrations", json={"url": site.url("/news/autumn.html")})
+        assert answer.status_code == 202
+        wait_done(narrations, answer.json()["id"])
+        status = client.get(f"/api/v1/narrations/{answer.json()['id']}").json()
+        assert status["status"] == "done", status.get("error")
+        assert client.get(status["audio"]).status_code == 200
+        assert client.get("/", follow_redirects=True).status_code == 200
+
+
+def test_an_empty_library_has_its_index(tmp_path: Path, site: Site) -> None:
+    with Narrations(tmp_path / "library", options(), Sites([site.url("/news/")]), processes=False) as narrations, \
+            running_app(create_app(narrations)) as base, httpx.Client(base_url=base, timeout=30) as client:
+        home = client.get("/", follow_redirects=True)
+        assert home.status_code == 200 and "text/html" in home.headers["content-type"]
+        assert (narrations.library / "index.html").is_file()
