@@ -109,9 +109,11 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
         return describe(job, entry, record)
 
     async def create(request: Request) -> Response:
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return error(400, _("the request is too large"))
+        raw = b""
+        async for part in request.stream():  # read no more than MAX_BODY, whatever Content-Length says
+            raw += part
+            if len(raw) > MAX_BODY:
+                return error(400, _("the request is too large"))
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError):

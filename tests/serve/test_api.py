@@ -282,3 +282,10 @@ def test_an_empty_library_has_its_index(tmp_path: Path, site: Site) -> None:
         home = client.get("/", follow_redirects=True)
         assert home.status_code == 200 and "text/html" in home.headers["content-type"]
         assert (narrations.library / "index.html").is_file()
+
+
+def test_a_body_past_the_limit_is_refused_unread(server: tuple[str, Narrations]) -> None:
+    base, _narrations = server
+    with httpx.Client(base_url=base, timeout=30) as client:
+        answer = client.post("/api/v1/narrations", content=b'{"url": "' + b"a" * 100_000 + b'"}')
+        assert answer.status_code == 400 and "too large" in answer.json()["error"]

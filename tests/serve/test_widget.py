@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("starlette", reason="reader serve's extra (zh-news-reader[serve]) is not installed")
 
-from helpers.browser import browser_session, new_tab, until
+from helpers.browser import ARTIFACTS, browser_session, new_tab, until
 from helpers.site_server import Page, Site, html_article, serve
 from serving import running_app
 
@@ -76,6 +76,8 @@ def test_click_plays_highlights_seeks_and_resumes(browser: Any, stack: tuple[Sit
     highlighted = until(tab, "CSS.highlights.has('reader-sentence') && "
                              "[...CSS.highlights.get('reader-sentence')][0].toString()")
     assert any(highlighted in p for p in ["城市公园开放", *PARAGRAPHS]), highlighted
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "serve-widget.png"))  # for docs/serve.md
 
     # A click on the last paragraph reads from there.
     tab.locator(".content p").nth(2).click()

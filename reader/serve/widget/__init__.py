@@ -43,9 +43,10 @@ def widget_route() -> Any:
     from starlette.responses import Response
     from starlette.routing import Route
 
+    text = build()  # here, not in the event loop
+    etag = '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
+
     async def widget(request: Request) -> Response:
-        text = build()
-        etag = '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
         headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
         if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
             return Response(status_code=304, headers=headers)

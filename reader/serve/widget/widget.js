@@ -182,6 +182,7 @@ if (script && !script.dataset.readerLoaded) {
     let spans = [];  // {start, end, range}, in the track's order
     let current = -1;
     let scope = null;
+    let styled = false;  // the highlight's one rule, added to the page once
 
     // The page's text without white space, and where each of its characters is.
     function textOf(container) {
@@ -219,7 +220,8 @@ if (script && !script.dataset.readerLoaded) {
         spans.push({ start: s.start, end: s.end, range });
         from = at + needle.length;
       }
-      adopt(document, "::highlight(reader-sentence) { background-color: #ffe58f; color: #1b1b1b; }");
+      if (!styled) adopt(document, "::highlight(reader-sentence) { background-color: #ffe58f; color: #1b1b1b; }");
+      styled = true;
       // A click on a paragraph (not on a link in it), or Enter on it, reads from its first sentence there.
       const paragraphs = new Set(spans.map((s) => s.range.startContainer.parentElement.closest("p, li, h1, h2, h3, div")));
       for (const p of paragraphs) {
