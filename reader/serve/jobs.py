@@ -24,6 +24,7 @@ API answers 429). A job for a URL already queued or running is that job.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import multiprocessing
 import queue as queues
@@ -88,12 +89,11 @@ class Sites:
             if parts.username or parts.password or parts.query or parts.fragment:
                 raise UsageError(_("--site {prefix}: a site is a URL prefix, without credentials, query or fragment").format(prefix=url_for_display(prefix)))
             self.prefixes.append((site_of(prefix), parts.path or "/"))
-            origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
-            self.origins.append(origin)
-            if parts.hostname and not parts.hostname.startswith("www."):  # www. is the same site
-                self.origins.append(f"{parts.scheme.lower()}://www.{parts.netloc.lower()}")
-            elif parts.hostname:
-                self.origins.append(f"{parts.scheme.lower()}://{parts.netloc.lower()[4:]}")
+            scheme, netloc = parts.scheme.lower(), parts.netloc.lower()
+            self.origins.append(f"{scheme}://{netloc}")
+            if "." in netloc and not _is_address(parts.hostname or ""):  # www.example.cn is example.cn's site
+                other = netloc[4:] if netloc.startswith("www.") else "www." + netloc
+                self.origins.append(f"{scheme}://{other}")
         if not self.prefixes:
             raise UsageError(_("give at least one --site: the URL prefix of the articles to narrate"))
         self.origins = list(dict.fromkeys(self.origins))
@@ -110,6 +110,14 @@ class Sites:
             if site == allowed and (path == base or path.startswith(base + "/")):
                 return
         raise OffSite(_("{url}: refused: not under one of this server's sites").format(url=url_for_display(url)))
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass

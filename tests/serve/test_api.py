@@ -25,7 +25,7 @@ from reader.library.catalog import SQLiteCatalog
 from reader.models import Audio
 from reader.narration.pipeline import NarrateOptions
 from reader.serve.app import create_app
-from reader.serve.jobs import Narrations, Sites, job_id
+from reader.serve.jobs import Narrations, OffSite, Sites, job_id
 from reader.speech import registry
 
 TOKEN = "s3cret-token-of-the-admin"
@@ -289,3 +289,15 @@ def test_a_body_past_the_limit_is_refused_unread(server: tuple[str, Narrations])
     with httpx.Client(base_url=base, timeout=30) as client:
         answer = client.post("/api/v1/narrations", content=b'{"url": "' + b"a" * 100_000 + b'"}')
         assert answer.status_code == 400 and "too large" in answer.json()["error"]
+
+
+def test_sites_are_url_prefixes_with_www_folded() -> None:
+    sites = Sites(["https://www.example.gov.cn/news/", "http://127.0.0.1:8080/"])
+    assert sites.origins == ["https://www.example.gov.cn", "https://example.gov.cn", "http://127.0.0.1:8080"]
+    for url in ("https://www.example.gov.cn/news/a.html", "https://example.gov.cn/news/2024/a.html",
+                "http://www.example.gov.cn/news/a.html", "http://127.0.0.1:8080/any/page.html"):
+        sites.check(url)
+    for url in ("https://www.example.gov.cn/newsroom/a.html", "https://www.example.gov.cn/", "https://evil.cn/news/",
+                "https://www.example.gov.cn.evil.cn/news/a.html", "http://127.0.0.1:8081/any/page.html"):
+        with pytest.raises(OffSite):
+            sites.check(url)
