@@ -29,14 +29,17 @@ import logging
 import multiprocessing
 import queue as queues
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urldefrag
 
 from reader._clean import url_for_display
 from reader.errors import LibraryError, ReaderError, RecordError, UsageError
@@ -240,6 +243,7 @@ class Narrations:
         """The job for ``url``: an existing one, a done one when the library's narration is current (unless
         ``force``), or a new one queued. ``OffSite``, ``UsageError``, ``QueueFull``. Reads the catalog: call it
         from a thread, not the event loop."""
+        url = urldefrag(url).url  # the same page, whatever its #fragment
         self.sites.check(url)
         source = url_for_display(url)
         key = job_id(source)
@@ -277,9 +281,10 @@ class Narrations:
             else:
                 job.status, job.progress = "done", 1.0
                 self._publish()
-        except (Stopped, KeyboardInterrupt):
-            job.status, job.error = "failed", _("the server is stopping")
         except BaseException as exc:  # the library itself (its catalog): this job fails, the server goes on
+            if self.stop.is_set() or isinstance(exc, (Stopped, KeyboardInterrupt)):  # the batch's _Stop too
+                job.status, job.error = "failed", _("the server is stopping")
+                return
             log.exception("%s: narration failed", job.source)
             job.status, job.error = "failed", str(exc) if isinstance(exc, ReaderError) else f"{type(exc).__name__}: {exc}"
         finally:
@@ -359,16 +364,22 @@ class PoolNarrator:
     def __init__(self, narrator: Narrator, workers: int, stop: threading.Event) -> None:
         self.narrator = narrator
         self.stop = stop
-        context = multiprocessing.get_context("spawn")  # fork would copy the server's threads and locks
-        self.reports: Any = context.Queue()
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                                        initargs=(self.reports,))
+        self.workers = workers
+        self.context = multiprocessing.get_context("spawn")  # fork would copy the server's threads and locks
+        self.reports: Any = self.context.Queue()
+        self.halt: Any = self.context.Event()  # set on close: the workers drop their articles at the next chunk
         self._lock = threading.Lock()
+        self.pool = self._new_pool()
         self._waiting: dict[str, queues.SimpleQueue[tuple[str, Any]]] = {}
         self._router = threading.Thread(target=self._route, name="serve-reports", daemon=True)
         self._router.start()
 
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context, initializer=_init_worker,
+                                   initargs=(self.reports, self.halt))
+
     def close(self) -> None:
+        self.halt.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.reports.put(None)
         self._router.join(timeout=5)
@@ -394,9 +405,10 @@ class PoolNarrator:
         inbox: queues.SimpleQueue[tuple[str, Any]] = queues.SimpleQueue()
         with self._lock:
             self._waiting[token] = inbox
+        pool = self.pool
         try:
-            future: Future[Narration] = self.pool.submit(_narrate_in_worker, self.narrator.options, article,
-                                                         str(output), source, token)
+            future: Future[Narration] = pool.submit(_narrate_in_worker, self.narrator.options, article,
+                                                    str(output), source, token)
             future.add_done_callback(lambda _f: inbox.put(("done", None)))
             if stage:
                 stage("queued")
@@ -415,6 +427,12 @@ class PoolNarrator:
                 elif kind == "chunks" and progress:
                     progress(Progress(*value))
             narration = future.result()
+        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): this article fails, not the next
+            with self._lock:
+                if self.pool is pool:
+                    self.pool = self._new_pool()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise ReaderError(_("the worker process narrating this article died (killed, or out of memory?)")) from exc
         finally:
             with self._lock:
                 self._waiting.pop(token, None)
@@ -424,13 +442,20 @@ class PoolNarrator:
 
 
 _REPORTS: Any = None
+_HALT: Any = None
 _NARRATORS: dict[str, Narrator] = {}
 REPORT_EVERY = 0.25  # seconds between two chunk reports of one article
 
 
-def _init_worker(reports: Any) -> None:
-    global _REPORTS
-    _REPORTS = reports
+class _Halted(BaseException):
+    """The server is stopping: the article in this worker is dropped (its staging folder is cleared)."""
+
+
+def _init_worker(reports: Any, halt: Any) -> None:
+    global _REPORTS, _HALT
+    _REPORTS, _HALT = reports, halt
+    # A Ctrl-C in the terminal reaches the whole process group: the server stops its workers in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _narrate_in_worker(options: NarrateOptions, article: Article, output: str, source: str | None,
@@ -443,10 +468,14 @@ def _narrate_in_worker(options: NarrateOptions, article: Article, output: str, s
     last = 0.0
 
     def on_stage(name: str) -> None:
+        if _HALT.is_set():
+            raise _Halted
         _REPORTS.put((token, "stage", name))
 
     def on_chunks(p: Progress) -> None:
         nonlocal last
+        if _HALT.is_set():
+            raise _Halted
         now = time.monotonic()
         if p.done < p.total and now - last < REPORT_EVERY:
             return

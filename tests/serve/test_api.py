@@ -301,3 +301,24 @@ def test_sites_are_url_prefixes_with_www_folded() -> None:
                 "https://www.example.gov.cn.evil.cn/news/a.html", "http://127.0.0.1:8081/any/page.html"):
         with pytest.raises(OffSite):
             sites.check(url)
+
+
+def test_a_worker_process_that_dies_fails_its_article_only(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    paragraphs = [f"这是第{n}段，城市公园正式对市民开放，公园里种了很多花和树，孩子们在湖边看鱼。" for n in range(1, 41)]
+    pages = {"/news/long.html": Page(html_article("很长的文章", "2024-08-01", paragraphs)),
+             "/news/short.html": Page(html_article("城市公园开放", "2024-08-01", ["城市公园今天正式对市民开放。"]))}
+    with serve(pages) as site, Narrations(tmp_path / "library", options(), Sites([site.url("/news/")])) as narrations:
+        job = narrations.submit(site.url("/news/long.html"))
+        while not job.done.is_set() and job.progress == 0:  # until the worker is synthesizing
+            job.done.wait(0.05)
+        workers = [p for p in psutil.Process().children(recursive=True)
+                   if "spawn_main" in " ".join(p.cmdline()) and "resource_tracker" not in " ".join(p.cmdline())]
+        assert workers and not job.done.is_set()
+        for worker in workers:
+            worker.kill()
+        assert job.done.wait(60)
+        assert job.status == "failed" and "died" in (job.error or ""), job.error
+        assert not list((tmp_path / "library").glob("*.mp3"))
+        after = narrations.submit(site.url("/news/short.html"))  # a new pool takes the next article
+        assert after.done.wait(120) and after.status == "done", after.error
