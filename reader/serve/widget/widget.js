@@ -53,7 +53,8 @@ if (script && !script.dataset.readerLoaded) {
     adopt(root, READER_CSS);
 
     const wrap = el("div", { class: "widget", lang: "zh-CN" });
-    const start = el("button", { type: "button", class: "start", "aria-describedby": "status" }, "🔊 语音播报");
+    const start = el("button", { type: "button", class: "start", "aria-label": "语音播报", "aria-describedby": "status" },
+      "🔊 语音播报");
     const progress = el("progress", { max: "1", value: "0", "aria-label": "语音准备进度" });
     progress.hidden = true;
     const box = el("div", { class: "controls", "data-skip": String(SKIP), role: "group", "aria-label": "语音播报" });
