@@ -6,7 +6,7 @@ and ``config`` the commands;
 ``progress``, ``batch_view`` and ``player_view`` how long work looks on a terminal.
 """
 
-from reader.cli import batch, config, doctor, inspect, library, narrate, play, voices  # noqa: F401  (each registers its commands)
+from reader.cli import batch, config, doctor, inspect, library, narrate, play, serve, voices  # noqa: F401  (each registers its commands)
 from reader.cli.app import cli, main
 
 __all__ = ["cli", "main"]

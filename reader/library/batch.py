@@ -253,6 +253,14 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
     return result
 
 
+def article_runner(options: BatchOptions, catalog: Catalog, fetcher: PoliteFetcher, narrator: Narrator, *,
+                   stop: threading.Event, progress: BatchCallback | None = None,
+                   scope: Scope | None = None) -> _Runner:
+    """What ``run_batch`` narrates each article with, for a caller that has one article at a time (``reader
+    serve``): ``.article(url)``; ``.narrate`` is the seam that moves narrating elsewhere (a process pool)."""
+    return _Runner(options, catalog, fetcher, narrator, stop, progress, scope)
+
+
 def _end_attempts(catalog: Catalog) -> None:
     """No row stays 'running' once the run is over (on a full disk ``recover`` uses the catalog's reserve)."""
     try:
@@ -336,6 +344,17 @@ class _Runner:
                 log.warning("%s", exc)
 
     # -- one article, in a worker thread ----------------------------------------------------------------------
+
+    # -- for ``reader serve``: one article at a time, with a batch's rules ----------------------------------
+
+    def article(self, url: str) -> Outcome:
+        """Fetch, skip, adopt or narrate ``url`` into the library and record its row, as a run does with each
+        of its articles (``reader serve`` calls this from its job threads)."""
+        return self._article(url)
+
+    def current(self, entry: Entry | None) -> bool:
+        """Whether the library holds a narration of ``entry`` made with these settings."""
+        return self._current(entry)
 
     def _check(self) -> None:
         if self.stop.is_set():

@@ -302,6 +302,14 @@ class SQLiteCatalog:
             ).fetchall()
         return (_entry(r) for r in rows)
 
+    def interrupted_sources(self) -> list[str]:
+        """Sources whose last attempt was stopped (Ctrl-C, or a killed run that ``recover`` marked), oldest
+        first: ``reader serve`` takes them up again when it starts."""
+        with self._reading():
+            rows = self._db.execute(
+                "SELECT source FROM articles WHERE status = 'interrupted' ORDER BY updated_at, source").fetchall()
+        return [source for (source,) in rows]
+
     def counts(self) -> dict[str, int]:
         with self._reading():
             rows = self._db.execute("SELECT status, count(*) FROM articles GROUP BY status").fetchall()
@@ -415,6 +423,11 @@ class SQLiteCatalog:
                 "UPDATE articles SET status = 'interrupted', claim = NULL, updated_at = ? WHERE source = ?",
                 (time.time(), source),
             )
+
+    def forget(self, source: str) -> None:
+        """Remove ``source``'s row (its files are the caller's to delete first): ``reader serve``'s delete."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM articles WHERE source = ?", (source,))
 
     def _finish(self, source: str, status: str, error: str | None, timings: dict[str, float] | None) -> None:
         with self._transaction() as db:

@@ -51,7 +51,9 @@ const ReaderPlayer = (() => {
   //   state() → the audio started or stopped playing; ended() → it reached its end;
   //   error() → the message to announce when the audio cannot be loaded;
   //   keys → {key: action} the page's own keys, besides space, ←/→ and +/-.
-  function create({ audio, box, controls = byId(CONTROLS), key = null, duration = 0, hooks = {} }) {
+  // ``keyTarget``: where the keys are listened for (the document; an embedded player, its own element).
+  function create({ audio, box, controls = byId(CONTROLS), key = null, duration = 0, hooks = {},
+                   keyTarget = document }) {
     const { play: playButton, back, forward, speed, seek, time, status } = controls;
     const skip = Number(box.dataset.skip) || 10;
     const ready = hooks.ready || (() => true);
@@ -183,7 +185,7 @@ const ReaderPlayer = (() => {
 
     // Keys, as the terminal player (reader play): space, ←/→, +/- speed; and the page's own. None while the
     // listener types in a field; space is a focused button's or link's own.
-    document.addEventListener("keydown", (event) => {
+    keyTarget.addEventListener("keydown", (event) => {
       if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
       const target = event.target instanceof Element ? event.target : document.body;
       if (target.closest("input, select, textarea, [contenteditable]")) return;
