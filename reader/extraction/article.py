@@ -561,6 +561,21 @@ def extract_text(text: str, *, url: str | None = None, encoding: str = "utf-8") 
     return build_article([b for b in blocks if b.text], _Meta(), url=url, encoding=encoding, text_dump=True)
 
 
+def extract_given_text(text: str, *, url: str | None = None, encoding: str = "utf-8") -> Article:
+    """Text the user typed (``--text``) or piped: always the article, however short.
+
+    Read like a dump first (a pasted page keeps its title and loses its furniture); when that finds no
+    article (a one-line notice: 明天上午八点停水。), every line that has a word in it is the text."""
+    try:
+        return extract_text(text, url=url, encoding=encoding)
+    except ExtractError:
+        paragraphs = [line for line in (_clean(raw) for raw in text.splitlines()) if rules.WORDCHAR.search(line)]
+        if not paragraphs:
+            raise
+    return Article(title=untitled_title(paragraphs[0]), chapters=[Chapter(None, paragraphs)], url=url,
+                   encoding=encoding)
+
+
 def extract_html(html: str, *, url: str | None = None, encoding: str = "utf-8") -> Article:
     """An HTML page → Article."""
     soup = parse_html(html)
@@ -616,6 +631,8 @@ def extract(source: Source) -> Article:
         # Control characters, lone surrogates and credentials never leave extraction (reader._clean).
         if source.kind == "html" or (source.kind == "auto" and looks_like_html(text)):
             return clean_article(extract_html(text, url=source.url, encoding=decoded.encoding))
+        if source.kind == "text" or source.name == "<stdin>":  # typed or piped: the user's own words
+            return clean_article(extract_given_text(text, url=source.url, encoding=decoded.encoding))
         return clean_article(extract_text(text, url=source.url, encoding=decoded.encoding))
     except ExtractError as exc:
         raise ExtractError(_("{name}: {exc}").format(name=source.name, exc=exc)) from None
