@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,8 +23,12 @@ from reader.cli.options import (
     timeout_option,
     voice_option,
 )
+from reader.cli.stdout import copy_to_stdout, scratch_output, wants_stdout
 from reader.i18n import N_, _
 from reader.settings import Pauses
+
+if TYPE_CHECKING:
+    from reader.narration.pipeline import Narration
 
 
 @cli.command(help=N_("Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 (or M4B, "
@@ -31,8 +36,8 @@ from reader.settings import Pauses
 @click.argument("source", required=False)
 @click.option("--text", "text", metavar="TEXT", help=N_("Narrate this text (a notice, a paragraph) instead of SOURCE."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help=N_("The audio file to write; its suffix picks the format (.mp3, .m4b, .m4a, .opus, .wav). "
-                      "Default: DATE-TITLE.mp3 in --output-dir."))
+              help=N_("The audio file to write; its suffix picks the format (.mp3, .m4b, .m4a, .opus, .wav); - "
+                      "writes the audio to standard output (no sidecars). Default: DATE-TITLE.mp3 in --output-dir."))
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), metavar="DIR",
               show_default=True, help=N_("Where the default-named audio file and sidecars go (created if missing)."))
 @format_option(N_("The audio format (default: the --output's suffix, else mp3): mp3, m4b, m4a, opus or wav; "
@@ -61,36 +66,53 @@ def narrate(source: str | None, text: str | None, output: Path | None, output_di
             rate: float | None, cache_dir: Path | None, no_cache: bool, sentence_pause: float,
             paragraph_pause: float, chapter_pause: float, loudness: float, no_header: bool, no_sidecars: bool,
             html: bool, jobs: int | None, fallback: str | None, timeout: float, quiet: bool) -> None:
-    from reader.cli.progress import narrate_progress
-    from reader.narration.pipeline import Narrator
-    from reader.source.fetch import from_text
-
     if (source is None) == (text is None):
         raise click.UsageError(_("give SOURCE or --text TEXT (one of them)"))
-
-    options = narrate_options(
-        click.get_current_context().params, output=output, output_dir=output_dir, use_cache=not no_cache,
-        header=not no_header, sidecars=not no_sidecars, workers=jobs,
-        pauses=Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause),
-    )
-    narrator = Narrator(options)
-    with narrate_progress(quiet) as report:
-        if text is not None:  # nothing to fetch, no source to name in the record
-            if report.stage:
-                report.stage("fetch")
-            result = narrator.narrate_source(from_text(text), progress=report.progress, stage=report.stage)
-        else:  # fetched with the options' timeout, and named in the record (Narrator.narrate)
-            result = narrator.narrate(source or "-", progress=report.progress, stage=report.stage)
+    pauses = Pauses(sentence=sentence_pause, paragraph=paragraph_pause, chapter=chapter_pause)
+    if wants_stdout(output):  # the audio to stdout, everything else to stderr
+        if html:
+            raise click.UsageError(_("--html needs a file: -o - writes only the audio"))
+        with scratch_output("narration") as scratch:
+            result = _narrate(source, text, scratch, output_dir, not no_cache, not no_header, False, jobs, pauses,
+                              quiet)
+            copy_to_stdout(result.audio)
+        if not quiet:
+            click.echo(_summary(result, _("<stdout>")), err=True)
+        return
+    result = _narrate(source, text, output, output_dir, not no_cache, not no_header, not no_sidecars, jobs, pauses,
+                      quiet)
     page = None
     if html:  # with --no-sidecars there is no record file: the page is made from the narration's record
         from reader.publish.page import write_page
 
         page = write_page(result.audio, manifest=result.manifest or result.record, vtt=result.vtt)
     if not quiet:
-        click.echo(_("{audio}  {duration}, {chapters} chapters, {chunks} chunks ({cached} cached), {lufs:.1f} "
-                     "LUFS, in {seconds:.1f} s").format(
-            audio=result.audio, duration=clock(result.duration, rounded=True), chapters=len(result.chapters),
-            chunks=len(result.chunks), cached=result.cached, lufs=result.record.audio.loudness_lufs,
-            seconds=result.seconds))
+        click.echo(_summary(result, str(result.audio)))
         if page is not None:
             click.echo(_("{page}  listen page").format(page=page))
+
+
+def _narrate(source: str | None, text: str | None, output: Path | None, output_dir: Path, use_cache: bool,
+             header: bool, sidecars: bool, jobs: int | None, pauses: Pauses, quiet: bool) -> Narration:
+    from reader.cli.progress import narrate_progress
+    from reader.narration.pipeline import Narrator
+    from reader.source.fetch import from_text
+
+    options = narrate_options(click.get_current_context().params, output=output, output_dir=output_dir,
+                              use_cache=use_cache, header=header, sidecars=sidecars, workers=jobs, pauses=pauses)
+    narrator = Narrator(options)
+    with narrate_progress(quiet) as report:
+        if text is not None:  # nothing to fetch, no source to name in the record
+            if report.stage:
+                report.stage("fetch")
+            return narrator.narrate_source(from_text(text), progress=report.progress, stage=report.stage)
+        # fetched with the options' timeout, and named in the record (Narrator.narrate)
+        return narrator.narrate(source or "-", progress=report.progress, stage=report.stage)
+
+
+def _summary(result: Narration, audio: str) -> str:
+    return _("{audio}  {duration}, {chapters} chapters, {chunks} chunks ({cached} cached), {lufs:.1f} "
+             "LUFS, in {seconds:.1f} s").format(
+        audio=audio, duration=clock(result.duration, rounded=True), chapters=len(result.chapters),
+        chunks=len(result.chunks), cached=result.cached, lufs=result.record.audio.loudness_lufs,
+        seconds=result.seconds)

@@ -10,6 +10,7 @@ import click
 
 from reader.cli.app import cli, require_stdout
 from reader.cli.options import cache_dir_option, output_device_option
+from reader.cli.stdout import copy_to_stdout, scratch_output, wants_stdout
 from reader.errors import ReaderError
 from reader.i18n import N_, _
 
@@ -21,7 +22,7 @@ from reader.i18n import N_, _
               help=N_("table: for reading; json: a list of objects (name, display, engine, online, installed …)."))
 @click.option("--sample", metavar="NAME", help=N_("Speak a short sentence in the voice NAME (or write it with -o)."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help=N_("With --sample: write the sample to this MP3 instead of playing it."))
+              help=N_("With --sample: write the sample to this MP3 instead of playing it (- : to standard output)."))
 @click.option("--install", "install", metavar="NAME", type=click.Choice(["baker"]),
               help=N_("Install the voice NAME (baker) into the environment reader runs in, with its pip."))
 @output_device_option
@@ -134,8 +135,14 @@ def _sample(name: str, output: Path | None, device: str, cache_dir: Path | None)
     from reader.narration.pipeline import NarrateOptions
     from reader.narration.sample import make_sample
 
+    if wants_stdout(output):  # the audio to stdout, its label to stderr
+        with scratch_output("sample.mp3") as scratch:
+            made = make_sample(name, scratch, cache_dir=cache_dir)
+            copy_to_stdout(made.audio)
+        click.echo(_("{audio}  {label}").format(audio=_("<stdout>"), label=made.preset.label), err=True)
+        return
     made = make_sample(name, output, cache_dir=cache_dir)
     if output is not None:
-        click.echo(f"{made.audio}  {made.preset.label}")
+        click.echo(_("{audio}  {label}").format(audio=made.audio, label=made.preset.label))
         return
     play(str(made.audio), NarrateOptions(), device=device)

@@ -49,3 +49,32 @@ def test_short_piped_text_is_the_article(tmp_path: Path) -> None:
 def test_a_typed_dump_with_furniture_only_is_still_refused() -> None:
     result = CliRunner().invoke(cli, ["narrate", "--text", "……\n。。。！！"])
     assert result.exit_code == 1 and "no article text" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "format_name"),
+    [
+        (["narrate", "--text", "明天上午八点停水，请提前储水。", "-o", "-"], "narration", "mp3"),
+        (["narrate", "--text", "明天上午八点停水，请提前储水。", "-o", "-", "--format", "m4b"], "narration", "mov,mp4"),
+        (["voices", "--sample", "baker", "-o", "-"], "sample", "mp3"),
+    ],
+)
+def test_dash_output_is_standard_output(tmp_path: Path, args: list[str], name: str, format_name: str) -> None:
+    """``-o -``: the audio through a pipe into a file, the messages on stderr, and no file named ``-.*``."""
+    from helpers.ffprobe import probe
+
+    target = tmp_path / "piped.bin"
+    with target.open("wb") as out:
+        done = subprocess.run([*READER, *args], cwd=tmp_path, env=_env(READER_LANG="en"), stdout=out,
+                              stderr=subprocess.PIPE, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    found = probe(target)["format"]
+    assert found["format_name"].startswith(format_name) and 1.0 < float(found["duration"]) < 15.0
+    assert "<stdout>" in done.stderr.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["piped.bin"]
+
+
+def test_dash_output_refuses_a_terminal_and_html(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["narrate", "--text", "明天上午八点停水。", "-o", "-", "--html"])
+    assert result.exit_code == 2 and "--html needs a file" in result.stderr
+    assert list(tmp_path.iterdir()) == []
