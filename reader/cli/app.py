@@ -24,7 +24,7 @@ import click
 from reader import __version__
 from reader.cli import translate
 from reader.errors import OutputError, ReaderError
-from reader.i18n import N_, LanguageError, _, detect, set_language
+from reader.i18n import N_, LanguageError, _, detect, localize_reasons, set_language
 
 translate.install()
 
@@ -44,7 +44,7 @@ def startup_language() -> str:
 
 
 def error_line(message: str) -> str:
-    return _("reader: error: {message}").format(message=message)
+    return _("reader: error: {message}").format(message=localize_reasons(message))
 
 
 class _Group(translate.Group):
@@ -81,7 +81,8 @@ class _Group(translate.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
              help=N_("Read Chinese news and government articles aloud: web page or text in, chaptered MP3 out."))
-@click.version_option(__version__, prog_name="reader", help=N_("Show the version and exit."))
+@click.version_option(__version__, prog_name="reader", message=translate.LazyMessage(translate.VERSION_MESSAGE),
+                      help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     from reader.config import load_config

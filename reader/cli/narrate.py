@@ -24,7 +24,7 @@ from reader.cli.options import (
     voice_option,
 )
 from reader.cli.stdout import copy_to_stdout, scratch_output, wants_stdout
-from reader.i18n import N_, _
+from reader.i18n import N_, _, ngettext
 from reader.settings import Pauses
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 @cli.command(help=N_("Narrate SOURCE (a URL, an .html/.txt file, or - for stdin) to a chaptered MP3 (or M4B, "
                      "M4A, Opus, WAV) with .vtt subtitles and a .json record."))
 @click.argument("source", required=False)
-@click.option("--text", "text", metavar="TEXT", help=N_("Narrate this text (a notice, a paragraph) instead of SOURCE."))
+@click.option("--text", "text", help=N_("Narrate this text (a notice, a paragraph) instead of SOURCE."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=N_("The audio file to write; its suffix picks the format (.mp3, .m4b, .m4a, .opus, .wav); - "
                       "writes the audio to standard output (no sidecars). Default: DATE-TITLE.mp3 in --output-dir."))
@@ -48,9 +48,12 @@ if TYPE_CHECKING:
 @rate_option
 @cache_dir_option()
 @click.option("--no-cache", is_flag=True, help=N_("Neither read nor write the chunk cache."))
-@click.option("--sentence-pause", type=FloatRange(0, 10), default=Pauses.sentence, show_default=True)
-@click.option("--paragraph-pause", type=FloatRange(0, 10), default=Pauses.paragraph, show_default=True)
-@click.option("--chapter-pause", type=FloatRange(0, 10), default=Pauses.chapter, show_default=True)
+@click.option("--sentence-pause", type=FloatRange(0, 10), default=Pauses.sentence, show_default=True,
+              help=N_("Silence after a sentence, in seconds."))
+@click.option("--paragraph-pause", type=FloatRange(0, 10), default=Pauses.paragraph, show_default=True,
+              help=N_("Silence after a paragraph, in seconds."))
+@click.option("--chapter-pause", type=FloatRange(0, 10), default=Pauses.chapter, show_default=True,
+              help=N_("Silence at the end of a chapter, in seconds."))
 @loudness_option
 @click.option("--no-header", is_flag=True, help=N_("Do not read title, source and date before the text."))
 @click.option("--no-sidecars", is_flag=True, help=N_("Write only the audio (no .vtt subtitles or .json manifest)."))
@@ -111,8 +114,18 @@ def _narrate(source: str | None, text: str | None, output: Path | None, output_d
 
 
 def _summary(result: Narration, audio: str) -> str:
-    return _("{audio}  {duration}, {chapters} chapters, {chunks} chunks ({cached} cached), {lufs:.1f} "
-             "LUFS, in {seconds:.1f} s").format(
-        audio=audio, duration=clock(result.duration, rounded=True), chapters=len(result.chapters),
-        chunks=len(result.chunks), cached=result.cached, lufs=result.record.audio.loudness_lufs,
-        seconds=result.seconds)
+    """Two lines that fit 80 columns: the audio file alone (whole, to copy), then what it holds."""
+    return audio + "\n  " + _summary_figures(len(result.chapters), len(result.chunks), result.cached,
+                                             result.duration, result.record.audio.loudness_lufs, result.seconds)
+
+
+def _summary_figures(chapters: int, chunks: int, cached: int, duration: float, lufs: float, seconds: float) -> str:
+    """``0:03 · 1 chapter · 4 chunks (0 cached) · -15.9 LUFS · 2.3 s``: at most 70 columns."""
+    return " · ".join([
+        clock(duration, rounded=True),
+        ngettext("{count} chapter", "{count} chapters", chapters).format(count=chapters),
+        ngettext("{count} chunk ({cached} cached)", "{count} chunks ({cached} cached)", chunks).format(
+            count=chunks, cached=cached),
+        _("{lufs:.1f} LUFS").format(lufs=lufs),
+        _("made in {seconds:.1f} s").format(seconds=seconds),
+    ])
