@@ -120,12 +120,12 @@ def _summary(result: Narration, audio: str) -> str:
 
 
 def _summary_figures(chapters: int, chunks: int, cached: int, duration: float, lufs: float, seconds: float) -> str:
-    """``0:03 · 1 chapter · 4 chunks (0 cached) · -15.9 LUFS · 2.3 s``: at most 70 columns."""
+    """``0:03 · 1 chapter · 4 chunks (0 cached) · -15.9 LUFS · in 2.3 s``: at most 78 columns."""
     return " · ".join([
         clock(duration, rounded=True),
         ngettext("{count} chapter", "{count} chapters", chapters).format(count=chapters),
         ngettext("{count} chunk ({cached} cached)", "{count} chunks ({cached} cached)", chunks).format(
             count=chunks, cached=cached),
         _("{lufs:.1f} LUFS").format(lufs=lufs),
-        _("made in {seconds:.1f} s").format(seconds=seconds),
+        _("in {seconds:.1f} s").format(seconds=seconds),
     ])

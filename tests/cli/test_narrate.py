@@ -78,3 +78,26 @@ def test_dash_output_refuses_a_terminal_and_html(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["narrate", "--text", "明天上午八点停水。", "-o", "-", "--html"])
     assert result.exit_code == 2 and "--html needs a file" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_summary_fits_80_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    """The audio file on a line of its own (whole, to copy), what it holds on the next: never wrapped mid-value
+    at 80 columns (issue 23 A7)."""
+    from rich.cells import cell_len
+
+    from reader.cli.narrate import _summary_figures
+    from reader.i18n import set_language
+
+    monkeypatch.setenv("READER_LANG", lang)
+    text = "重庆市万州区人民政府关于城市基础设施建设工作情况的通报\n今年以来，全区城市基础设施建设工作有序推进，成效明显。"
+    result = CliRunner().invoke(cli, ["narrate", "--text", text, "--output-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    audio = next(tmp_path.glob("*.mp3"))
+    assert len(lines) == 2 and lines[0] == str(audio) and cell_len(lines[1]) <= 80
+    set_language(lang)
+    try:  # the widest figures a long article gives: 2 hours, 99 chapters, 9999 chunks, 17 minutes
+        assert cell_len("  " + _summary_figures(99, 9999, 9999, 7200.0, -16.0, 999.9)) <= 80
+    finally:
+        set_language(None)
