@@ -138,6 +138,7 @@ PHRASE_REASONS = {
     "Temporary failure in name resolution": N_("the host name cannot be looked up now (no network?)"),
     "No address associated with hostname": N_("the host name has no address"),
     "failed to init device": N_("the sound device cannot be opened"),
+    "Connect call failed": N_("connection failed"),
     "timed out": N_("timed out"),
 }
 #: The HTTP statuses a fetch meets, by code (the standard reason phrase is what is replaced).
