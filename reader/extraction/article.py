@@ -637,7 +637,7 @@ def extract(source: Source) -> Article:
         # Control characters, lone surrogates and credentials never leave extraction (reader._clean).
         if source.kind == "html" or (source.kind == "auto" and looks_like_html(text)):
             return clean_article(extract_html(text, url=source.url, encoding=decoded.encoding))
-        if source.kind == "text" or source.name == "<stdin>":  # typed or piped: the user's own words
+        if source.name in ("<text>", "<stdin>"):  # typed (--text) or piped: the user's own words, not a .txt file
             return clean_article(extract_given_text(text, url=source.url, encoding=decoded.encoding))
         return clean_article(extract_text(text, url=source.url, encoding=decoded.encoding))
     except ExtractError as exc:
