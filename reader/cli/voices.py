@@ -63,7 +63,7 @@ def voices(backend: str | None, fmt: str, sample: str | None, output: Path | Non
             click.echo(_("{engine}: {reason}").format(engine=name, reason=why))
         elif name in unreachable:
             click.echo(_("{engine}: {reason}").format(engine=name, reason=unreachable[name]))
-    if backend and status[backend][0] and backend not in unreachable:  # the engine's own voices (edge: live)
+    if backend and status[backend][0]:  # the engine's own voices (edge: its live list, or the cached one)
         try:
             listed = registry.get(backend).voices()
         except ReaderError as exc:
