@@ -116,7 +116,7 @@ def _engine(name: str, is_default: bool, cache: Path, online: bool) -> Check:
     bad: Status = "fail" if is_default else "warn"
     usable, why = registry.availability(name)
     if not usable:
-        return Check(label, bad, why, _("install it: {hint}").format(hint=info.install_hint))
+        return Check(label, bad, why, _("install it: {hint}").format(hint=_(info.install_hint)))
     if info.online:
         if not online:
             return Check(label, "ok", _("installed; the service is checked with --online"))
@@ -129,7 +129,7 @@ def _engine(name: str, is_default: bool, cache: Path, online: bool) -> Check:
     try:
         detail = verify(cache) if verify else _("installed")
     except ReaderError as exc:
-        return Check(label, bad, str(exc), _("reinstall it: {hint}").format(hint=info.install_hint))
+        return Check(label, bad, str(exc), _("reinstall it: {hint}").format(hint=_(info.install_hint)))
     return Check(label, "ok", detail)
 
 

@@ -19,9 +19,12 @@ reads wherever it is shown.
 
 from __future__ import annotations
 
+import errno
 import functools
 import gettext as _gettext
 import os
+import re
+from http import HTTPStatus
 from pathlib import Path
 
 DOMAIN = "reader"
@@ -109,4 +112,71 @@ _ = gettext
 
 def N_(message: str) -> str:  # noqa: N802  (gettext's name for it)
     """Mark ``message`` for translation where it is shown, not here."""
+    return message
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reasons given in English by the system, the network and libraries, inside our messages
+
+
+#: What the operating system says (``os.strerror``), by errno, as the user reads it.
+ERRNO_REASONS = {
+    errno.ECONNREFUSED: N_("connection refused"), errno.ECONNRESET: N_("connection reset by the other side"),
+    errno.ETIMEDOUT: N_("connection timed out"), errno.ENETUNREACH: N_("network is unreachable"),
+    errno.EHOSTUNREACH: N_("no route to host"), errno.ENOENT: N_("no such file or directory"),
+    errno.EACCES: N_("permission denied"), errno.EPERM: N_("operation not permitted"),
+    errno.ENOSPC: N_("no space left on device"), errno.EROFS: N_("read-only file system"),
+    errno.EISDIR: N_("is a directory"), errno.ENOTDIR: N_("not a directory"), errno.EEXIST: N_("file exists"),
+    errno.EPIPE: N_("broken pipe"), errno.EFBIG: N_("file too large"), errno.EDQUOT: N_("disk quota exceeded"),
+    errno.EADDRINUSE: N_("address already in use"), errno.EADDRNOTAVAIL: N_("address not available"),
+    errno.ENAMETOOLONG: N_("file name too long"), errno.ELOOP: N_("too many levels of symbolic links"),
+    errno.EIO: N_("input/output error"), errno.EBADF: N_("bad file descriptor"),
+}
+#: What other libraries say: the resolver (``socket.gaierror``), time-outs, miniaudio.
+PHRASE_REASONS = {
+    "Name or service not known": N_("unknown host name"),
+    "Temporary failure in name resolution": N_("the host name cannot be looked up now (no network?)"),
+    "No address associated with hostname": N_("the host name has no address"),
+    "failed to init device": N_("the sound device cannot be opened"),
+    "Connect call failed": N_("connection failed"),
+    "timed out": N_("timed out"),
+}
+#: The HTTP statuses a fetch meets, by code (the standard reason phrase is what is replaced).
+HTTP_REASONS = {
+    400: N_("bad request"), 401: N_("login required"), 403: N_("forbidden"), 404: N_("not found"),
+    410: N_("gone"), 429: N_("too many requests"), 500: N_("server error"), 502: N_("bad gateway"),
+    503: N_("service unavailable"), 504: N_("gateway timeout"),
+}
+_ERRNO = re.compile(r"\[Errno (-?\d+)\] ([^\]\[()（）;；,，:：]+?)(?=$|[\]()（）;；,，:：])")
+_HTTP = re.compile(r"HTTP (\d{3}) ([A-Z][A-Za-z-]*(?: [A-Z][A-Za-z-]*)*)")
+
+
+def localize_reasons(message: str) -> str:
+    """``message`` with the English reasons inside it (``[Errno 111] Connection refused``, ``HTTP 404 Not
+    Found``, ``failed to init device``) in the current language, by the tables above; English: as it is."""
+    if language() == "en":
+        return message
+
+    def errno_reason(m: re.Match[str]) -> str:
+        reason = ERRNO_REASONS.get(int(m.group(1)))
+        if reason is None:
+            phrase = PHRASE_REASONS.get(m.group(2).strip())
+            return gettext(phrase) if phrase else m.group(0)
+        return gettext(reason)
+
+    def http_reason(m: re.Match[str]) -> str:
+        code = int(m.group(1))
+        try:
+            standard = HTTPStatus(code).phrase
+        except ValueError:
+            return m.group(0)
+        if code not in HTTP_REASONS or m.group(2) != standard:
+            return m.group(0)
+        return f"HTTP {code} {gettext(HTTP_REASONS[code])}"
+
+    message = _HTTP.sub(http_reason, _ERRNO.sub(errno_reason, message))
+    for code, reason in ERRNO_REASONS.items():
+        message = message.replace(os.strerror(code), gettext(reason))
+    for phrase, reason in PHRASE_REASONS.items():
+        message = re.sub(rf"(?<![A-Za-z]){re.escape(phrase)}(?![A-Za-z])", gettext(reason), message)
     return message

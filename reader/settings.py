@@ -94,7 +94,7 @@ def default_voice() -> tuple[str, str]:
                 return name, _("the first of reader's default voices: {voices}").format(
                     voices=", ".join(DEFAULT_VOICES))
             return name, _("{missing} is not installed").format(missing="; ".join(missing))
-        missing.append(_("{voice} (add it with: {hint})").format(voice=name, hint=engine.install_hint))
+        missing.append(_("{voice} (add it with: {hint})").format(voice=name, hint=_(engine.install_hint)))
     return DEFAULT_VOICES[-1], _("no default voice is installed: {missing}").format(missing="; ".join(missing))
 
 

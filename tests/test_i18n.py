@@ -139,7 +139,7 @@ CASES = {
            "range": "reader: error: Invalid value for '--rate': 9.0 is not in the range 0.5<=x<=2.0.",
            "voices": ["preset", "name", "engine", "network", "installed", "speed"],
            "config": ["setting", "value", "from"], "row": r"^baker \*\s+标贝 女声 离线\s+offline\s+offline\s+yes\s+fast"},
-    "zh": {"usage": "用法： cli [OPTIONS] COMMAND", "narrate": "朗读 SOURCE（网址",
+    "zh": {"usage": "用法：cli [选项] 命令", "narrate": "朗读 SOURCE（网址",
            "rate": "语速，0.5–2.0（默认：声音自身的语速）", "help": "显示本帮助并退出。",
            "missing": "reader：错误：/no/such.txt：没有这个文件",
            "range": "reader：错误：'--rate' 的值无效：9.0 不在范围 0.5<=x<=2.0 内。",

@@ -60,6 +60,7 @@ from reader._files import check_regular, create_sibling_temp, reason
 from reader._format import timestamp
 from reader.audio import tags as id3
 from reader.audio.ffmpeg import probe_duration, run_ffmpeg, run_ffmpeg_capture
+from reader.audio.mp4lang import set_track_languages
 from reader.audio.tags import Cover, TrackInfo, check_chapters, reading_tags, writing_tags
 from reader.errors import AudioError, UsageError
 from reader.i18n import _
@@ -276,6 +277,7 @@ class Mp4Format(AudioFormat):
                 kind = MP4Cover.FORMAT_PNG if info.cover.mime == "image/png" else MP4Cover.FORMAT_JPEG
                 tags["covr"] = [MP4Cover(info.cover.data, imageformat=kind)]
             audio.save()
+            set_track_languages(path, info.language)  # the chapter track's too (ffmpeg leaves it "eng")
 
     def _open(self, path: Path) -> Any:
         from mutagen.mp4 import MP4

@@ -25,7 +25,7 @@ from reader import __version__, _clean
 from reader._files import reason
 from reader.cli import translate
 from reader.errors import OutputError, ReaderError
-from reader.i18n import N_, LanguageError, _, detect, set_language
+from reader.i18n import N_, LanguageError, _, detect, localize_reasons, set_language
 
 translate.install()
 
@@ -45,7 +45,7 @@ def startup_language() -> str:
 
 
 def error_line(message: str) -> str:
-    return _("reader: error: {message}").format(message=_clean.terminal(message))
+    return _("reader: error: {message}").format(message=_clean.terminal(localize_reasons(message)))
 
 
 class _Group(translate.Group):
@@ -82,7 +82,8 @@ class _Group(translate.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
              help=N_("Read Chinese news and government articles aloud: web page or text in, chaptered MP3 out."))
-@click.version_option(__version__, prog_name="reader", help=N_("Show the version and exit."))
+@click.version_option(__version__, prog_name="reader", message=translate.LazyMessage(translate.VERSION_MESSAGE),
+                      help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     from reader.cli.config_file import load_config

@@ -10,8 +10,9 @@ are labelled. The clock is injected (``now``), so what a view shows at a given m
   article in flight: its number in the batch, its title, its stage or its chunks.
 
 The ETA of a narration is the synthesis time of the characters still to speak at the rate so far; the ETA of a
-batch counts an article in flight by the share of its chunks that are done, so it moves while the first
-article is still being read.
+batch counts an article in flight by the share of its chunks that are done (its synthesis being most of its
+time, not all), so it moves while the first article is still being read, and leaves out unchanged articles,
+which take no time.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from reader.library.batch import BatchEvent
 
 Clock = Callable[[], float]
+#: The share of an article's time its synthesis takes (the rest: encoding, measuring, tagging, publishing).
+SYNTHESIS_SHARE = 0.8
 #: The bar of an article's chunks, in columns; the chunk count before it is padded to this many.
 ARTICLE_BAR = 10
 CHUNKS_WIDTH = 15
@@ -182,8 +185,12 @@ class _Article:
 
     @property
     def fraction(self) -> float:
+        """How much of the article's work is done: its chunks are ``SYNTHESIS_SHARE`` of it, the encoding
+        (and the page, the catalog) the rest, so an article whose last chunk is spoken is not counted done."""
+        if self.stage in ("encode", "copy"):
+            return SYNTHESIS_SHARE
         c = self.chunks
-        return c.done / c.total if c is not None and c.total else 0.0
+        return SYNTHESIS_SHARE * c.done / c.total if c is not None and c.total else 0.0
 
 
 class BatchView:
@@ -222,12 +229,19 @@ class BatchView:
         return sum(self.counts.values())
 
     def remaining(self) -> float | None:
+        """The articles still to do at the pace of those worked on so far. An unchanged article (skipped)
+        takes no time, so it counts neither as work done nor as a measure of the pace: a resumed batch whose
+        first 90 articles are unchanged does not promise its last ten in a second."""
         if not self.total:
             return None
-        done = self.finished + sum(a.fraction for a in self.articles.values())
         if self.finished >= self.total:
             return 0.0
-        return eta(self.now() - self.started, done / self.total)
+        in_flight = sum(a.fraction for a in self.articles.values())
+        worked = self.counts["done"] + self.counts["failed"] + in_flight
+        if worked <= 0:
+            return None
+        left = max(0.0, self.total - self.finished - in_flight)
+        return (self.now() - self.started) * left / worked
 
     def lines(self, width: int) -> list[Text]:
         with self._lock:

@@ -10,7 +10,8 @@ import click
 
 from reader.cli.app import cli, require_stdout
 from reader.cli.options import cache_dir_option, output_device_option
-from reader.errors import ReaderError
+from reader.cli.stdout import copy_to_stdout, scratch_output, wants_stdout
+from reader.errors import BackendUnavailable, PlaybackError, ReaderError
 from reader.i18n import N_, _
 
 
@@ -21,7 +22,7 @@ from reader.i18n import N_, _
               help=N_("table: for reading; json: a list of objects (name, display, engine, online, installed …)."))
 @click.option("--sample", metavar="NAME", help=N_("Speak a short sentence in the voice NAME (or write it with -o)."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help=N_("With --sample: write the sample to this MP3 instead of playing it."))
+              help=N_("With --sample: write the sample to this MP3 instead of playing it (- : to standard output)."))
 @click.option("--install", "install", metavar="NAME", type=click.Choice(["baker"]),
               help=N_("Install the voice NAME (baker) into the environment reader runs in, with its pip."))
 @output_device_option
@@ -45,9 +46,11 @@ def voices(backend: str | None, fmt: str, sample: str | None, output: Path | Non
         registry.check(backend)
     engines = [n for n in registry.names() if backend in (None, n)]
     status = {name: registry.availability(name) for name in engines}
+    unreachable = {name: why for name in engines if status[name][0] and registry.info(name).online
+                   and (why := _unreachable(name)) is not None}
     config = load_config()
     default = config.get("voice")
-    rows = [_row(p, status.get(p.backend), default) for p in load_presets().values()
+    rows = [_row(p, status.get(p.backend), default, p.backend not in unreachable) for p in load_presets().values()
             if backend in (None, p.backend)]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -58,7 +61,9 @@ def voices(backend: str | None, fmt: str, sample: str | None, output: Path | Non
     for name, (ok, why) in status.items():
         if not ok:
             click.echo(_("{engine}: {reason}").format(engine=name, reason=why))
-    if backend and status[backend][0]:  # the engine's own voices (edge: its live list)
+        elif name in unreachable:
+            click.echo(_("{engine}: {reason}").format(engine=name, reason=unreachable[name]))
+    if backend and status[backend][0]:  # the engine's own voices (edge: its live list, or the cached one)
         try:
             listed = registry.get(backend).voices()
         except ReaderError as exc:
@@ -73,7 +78,39 @@ def voices(backend: str | None, fmt: str, sample: str | None, output: Path | Non
 SPEEDS = {"fast": N_("fast"), "medium": N_("medium"), "slow": N_("slow")}
 
 
-def _row(preset: Any, status: tuple[bool, str] | None, default: str) -> dict[str, Any]:
+def _unreachable(engine: str) -> str | None:
+    """Why an online engine's service cannot be reached now (no network, a proxy that does not answer), or
+    None: a TCP connection to its host (or to the proxy for it), within ``PROBE_SECONDS``."""
+    import socket
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from reader.i18n import localize_reasons
+    from reader.speech import registry
+
+    url = getattr(registry.get(engine), "wss_url", None)
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme in ("wss", "https") else 80)
+    proxy = urllib.request.getproxies().get("https" if port == 443 else "http")
+    if proxy and not urllib.request.proxy_bypass(host):
+        via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = via.hostname or host, via.port or 8080
+    try:
+        socket.create_connection((host, port), timeout=PROBE_SECONDS).close()
+    except OSError as exc:
+        reason = localize_reasons(exc.strerror or str(exc) or type(exc).__name__)
+        return _("installed, but {host} cannot be reached now ({reason}): no network?").format(
+            host=host, reason=reason)
+    return None
+
+
+#: How long ``reader voices`` tries to reach an online engine's service.
+PROBE_SECONDS = 3.0
+
+
+def _row(preset: Any, status: tuple[bool, str] | None, default: str, reachable: bool = True) -> dict[str, Any]:
     from reader.speech import registry
 
     try:
@@ -88,6 +125,7 @@ def _row(preset: Any, status: tuple[bool, str] | None, default: str) -> dict[str
         "rate": preset.rate,
         "online": engine.online if engine else None,
         "installed": bool(status and status[0]),
+        "reachable": bool(status and status[0]) and reachable if engine and engine.online else None,
         "speed": engine.speed if engine else None,
         "default": preset.name == default,
         "description": preset.description,
@@ -105,8 +143,9 @@ def _table(rows: list[dict[str, Any]]) -> None:
         table.add_column(header, no_wrap=True)
     for r in rows:
         network = "?" if r["online"] is None else _("online") if r["online"] else _("offline")
+        installed = _("no") if not r["installed"] else _("no network") if r["reachable"] is False else _("yes")
         table.add_row(escape(r["name"] + (" *" if r["default"] else "")), escape(r["display"]), escape(r["engine"]),
-                      network, _("yes") if r["installed"] else _("no"), _(SPEEDS[r["speed"]]) if r["speed"] else "?")
+                      network, installed, _(SPEEDS[r["speed"]]) if r["speed"] else "?")
     console = Console(highlight=False, soft_wrap=False)
     console.print(table)
 
@@ -134,8 +173,33 @@ def _sample(name: str, output: Path | None, device: str, cache_dir: Path | None)
     from reader.narration.pipeline import NarrateOptions
     from reader.narration.sample import make_sample
 
-    made = make_sample(name, output, cache_dir=cache_dir)
-    if output is not None:
-        click.echo(f"{made.audio}  {made.preset.label}")
+    if wants_stdout(output):  # the audio to stdout, its label to stderr
+        with scratch_output("sample.mp3") as scratch:
+            made = make_sample(name, scratch, cache_dir=cache_dir)
+            copy_to_stdout(made.audio)
+        click.echo(_("{audio}  {label}").format(audio=_("<stdout>"), label=made.preset.label), err=True)
         return
-    play(str(made.audio), NarrateOptions(), device=device)
+    try:
+        made = make_sample(name, output, cache_dir=cache_dir)
+    except BackendUnavailable as exc:  # the engine's hint is for narrate (--voice baker); here: another sample
+        raise BackendUnavailable(_for_voices(str(exc))) from exc
+    if output is not None:
+        click.echo(_("{audio}  {label}").format(audio=made.audio, label=made.preset.label))
+        return
+    try:
+        play(str(made.audio), NarrateOptions(), device=device)
+    except PlaybackError:  # the sample is an MP3 of ours: what failed is the sound device; say where it is
+        click.echo(_("reader: note: no sound device to play the sample on; it is in {path}").format(
+            path=made.audio), err=True)
+
+
+def _for_voices(message: str) -> str:
+    """An engine's message with its hint for ``narrate`` (``--voice baker``…) made one for ``voices``."""
+    try:
+        from reader.speech.engines.edge import SUGGESTION
+    except ImportError:  # Edge is not installed: its hint is in no message
+        return message
+    hint = _(SUGGESTION)
+    if message.endswith(hint):
+        return message[: -len(hint)] + _("hear an offline voice instead: reader voices --sample baker")
+    return message

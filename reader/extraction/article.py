@@ -367,8 +367,9 @@ def _byline(line: str) -> bool:
 
 def _heading(block: Block, prev_is_text: bool, next_block: Block | None) -> bool:
     text = block.text
-    if rules.SENTENCE_END.search(text) or text.endswith(("：", ":", "，", ",")) or not cjk_count(text):
-        return False
+    if (rules.SENTENCE_END.search(text) or text.endswith(("：", ":", "，", ",", "；", ";", "、"))
+            or not cjk_count(text) or rules.ATTRIBUTION.match(text)):
+        return False  # a sentence, a verse line (…好名者得华；), an attribution (——（宋）陆游)
     if next_block is None or next_block.heading:
         return False
     marked = block.heading or bool(rules.LIST_HEADING.match(text))
@@ -422,6 +423,9 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
                 continue
             seen.add(line)
         nxt = next((b for b in blocks[i + 1 :] if not is_furniture(b.text)), None)
+        # A heading's text may come after an attribution line: 《冬夜读书示子聿》, ——（宋）陆游, then the poem.
+        after = next((b for b in blocks[i + 1 :] if not is_furniture(b.text) and not rules.ATTRIBUTION.match(b.text)),
+                     None)
         if is_furniture(line) or rules.EDITOR.match(line):
             continue
         if title and (_same(line, title) or (not body_seen and title.replace(" ", "") == line.replace(" ", ""))):
@@ -446,13 +450,13 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
             dateline = bool(re.search(r"(?:发自\S{1,8}|报道|电)$", line))  # 本报记者某某发自北京
             if not body_seen or dateline or nxt is None or not _sentence_like(nxt.text):
                 continue
-        if body_seen and _heading(block, prev_is_text, nxt):
-            chapters.append(Chapter(line, []))
+        if body_seen and _heading(block, prev_is_text, after):
+            chapters.append(Chapter(clean_title(line), []))
             prev_is_text = False
             continue
         if not body_seen and not _sentence_like(line) and (nxt is None or _heading(Block(line), True, nxt)):
             if block.heading or rules.LIST_HEADING.match(line):
-                chapters.append(Chapter(line, []))
+                chapters.append(Chapter(clean_title(line), []))
                 prev_is_text = False
                 continue
         if not body_seen and not _sentence_like(line) and cjk_count(line) < 8 and not text_dump:
@@ -495,7 +499,9 @@ def build_article(blocks: list[Block], meta: _Meta, *, url: str | None, encoding
 
 
 def clean_title(title: str) -> str:
-    """A title never starts or ends with a separator left by the site's ``<title>`` ("…的决议_")."""
+    """A title never starts or ends with a separator left by the site's ``<title>`` ("…的决议_"), and says
+    nothing of the page's pictures or videos ("…当嫁妆（图）"): a listener has none."""
+    title = rules.TITLE_MEDIA_NOTE.sub("", title) or title
     return rules.TITLE_LEADING_SEPARATORS.sub("", rules.TITLE_TRAILING_SEPARATORS.sub("", title))
 
 
@@ -564,6 +570,21 @@ def extract_text(text: str, *, url: str | None = None, encoding: str = "utf-8") 
     return build_article([b for b in blocks if b.text], _Meta(), url=url, encoding=encoding, text_dump=True)
 
 
+def extract_given_text(text: str, *, url: str | None = None, encoding: str = "utf-8") -> Article:
+    """Text the user typed (``--text``) or piped: always the article, however short.
+
+    Read like a dump first (a pasted page keeps its title and loses its furniture); when that finds no
+    article (a one-line notice: 明天上午八点停水。), every line that has a word in it is the text."""
+    try:
+        return extract_text(text, url=url, encoding=encoding)
+    except ExtractError:
+        paragraphs = [line for line in (_clean(raw) for raw in text.splitlines()) if rules.WORDCHAR.search(line)]
+        if not paragraphs:
+            raise
+    return Article(title=untitled_title(paragraphs[0]), chapters=[Chapter(None, paragraphs)], url=url,
+                   encoding=encoding)
+
+
 def extract_html(html: str, *, url: str | None = None, encoding: str = "utf-8") -> Article:
     """An HTML page → Article."""
     soup = parse_html(html)
@@ -619,6 +640,8 @@ def extract(source: Source) -> Article:
         # Control characters, lone surrogates and credentials never leave extraction (reader._clean).
         if source.kind == "html" or (source.kind == "auto" and looks_like_html(text)):
             return clean_article(extract_html(text, url=source.url, encoding=decoded.encoding))
+        if source.name in ("<text>", "<stdin>"):  # typed (--text) or piped: the user's own words, not a .txt file
+            return clean_article(extract_given_text(text, url=source.url, encoding=decoded.encoding))
         return clean_article(extract_text(text, url=source.url, encoding=decoded.encoding))
     except ExtractError as exc:
         raise ExtractError(_("{name}: {exc}").format(name=source.name, exc=exc)) from None

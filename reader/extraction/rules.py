@@ -53,7 +53,7 @@ FURNITURE = re.compile(
         \[\s*打印\s*\].*|\[\s*关闭\s*\].*|
         分享(?:到|至)?[:：]?.*|收藏(?:本页)?|返回(?:顶部|首页|列表|搜狐.*)?|顶部|
         字号[:：]?.*|字体[:：]?.*|[【\[]?\s*[大中小]\s*[】\]]?(?:\s*[【\[]?\s*[大中小]\s*[】\]]?)+|
-        上一篇.*|下一篇.*|上一页|下一页|相关(?:新闻|阅读|链接|文章|推荐).*|延伸阅读.*|推荐阅读.*|热点推荐.*|
+        上一篇.*|下一篇.*|上一页|下一页|(?:[【\[]\s*\d{1,3}\s*[】\]]\s*){2,}|相关(?:新闻|阅读|链接|文章|推荐).*|延伸阅读.*|推荐阅读.*|热点推荐.*|
         您(?:当前|现在)?的?(?:位置|所在位置).*|当前位置.*|首页\s*[>›»／/].*|
         网站地图|联系我们|关于我们|网站声明|隐私政策|版权(?:所有|声明).*|Copyright.*|©.*|
         .*ICP[备证].*|.*公网安备.*|主办(?:单位)?[:：].*|承办(?:单位)?[:：].*|技术支持[:：].*|
@@ -128,6 +128,13 @@ POINTER_TAIL = re.compile(
 # What a page title ends with when the site's separator was left behind: "…的决议_".
 TITLE_TRAILING_SEPARATORS = re.compile(r"[\s_|｜\-–—:：·•/\\]+$")
 TITLE_LEADING_SEPARATORS = re.compile(r"^[\s_|｜\-–—:：·•/\\]+")
+
+# A media note in a headline, for the page's reader and not the listener: "…当嫁妆（图）", "（组图）", "【视频】".
+TITLE_MEDIA_NOTE = re.compile(
+    r"\s*[（(【\[]\s*(?:组图|多图|图|附图|图文|高清组图|高清图|视频|图表|附视频|音频|直播)\s*[）)】\]]\s*")
+
+# A line that only credits what came before (a poem's author: "——（宋）陆游"): never a section heading.
+ATTRIBUTION = re.compile(r"^(?:——|—|--|－－)")
 
 # An untitled text (one pasted line) is named by its opening, cut at a clause, at most this many characters.
 UNTITLED_TITLE_CHARS = 24

@@ -87,7 +87,7 @@ def discover(
                 if regular:
                     found.items.append(name)
                 else:
-                    found.ignored.append(f"{name}: not a regular file (a named pipe, device or socket)")
+                    found.ignored.append(_("{name}: not a regular file (a named pipe, device or socket)").format(name=name))
             if not found.items:
                 raise UsageError(_("{spec}: no .html, .htm or .txt files in this folder").format(spec=spec))
         elif path.exists():
@@ -138,13 +138,15 @@ def _url_list(path: Path) -> Discovery | None:
     seen: set[str] = set()
     for n, line in lines:
         if not _URL_LINE.match(line):
-            found.ignored.append(f"{path}:{n}: not an http(s) URL: {_short(url_for_display(line))}")
+            found.ignored.append(_("{path}:{n}: not an http(s) URL: {url}").format(
+                path=path, n=n, url=_short(url_for_display(line))))
             continue
         try:
             parse_url(line)
             url = urldefrag(line).url
         except (UsageError, ValueError):
-            found.ignored.append(f"{path}:{n}: not a valid URL: {_short(url_for_display(line))}")
+            found.ignored.append(_("{path}:{n}: not a valid URL: {url}").format(
+                path=path, n=n, url=_short(url_for_display(line))))
             continue
         if url in seen:
             found.duplicates += 1

@@ -31,7 +31,7 @@ class EngineInfo:
 
     name: str
     target: str  # "module:attribute"
-    install_hint: str
+    install_hint: str  # what to run; marked N_ when it has words, translated where it is shown
     description: str
     online: bool = False  # needs the internet to speak
     speed: str = "medium"  # one of SPEED_CLASSES
@@ -62,7 +62,7 @@ register(
 register(
     "espeak",
     "reader.speech.engines.espeak:EspeakBackend",
-    "pip install espeakng-loader   (or: apt-get install espeak-ng)",
+    N_("pip install espeakng-loader   (or: apt-get install espeak-ng)"),
     "espeak-ng cmn-latn-pinyin: very fast, robotic",
     speed="fast",
 )
@@ -115,7 +115,7 @@ def _load(name: str) -> Backend:
     except ImportError as exc:
         raise BackendUnavailable(
             _("backend {name!r} is not installed ({exc}); install it with: {install_hint}").format(
-                name=name, exc=exc, install_hint=entry.install_hint)
+                name=name, exc=exc, install_hint=_(entry.install_hint))
         ) from exc
     return backend
 

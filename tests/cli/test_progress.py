@@ -49,17 +49,42 @@ def test_batch_view_at_80_and_120_columns() -> None:
     view.update(BatchEvent("finished", "/in/b.txt", outcome=Outcome("/in/b.txt", "skipped")))
     view.update(BatchEvent("chunks", "/in/a.txt", title=TITLE, chunks=Progress(10, 20, 300, 600, 0)))
     view.update(BatchEvent("started", "https://example.gov.cn/news/art_9.html"))
-    clock.t += 45  # 1.5 of 4 articles in 45 s: 75 s to go
+    clock.t += 45  # b was unchanged (no time); half of a's chunks, 0.4 of its work, in 45 s: 2.6 to go in 4:52
     for width in (80, 120):
         lines = drawn(view, width)
         assert [cells(line) for line in lines] == [width] * 4  # every line fits, none wraps
-        assert lines[0].startswith("articles 1/4 ━") and lines[0].endswith("elapsed 0:45  ETA 1:15")
+        assert lines[0].startswith("articles 1/4 ━") and lines[0].endswith("elapsed 0:45  ETA 4:52")
         assert lines[1].strip() == "0 narrated · 1 unchanged · 0 failed"
         assert lines[2].startswith("1/4 重庆市万州区") and lines[2].endswith("chunks 10/20   ━━━━━━━━━━")
         assert lines[3].startswith("3/4 art_9.html") and lines[3].rstrip().endswith("fetch")
     assert "…" in drawn(view, 80)[2] and TITLE + " " in drawn(view, 120)[2]
     narrow = drawn(view, 40)
     assert [cells(line) for line in narrow] == [40] * 4 and "10/20" in narrow[2]
+
+
+def test_batch_eta_counts_the_encoding_and_not_the_unchanged() -> None:
+    """A resumed batch: eight unchanged articles at once, then one narrated; its last chunk is spoken at 5 s
+    and its encoding takes 10 s more. The ETA grows while nothing moves, never sits at 0:01 (issue 23 A7)."""
+    clock = FakeClock()
+    view = BatchView(clock)
+    view.update(BatchEvent("planned", total=10))
+    for n in range(8):
+        view.update(BatchEvent("started", f"/in/{n}.txt"))
+        view.update(BatchEvent("finished", f"/in/{n}.txt", outcome=Outcome(f"/in/{n}.txt", "skipped")))
+    view.update(BatchEvent("started", "/in/8.txt"))
+    clock.t += 5
+    view.update(BatchEvent("chunks", "/in/8.txt", title="标题", chunks=Progress(10, 10, 500, 500, 0)))
+    view.update(BatchEvent("stage", "/in/8.txt", stage="encode"))
+    etas = []
+    for _ in range(10):
+        clock.t += 1
+        remaining = view.remaining()
+        assert remaining is not None
+        etas.append(remaining)
+    assert etas == sorted(etas) and etas[0] > 5  # 9 - 0.8 = 1.2 articles left at 0.8 per 6 s: 9 s
+    assert drawn(view, 80)[0].endswith("elapsed 0:15  ETA 0:22")
+    view.update(BatchEvent("finished", "/in/8.txt", outcome=Outcome("/in/8.txt", "done")))
+    assert view.remaining() == pytest.approx(15.0)  # one article narrated in 15 s, one to go
 
 
 def test_narrate_view_labels_its_eta() -> None:

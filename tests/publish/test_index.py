@@ -60,7 +60,9 @@ def open_index(browser: Any, url: str, width: int = 1000, height: int = 800) -> 
 
 NOW = "document.getElementById('audio').currentTime"
 PLAYING = "!document.getElementById('audio').paused"
-SRC = "decodeURIComponent(document.getElementById('audio').getAttribute('src') || '')"
+# The file playing (loaded whole from a server without Range, the player keeps its URL in data-file).
+SRC = ("decodeURIComponent(document.getElementById('audio').dataset.file || "
+       "document.getElementById('audio').getAttribute('src') || '')")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -22,10 +22,7 @@
       state: () => items.forEach(showResume),
       ended: () => {
         const next = continuous.checked ? step(1) : null;
-        if (next) {
-          load(next, true);
-          player.announce(`下一篇：${next.dataset.title}`);
-        }
+        if (next) load(next, true, `下一篇：${next.dataset.title}`);
       },
       error: () => (current ? `无法加载音频：${current.dataset.title}` : null),
       keys: {
@@ -49,8 +46,9 @@
     button.textContent = li === current && !$("audio").paused ? "❚❚ 暂停" : (t ? "▶ 继续" : "▶ 收听");
   }
 
-  // Put the article ``li`` in the player (where the listener stopped in it), and play it if asked.
-  function load(li, andPlay) {
+  // Put the article ``li`` in the player (where the listener stopped in it), and play it if asked; the
+  // status names it (``message``, or its title), never the article before it.
+  function load(li, andPlay, message) {
     if (li === current) {
       if (andPlay) player.play();
       return;
@@ -64,6 +62,7 @@
     li.setAttribute("aria-current", "true");
     $("now").textContent = li.dataset.title;
     player.open(li.dataset.src, li.dataset.key, Number(li.dataset.duration), andPlay);
+    player.announce(message || `正在播放：${li.dataset.title}`);
   }
 
   const shown = () => items.filter((li) => !li.hidden);

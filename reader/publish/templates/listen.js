@@ -76,9 +76,26 @@
     const c = started ? lastAtOrBefore(chapters, t) : -1;
     if (c !== currentChapter) {
       mark(chapters, currentChapter, c);
+      // The status names the chapter playing, not the one clicked last: reading on into the next says so.
+      if (c >= 0 && currentChapter >= 0 && !audio.paused) player.announce(chapters[c].el.textContent.trim());
       currentChapter = c;
     }
+    if (i !== focusable) rove(i);
   }
+
+  // Sentences are reached by keyboard as by mouse: one of them (the one being read, else the first) is in
+  // the tab order; Enter or space on it reads from there, and ,/. move the focus with the highlight.
+  let focusable = -1;
+  function rove(i) {
+    const next = Math.max(i, 0);
+    if (!sentences.length || next === focusable) return;
+    const hadFocus = focusable >= 0 && document.activeElement === sentences[focusable].el;
+    if (focusable >= 0) sentences[focusable].el.tabIndex = -1;
+    sentences[next].el.tabIndex = 0;
+    focusable = next;
+    if (hadFocus) sentences[next].el.focus({ preventScroll: true });
+  }
+  sentences.forEach((s) => { s.el.tabIndex = -1; });
 
   const player = ReaderPlayer.create({
     audio,
@@ -159,7 +176,16 @@
     if (sentence && !String(window.getSelection() || "")) jump(Number(sentence.dataset.start), true);
   });
 
+  $("article").addEventListener("keydown", (event) => {
+    const sentence = event.target instanceof Element ? event.target.closest(".s") : null;
+    if (!sentence || (event.key !== "Enter" && event.key !== " ")) return;
+    event.preventDefault();
+    event.stopPropagation();  // not the player's space (play/pause): read from this sentence
+    jump(Number(sentence.dataset.start), true);
+  });
+
   // Large text, remembered across articles
   if (ReaderPlayer.recall("reader-large") === "1") setLarge(true);
+  rove(-1);
   player.update();
 })();

@@ -108,8 +108,56 @@ const ReaderPlayer = (() => {
       if (!ready()) return;
       resumeAt = 0;  // the listener moved: no going back to where they stopped last time
       if (hooks.moved) hooks.moved();
-      audio.currentTime = Math.min(Math.max(0, t), length());
+      const target = Math.min(Math.max(0, t), length());
+      whole.target = target;  // if the server proves unable to seek, the audio goes there once loaded whole
+      audio.currentTime = target;
       update();
+    }
+
+    // A server that cannot send part of a file (no Range requests: "python3 -m http.server", which "any
+    // static server" invites) cannot seek: the browser would start again near 0 while the page says
+    // chapter 3. Once the audio's metadata is in, one request for its first byte says whether the server
+    // can; if it cannot, the file is loaded whole (a blob, which seeks anywhere) and put in the player at the
+    // same place, and the listener is told. file:// and blobs seek anyway.
+    const whole = { loading: false, target: null, checked: new Set() };  // target: the last place asked for
+
+    function checkSeeking() {
+      const src = audio.currentSrc;
+      if (!/^https?:/i.test(src) || whole.checked.has(src)) return;
+      whole.checked.add(src);
+      fetch(src, { headers: { Range: "bytes=0-0" }, cache: "no-store" })
+        .then((reply) => {
+          if (reply.body) reply.body.cancel();
+          if (reply.status !== 206 && src === audio.currentSrc) loadWhole(src);
+        })
+        .catch(() => { /* the audio loaded: leave it as it is */ });
+    }
+
+    function loadWhole(src) {
+      const given = audio.getAttribute("src") || src;  // as the page wrote it (relative)
+      whole.loading = true;
+      announce("服务器不支持按位置读取，正在载入整个音频以便跳转…");
+      fetch(src)
+        .then((reply) => { if (!reply.ok) throw new Error(`HTTP ${reply.status}`); return reply.blob(); })
+        .then((blob) => {
+          if (src !== audio.currentSrc) return;  // another narration was opened meanwhile
+          const at = whole.target !== null ? whole.target : audio.currentTime;
+          const playing = !audio.paused;
+          audio.addEventListener("loadedmetadata", () => {
+            audio.currentTime = at;
+            whole.loading = false;
+            announce("已载入整个音频，可以跳转");
+            if (playing) play();
+            update();
+          }, { once: true });
+          audio.src = URL.createObjectURL(blob);
+          audio.dataset.file = given;  // what is playing, for whoever asks (the src is the blob's)
+          audio.playbackRate = audio.defaultPlaybackRate = Number(speed.value);
+        })
+        .catch((err) => {
+          whole.loading = false;
+          announce(`此服务器不支持跳转，只能从头顺序播放（${err.message}）`);
+        });
     }
 
     // Put another narration in the player, where the listener stopped in it; play it if asked.
@@ -118,6 +166,9 @@ const ReaderPlayer = (() => {
       current = { key: newKey, duration: newDuration };
       resumeAt = stoppedAt(newKey, newDuration);
       lastSaved = resumeAt;
+      whole.target = null;
+      delete audio.dataset.file;
+      if (audio.src.startsWith("blob:")) URL.revokeObjectURL(audio.src);  // a file loaded whole before
       announce("");
       audio.src = src;
       audio.playbackRate = audio.defaultPlaybackRate = Number(speed.value);
@@ -163,8 +214,9 @@ const ReaderPlayer = (() => {
       if (Math.abs(audio.currentTime - lastSaved) >= 2) savePosition();
     });
     audio.addEventListener("loadedmetadata", () => {
+      checkSeeking();
       if (resumeAt > 0 && resumeAt < length() - 1) {
-        audio.currentTime = resumeAt;
+        audio.currentTime = whole.target = resumeAt;
         announce(`从上次的位置继续：${clock(resumeAt)}`);
       }
       resumeAt = 0;
