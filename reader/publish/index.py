@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from reader import __version__
+from reader import __version__, _clean
 from reader._files import write_atomic
 from reader.audio.formats import FORMATS
 from reader.publish.episode import Episode
@@ -47,7 +47,7 @@ def index_items(entries: Iterable[Episode], library: Path) -> list[IndexItem]:
         if not e.audio or not (library / e.audio).is_file():
             continue
         fmt = FORMATS.get(e.format)
-        url = e.url if e.url and urlsplit(e.url).scheme in ("http", "https") else None
+        url = _clean.link(e.url)
         items.append(IndexItem(
             title=e.title or Path(e.audio).stem,
             date=e.date,

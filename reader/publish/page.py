@@ -211,8 +211,7 @@ def _href(target: Path, page: Path) -> str:
 def page_data(record: NarrationRecord) -> PageData:
     """What the page shows of a narration record: the article's metadata and its sentences in place."""
     art = record.article
-    url = art.url if art.url and art.url.lower().startswith(("http://", "https://")) else None  # never javascript:
-    url = _clean.url_for_display(url) if url else None
+    url = _clean.link(art.url)  # never javascript:, never credentials
     sections = {i: Section(i, m.title, m.start, m.end) for i, m in enumerate(record.chapters)}
     page = PageData(title=art.title, subtitle=art.subtitle, source=art.source, date=art.date, byline=art.byline,
                     url=url, duration=record.audio.duration, title_sentence=None, subtitle_sentence=None,

@@ -252,3 +252,21 @@ def test_both_pages_skip_by_the_setting(browser: Any, library: Path, tmp_path: P
         assert tab.evaluate(NOW) == pytest.approx(0.5, abs=0.05)
         assert tab.errors == []
         tab.context.close()
+
+
+def test_an_index_links_only_to_clean_web_addresses(tmp_path: Path) -> None:
+    """The index's "original article" link goes through the one URL filter (reader._clean.link): no
+    credentials, nothing but an absolute http(s) URL with a host, whatever a record edited by hand says."""
+    from reader.publish.episode import Episode
+    from reader.publish.index import index_items
+
+    (tmp_path / "a.mp3").write_bytes(b"ID3")
+    urls = {
+        "https://user:secret@news.example.cn/a.html": "https://news.example.cn/a.html",
+        "https://": None,
+        "java\tscript:alert(1)//": None,
+        "HTTPS://news.example.cn/b.html": "HTTPS://news.example.cn/b.html",
+    }
+    for given, shown in urls.items():
+        [item] = index_items([Episode(source="s", audio="a.mp3", format="mp3", url=given)], tmp_path)
+        assert item.url == shown, given
