@@ -53,7 +53,9 @@ from reader.i18n import N_, _
 @click.option("--delay", type=FloatRange(0, 3600), default=0.0, show_default=True,
               help=N_("Seconds between two requests to the same site (robots.txt Crawl-delay if longer)."))
 @click.option("--base-url", help=N_("Where the library will be served, for the feed's links (default: file://)."))
-@click.option("--feed-title", metavar="TITLE", help=N_("The podcast's and the index's title (default: FOLDER · 语音播报)."))
+@click.option("--title", "--feed-title", "feed_title", metavar="TITLE",
+              help=N_("The library's title, on its index page and its podcast feed (default: 语音播报, after the "
+                      "folder's name when it is Chinese)."))
 @click.option("--feed-author", metavar="NAME", help=N_("The podcast's author and owner (default: reader 语音播报)."))
 @click.option("--feed-image", metavar="FILE|URL",
               help=N_("The podcast's artwork: a square PNG/JPEG of 1400–3000 pixels, or its URL (default: reader's)."))

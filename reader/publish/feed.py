@@ -130,8 +130,12 @@ def check_base_url(base_url: str) -> str:
 
 
 def default_title(library: Path) -> str:
-    """The feed's and the index's title when none is given: the library folder's name, 语音播报."""
-    return f"{library.resolve().name} · 语音播报"
+    """The feed's and the index's title when none is given (``--title``): 语音播报, after the library folder's
+    name when that name is Chinese (``政府公告 · 语音播报``); a folder named ``library`` or ``lib`` is a
+    name for the file system, not a title for listeners."""
+    name = library.resolve().name
+    chinese = any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in name)
+    return f"{name} · 语音播报" if chinese else "语音播报"
 
 
 def pub_date(episode: Episode) -> datetime:

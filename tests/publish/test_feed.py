@@ -172,8 +172,8 @@ def test_feed_has_what_apple_podcasts_requires(library: tuple[Path, list[Episode
     assert apple_problems(xml, lib) == []
     channel = etree.fromstring(xml).find("channel")
     assert channel is not None
-    assert channel.findtext("title") == f"{lib.name} · 语音播报"  # Chinese defaults
-    assert channel.findtext("description", "").startswith(f"{lib.name} · 语音播报：用 reader")
+    assert channel.findtext("title") == "语音播报"  # Chinese defaults (the folder's name is not Chinese)
+    assert channel.findtext("description", "").startswith("语音播报：用 reader")
     assert channel.findtext("language") == "zh-cn" and channel.find(f"{ITUNES}category").get("text") == "News"
     assert channel.findtext(f"{ITUNES}author") == "reader 语音播报"
     assert channel.findtext(f"{ITUNES}owner/{ITUNES}name") == "reader 语音播报"
@@ -263,3 +263,11 @@ def test_batch_feed_options_and_their_config_keys(tmp_path: Path, monkeypatch: p
     bad = CliRunner().invoke(cli, ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "lib"),
                                    "--feed-image", str(tmp_path / "in" / "a.txt")])
     assert bad.exit_code == 2 and "not a PNG or JPEG image" in bad.output and bad.output.count("\n") == 1
+
+
+def test_a_chinese_folder_name_titles_the_library(tmp_path: Path) -> None:
+    """The default title: 语音播报 after the library folder's name when that is Chinese, alone otherwise."""
+    from reader.publish.feed import default_title
+
+    assert default_title(tmp_path / "政府公告") == "政府公告 · 语音播报"
+    assert default_title(tmp_path / "library") == "语音播报"
