@@ -41,6 +41,7 @@ from reader.errors import UsageError
 from reader.i18n import _
 from reader.publish.cover import check_image, publish_cover
 from reader.publish.episode import Episode
+from reader.text.lexicon import is_han
 
 FEED_NAME = "feed.xml"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -134,8 +135,7 @@ def default_title(library: Path) -> str:
     name when that name is Chinese (``政府公告 · 语音播报``); a folder named ``library`` or ``lib`` is a
     name for the file system, not a title for listeners."""
     name = library.resolve().name
-    chinese = any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in name)
-    return f"{name} · 语音播报" if chinese else "语音播报"
+    return f"{name} · 语音播报" if any(is_han(ch) for ch in name) else "语音播报"
 
 
 def pub_date(episode: Episode) -> datetime:
