@@ -213,12 +213,13 @@ def check_regular(path: Path, what: str) -> None:
     """``UsageError`` when ``path`` exists and is not a regular file: a file reader reads whole (a picture) is
     refused as a named pipe, which would wait for a writer forever, or a device, which never ends. ``what``
     names the option (``--cover``). A missing file is left to the reader, which says so."""
-    if (path.exists() or path.is_symlink()) and not _is_regular(path):
+    if (path.exists() or path.is_symlink()) and not is_regular_file(path):
         raise UsageError(_("{what} {path}: not a regular file (a folder, named pipe, device or socket)").format(
             what=what, path=path))
 
 
-def _is_regular(path: Path) -> bool:
+def is_regular_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (not a pipe, a device, a socket or a folder); never blocks."""
     try:
         return stat.S_ISREG(path.stat().st_mode)
     except OSError:

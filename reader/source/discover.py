@@ -28,12 +28,13 @@ import lxml.html
 from lxml import etree
 
 from reader._clean import url_for_display
+from reader._files import is_regular_file
 from reader.errors import DecodeError, ExtractError, UsageError
 from reader.i18n import _
 from reader.models import Source
 from reader.source.address import Scope, Site, host_of, parse_url, site_of
 from reader.source.decode import decode
-from reader.source.fetch import is_regular_file, is_url, read_file
+from reader.source.fetch import is_url, read_file
 
 ARTICLE_SUFFIXES = frozenset({".html", ".htm", ".txt"})
 #: Links to these are files, not articles.

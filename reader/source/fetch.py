@@ -184,14 +184,6 @@ def read_capped(fd: int, name: str, limit: int) -> bytes:
         chunks.append(chunk)
 
 
-def is_regular_file(path: Path) -> bool:
-    """Whether ``path`` is a regular file (not a pipe, a device, a socket or a folder); never blocks."""
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        return False
-
-
 
 # ---------------------------------------------------------------------------------------------------------
 # HTTP
