@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -46,3 +47,12 @@ def sink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("READER_AUDIO_SINK", str(path))
     monkeypatch.setenv("READER_AUDIO_SINK_PACE", "0")
     return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, one per test module (skipped, or failed with READER_REQUIRE_BROWSER=1, when it is
+    not installed): helpers.browser.browser_session."""
+    from helpers.browser import browser_session
+
+    yield from browser_session()

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
-from helpers.browser import ARTIFACTS, browser_session, inline_script, new_tab, until
+from helpers.browser import ARTIFACTS, inline_script, new_tab, until
 
 from reader.library.batch import BatchOptions, run_batch
 from reader.narration.pipeline import NarrateOptions
@@ -40,11 +40,6 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (base / "in" / name).write_text("\n".join([*head, text]) + "\n", encoding="utf-8")
     run_batch(str(base / "in"), BatchOptions(library=base / "lib", narration=NarrateOptions(cache_dir=tmp_path_factory.getbasetemp() / "cache")))
     return base / "lib"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from browser_session()
 
 
 def items(tab: Any, selector: str = ".item") -> list[str]:

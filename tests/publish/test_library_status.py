@@ -3,12 +3,11 @@ listener's own next/previous alike (issue 23 A4)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.browser import browser_session, new_tab, until
+from helpers.browser import new_tab, until
 
 from reader.library.batch import BatchOptions, run_batch
 from reader.narration.pipeline import NarrateOptions
@@ -28,11 +27,6 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (base / "in" / name).write_text(f"{title}\n日期:{date} 来源:测试日报\n\n{text}\n", encoding="utf-8")
     run_batch(str(base / "in"), BatchOptions(library=base / "lib", narration=NarrateOptions(cache_dir=base / "c")))
     return base / "lib"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from browser_session()
 
 
 def test_the_status_names_the_article_playing(browser: Any, library: Path) -> None:

@@ -3,13 +3,12 @@ reached and started by keyboard, and chapter labels read cleanly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from helpers.browser import browser_session, new_tab, until
+from helpers.browser import new_tab, until
 
 from reader.models import Article, Chapter
 from reader.narration.pipeline import NarrateOptions, Narration, narrate_article
@@ -25,11 +24,6 @@ ARTICLE = Article(
 )
 STATUS = "document.getElementById('status').textContent"
 NOW = "document.getElementById('audio').currentTime"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from browser_session()
 
 
 @pytest.fixture(scope="module")

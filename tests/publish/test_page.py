@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from helpers.browser import ARTIFACTS, browser_session, inline_script, new_tab, until
+from helpers.browser import ARTIFACTS, inline_script, new_tab, until
 
 from reader.audio.formats import FORMATS
 from reader.cli import cli
@@ -242,11 +242,6 @@ def test_cli_html_with_a_bad_output_is_one_line(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------------------
 # The page in a real browser
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from browser_session()
-
 
 def _open(browser: Any, page_path: Path, width: int = 1000, height: int = 700) -> Any:
     """The page in a new tab of a new context (so nothing is remembered from another test), muted."""

@@ -4,12 +4,11 @@ article, in the first screen (issue 23 A4). Screenshots at both sizes go to test
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.browser import ARTIFACTS, browser_session, new_tab, until
+from helpers.browser import ARTIFACTS, new_tab, until
 
 from reader.library.batch import BatchOptions, run_batch
 from reader.models import Article, Chapter
@@ -27,11 +26,6 @@ ARTICLE = Article(
     ],
 )
 PHONE, DESKTOP = (390, 844), (1280, 800)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from browser_session()
 
 
 @pytest.fixture(scope="module")

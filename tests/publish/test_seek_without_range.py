@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import http.client
-from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from helpers.articles import SHORT
-from helpers.browser import browser_session, new_tab, until
+from helpers.browser import new_tab, until
 from helpers.local_server import running
 
 from reader.narration.pipeline import NarrateOptions, Narration, narrate_article
@@ -26,11 +25,6 @@ class NoRange(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
         pass
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from browser_session()
 
 
 @pytest.fixture(scope="module")

@@ -21,11 +21,12 @@ from helpers.site_server import Page, Site, html_article, serve
 from prometheus_client.parser import text_string_to_metric_families
 from serving import running_app
 
+from reader.errors import OffSite
 from reader.library.catalog import SQLiteCatalog
 from reader.models import Audio
 from reader.narration.pipeline import NarrateOptions
 from reader.serve.app import create_app
-from reader.serve.jobs import Narrations, OffSite, Sites, job_id
+from reader.serve.jobs import Narrations, Sites, job_id
 from reader.speech import registry
 
 TOKEN = "s3cret-token-of-the-admin"

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("starlette", reason="reader serve's extra (zh-news-reader[serve]) is not installed")
 
-from helpers.browser import ARTIFACTS, browser_session, new_tab, until
+from helpers.browser import ARTIFACTS, new_tab, until
 from helpers.site_server import Page, Site, html_article, serve
 from serving import running_app
 
@@ -37,11 +37,6 @@ def page(server: str) -> bytes:
     html = html_article("城市公园开放", "2024-08-01", PARAGRAPHS).decode()
     head = f'<meta http-equiv="Content-Security-Policy" content="{csp}"><script src="{server}/widget.js" defer></script>'
     return html.replace("</head>", head + "</head>").encode()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from browser_session()
 
 
 @pytest.fixture(scope="module")
