@@ -89,6 +89,18 @@ class PlaybackError(ReaderError):
     """A track cannot be played: not an audio file reader plays, or no sound device to play it on."""
 
 
+class QueueFull(ReaderError):
+    """``reader serve``'s queue is at its bound; ``retry_after``: seconds worth waiting (HTTP 429)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OffSite(ReaderError):
+    """A URL ``reader serve`` was asked for is not under one of its sites (HTTP 403)."""
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """The end of an "unknown NAME" message: ``"; did you mean 'x'?"`` with the known names closest to a
     mistyped ``name`` (difflib, case-insensitive), or ``" (known: a, b, c)"`` when none is close."""

@@ -23,13 +23,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from reader.errors import ReaderError, UsageError
+from reader.errors import OffSite, QueueFull, ReaderError, UsageError
 from reader.i18n import _
 from reader.library.catalog import Entry
 from reader.narration.record import NarrationRecord
 from reader.publish.page import storage_key
 from reader.serve import media
-from reader.serve.jobs import Finished, Job, Narrations, OffSite, QueueFull, job_id
+from reader.serve.jobs import Finished, Job, Narrations, job_id
 from reader.settings import load_presets
 from reader.speech import registry
 

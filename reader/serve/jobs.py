@@ -42,7 +42,7 @@ from typing import Any, Literal
 from urllib.parse import urldefrag
 
 from reader._clean import url_for_display
-from reader.errors import LibraryError, ReaderError, RecordError, UsageError
+from reader.errors import LibraryError, OffSite, QueueFull, ReaderError, RecordError, UsageError
 from reader.i18n import _
 from reader.library.batch import STAGING, BatchEvent, BatchOptions, Outcome, article_runner, prepare_library
 from reader.library.catalog import CATALOG_NAME, Entry, SQLiteCatalog
@@ -68,18 +68,6 @@ MAX_JOBS = 10_000  # jobs remembered in memory (finished ones are forgotten firs
 def job_id(source: str) -> str:
     """A narration's id in the API: of its source URL (as recorded: without credentials)."""
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
-
-
-class QueueFull(ReaderError):
-    """The queue is at its bound; ``retry_after``: seconds worth waiting."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class OffSite(ReaderError):
-    """The URL is not under one of the server's sites."""
 
 
 class Sites:
