@@ -11,6 +11,7 @@ name says whose it is). ``OutputGroup`` publishes several files together: all wr
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
 import secrets
@@ -224,3 +225,18 @@ def is_regular_file(path: Path) -> bool:
         return stat.S_ISREG(path.stat().st_mode)
     except OSError:
         return False
+
+
+def has_digest(path: Path, size: int, digest: str) -> bool:
+    """Whether ``path`` is a regular file (not a link, FIFO or device: those are never opened, let alone read
+    to the end) of ``size`` bytes whose SHA-256 is ``digest``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:  # missing, a link (ELOOP), unreadable
+        return False
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size != size or path.is_symlink():
+        os.close(fd)
+        return False
+    with os.fdopen(fd, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest() == digest

@@ -43,7 +43,6 @@ import logging
 import math
 import os
 import re
-import stat
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,7 +53,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reader._files import reason, write_atomic
+from reader._files import has_digest, reason, write_atomic
 from reader._format import quote as _quote
 from reader._system import package_version as _package_version
 from reader._system import usable_cores as _cores
@@ -422,21 +421,6 @@ def float_model(int8_model: bytes, two_d: bool = True) -> bytes:
     return bytes(model.SerializeToString())
 
 
-def _has_digest(path: Path, size: int, digest: str) -> bool:
-    """Whether ``path`` is a regular file (not a link, FIFO or device: those are never opened, let alone read
-    to the end) of ``size`` bytes whose SHA-256 is ``digest``."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:  # missing, a link (ELOOP), unreadable
-        return False
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size != size or path.is_symlink():
-        os.close(fd)
-        return False
-    with os.fdopen(fd, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest() == digest
-
-
 def _conv_attributes_2d(attributes: dict[str, Any]) -> dict[str, Any]:
     out = dict(attributes)
     for key, fill in (("kernel_shape", 1), ("dilations", 1), ("strides", 1)):
@@ -658,7 +642,7 @@ class KokoroBackend:
             return _join_parts(self._parts)
         size, digest = DERIVED_MODELS.get(self.variant, (0, ""))
         path = self._models_folder() / f"kokoro-v1.0-{self.variant}-{MODEL_SHA256[:12]}-r{_DERIVE_REVISION}.onnx"
-        if digest and _has_digest(path, size, digest):
+        if digest and has_digest(path, size, digest):
             return path
         int8 = _join_parts(self._parts)
         try:

