@@ -42,3 +42,19 @@ def test_the_status_names_the_article_playing(browser: Any, library: Path) -> No
     until(tab, f"{STATUS} === '正在播放：春天的公园'", timeout=5)
     assert tab.errors == []
     tab.context.close()
+
+
+def test_next_during_a_start_keeps_the_status(browser: Any, library: Path) -> None:
+    """"Next" pressed before the article just opened has started: the first play() is aborted by the new
+    load, and that abort is no failure to report over the status that names the new article."""
+    tab = new_tab(browser, (library / "index.html").as_uri())
+    until(tab, "!document.getElementById('player').hidden")
+    tab.evaluate(f"{AUDIO}.muted = true")
+    tab.evaluate("""() => {
+        document.querySelector('.item .listen').click();
+        document.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true}));
+    }""")
+    until(tab, f"!{AUDIO}.paused && {AUDIO}.duration > 1")
+    assert tab.evaluate(STATUS) == "正在播放：夏天的海边"
+    assert tab.errors == []
+    tab.context.close()

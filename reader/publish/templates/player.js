@@ -91,7 +91,9 @@ const ReaderPlayer = (() => {
 
     function play() {
       const started = audio.play();
-      if (started) started.catch((err) => announce(`无法播放：${err.message}`));
+      // AbortError: another narration was opened before this one started (the listener pressed "next"
+      // during an automatic advance); the status already names the new one, so it must not be overwritten.
+      if (started) started.catch((err) => { if (err.name !== "AbortError") announce(`无法播放：${err.message}`); });
     }
 
     function toggle() {
