@@ -54,7 +54,9 @@ def _fresh(fake: FakeEdge) -> Iterator[None]:
 
 
 def settings(fake: FakeEdge, **kw: float) -> EdgeSettings:
-    values: dict[str, float] = {"timeout": 3.0, "backoff": 0.01, "attempts": 3, **kw}
+    # A generous default: on a loaded machine the fake itself can take seconds to answer, and a test that
+    # is not about timeouts must not fail on one (those pass a short timeout of their own).
+    values: dict[str, float] = {"timeout": 30.0, "backoff": 0.01, "attempts": 3, **kw}
     return EdgeSettings(wss_url=fake.wss_url, voices_url=fake.voices_url, timeout=values["timeout"],
                         backoff=values["backoff"], attempts=int(values["attempts"]),
                         concurrency=int(values.get("concurrency", 4)))
