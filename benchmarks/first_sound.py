@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 def child(article: Path, voice: str) -> None:
     times: dict[str, float | str] = {}
     started = time.perf_counter()
-    from reader.speech.engines.kokoro import DERIVED_MODELS, KokoroBackend, _has_digest
+    from reader._files import has_digest
+    from reader.speech.engines.kokoro import DERIVED_MODELS, KokoroBackend
 
     times["import engine"] = time.perf_counter() - started
     from reader.extraction.article import extract
@@ -57,7 +58,7 @@ def child(article: Path, voice: str) -> None:
     load = time.perf_counter() - started
     path = backend._model_path()
     started = time.perf_counter()
-    assert isinstance(path, Path) and _has_digest(path, *DERIVED_MODELS["float"])
+    assert isinstance(path, Path) and has_digest(path, *DERIVED_MODELS["float"])
     times["check model"] = time.perf_counter() - started  # part of load; timed again alone (page cache warm)
     times["open session"] = load - float(times["check model"])
     chunks = [c.spoken for c in segment(extract(read_file(article)), backend.max_chunk_chars,
