@@ -166,8 +166,9 @@ def open_article(spec: str, options: NarrateOptions | None = None) -> ArticleStr
     """Fetch and extract the article at ``spec``; the stream that will narrate it into the plays folder.
 
     The engine starts loading its model first (``Narrator.preload``: Kokoro's session is made on a thread of
-    its own, mostly outside the GIL) so that the load overlaps fetching and extracting the page, and the
-    narration starts with a short first chunk (``NarrateOptions.short_first``).
+    its own) so that the load overlaps fetching and extracting the page, and the narration starts with a
+    short first chunk (``NarrateOptions.short_first``). When the narration then comes from the store, the
+    load was for nothing: that costs one core for about a second while the file starts playing.
     """
     narrator = Narrator(replace(options or NarrateOptions(), use_cache=True, short_first=True))
     narrator.preload()
