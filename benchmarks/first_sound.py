@@ -110,6 +110,7 @@ def main() -> int:
     parser.add_argument("--voice", default="kokoro-yunxi", help="the voice of the very cold runs and the parts")
     parser.add_argument("--runs", type=int, default=1, help="turns of each command (1)")
     parser.add_argument("--no-very-cold", action="store_true", help="skip the runs that derive the models")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds a command may take to sound (600)")
     parser.add_argument("--no-parts", action="store_true", help="skip the engine's cold start part by part")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -136,7 +137,7 @@ def main() -> int:
             env = {"READER_CACHE_DIR": str(base / f"{name}-models")} if kind == "very cold" else None
             launcher = (str(Path(__file__).resolve()), "--launch", mode)
             took = command_first_sound(args.article, base / name, base / f"{name}.wav", voice, launcher=launcher,
-                                       env=env)
+                                       env=env, timeout=args.timeout)
             seconds.setdefault((kind, voice, mode), []).append(took)
             print(f"  {kind:9} {voice:16} {mode:6} {took:6.2f} s", file=sys.stderr, flush=True)
 
