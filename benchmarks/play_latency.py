@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 _STARTED = time.perf_counter()  # before any of reader is imported: the child's import time counts from here
@@ -47,11 +48,13 @@ from reader.text.segment import segment  # noqa: E402
 _WAV_HEADER = 44
 
 
-def command_first_sound(article: Path, cache: Path, sink: Path, voice: str, timeout: float = 120) -> float:
-    """Seconds from starting `reader play` to the first audio in its sink."""
-    env = {**os.environ, "READER_AUDIO_SINK": str(sink), "READER_AUDIO_SINK_PACE": "1"}
+def command_first_sound(article: Path, cache: Path, sink: Path, voice: str, timeout: float = 120,
+                        launcher: Sequence[str] = ("-m", "reader"), env: Mapping[str, str] | None = None) -> float:
+    """Seconds from starting `reader play` to the first audio in its sink (``launcher``: what follows the
+    interpreter on the command line, before ``play``; ``env``: more environment)."""
+    env = {**os.environ, **(env or {}), "READER_AUDIO_SINK": str(sink), "READER_AUDIO_SINK_PACE": "1"}
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "reader", "play", str(article), "--cache-dir", str(cache),
+    process = subprocess.Popen([sys.executable, *launcher, "play", str(article), "--cache-dir", str(cache),
                                 "--voice", voice, "-q"], env=env, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - started < timeout:

@@ -61,7 +61,7 @@ from reader.speech.cache import ChunkCache
 from reader.speech.synthesize import ProgressCallback, Synthesized, synthesize_iter
 from reader.text.lexicon import Lexicon, default_lexicon
 from reader.text.normalize import CHINESE, CHINESE_AND_LATIN, Abilities, normalize
-from reader.text.segment import segment
+from reader.text.segment import segment, short_first
 
 StageCallback = Callable[[str], None]
 #: Told of each chunk as it is laid out in the track: its audio and the pause (seconds) that follows it.
@@ -90,6 +90,10 @@ class NarrateOptions:
     timeout: float = FETCH_TIMEOUT  # seconds a web page may take in all
     name_template: str = DEFAULT_TEMPLATE  # the default file name (reader.narration.naming)
     ascii_names: bool = False  # pinyin file names
+    #: For a narration heard while it is made (``reader play``): its first chunk is its first sentence cut short
+    #: (``reader.text.segment.short_first``), so that the first sound waits for one short synthesis. The same
+    #: text in the same order with the same pauses; off for files, whose chunks (and chunk cache) it would change.
+    short_first: bool = False
     #: The audio format, resolved once from ``output`` and ``format`` (``reader.audio.formats.choose``); the
     #: narrator, its names, its fingerprint and its record all take it from here.
     fmt: formats.AudioFormat = field(init=False, repr=False, compare=False)
@@ -197,6 +201,17 @@ class Narrator:
         self._backend = backend
         self._fallback = fallback
         self.cache_root = (options.cache_dir or user_cache_dir()) if options.use_cache else None
+
+    def preload(self) -> None:
+        """Start loading the engines' models in the background and return: for a caller that streams, which calls
+        this before it fetches the article, so that the load overlaps fetching, extracting and segmenting. The
+        engine (and the fallback engine) is created here (a bad voice or a missing engine fails here); a backend
+        with the optional ``preload`` of ``reader.speech.backend.Backend`` starts loading, one without loads on
+        its first ``synthesize`` as always."""
+        for engine in (self.backend, self.fallback):
+            start = getattr(engine, "preload", None)
+            if callable(start):
+                start()
 
     # The engines and the lexicon are loaded on first use, so that a missing file or a bad URL is reported
     # before seconds of model loading; a batch asks for ``settings_fingerprint`` before its first article.
@@ -362,7 +377,10 @@ class Narrator:
         backend, fallback, options = self.backend, self.fallback, self.options
         # Chunks must fit the fallback engine too, or it could not stand in for the backend.
         limit = min(backend.max_chunk_chars, fallback.max_chunk_chars) if fallback else backend.max_chunk_chars
-        chunks = segment(article, limit, spoken_form(self.lexicon, self.abilities), header=options.header)
+        spoken = spoken_form(self.lexicon, self.abilities)
+        chunks = segment(article, limit, spoken, header=options.header)
+        if options.short_first:
+            chunks = short_first(chunks, spoken)
         if stage:
             stage("synthesize")
         made: list[Synthesized] = []

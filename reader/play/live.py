@@ -165,10 +165,13 @@ class ArticleStream:
 def open_article(spec: str, options: NarrateOptions | None = None) -> ArticleStream:
     """Fetch and extract the article at ``spec``; the stream that will narrate it into the plays folder.
 
-    (Loading the engine on another thread meanwhile was tried and measured: it gains nothing, since
-    loading it and segmenting both hold the GIL throughout.)
+    The engine starts loading its model first (``Narrator.preload``: Kokoro's session is made on a thread of
+    its own) so that the load overlaps fetching and extracting the page, and the narration starts with a
+    short first chunk (``NarrateOptions.short_first``). When the narration then comes from the store, the
+    load was for nothing: that costs one core for about a second while the file starts playing.
     """
-    narrator = Narrator(replace(options or NarrateOptions(), use_cache=True))
+    narrator = Narrator(replace(options or NarrateOptions(), use_cache=True, short_first=True))
+    narrator.preload()
     article, source = narrator.read(spec)
     folder = plays_dir(narrator.options.cache_dir)
     try:

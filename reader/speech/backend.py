@@ -40,6 +40,13 @@ class Backend(Protocol):
     at all; it never returns empty audio for non-empty text.
 
     ``close()`` releases engine resources (models, connections); the backend is unusable afterwards.
+
+    Optional (not part of the protocol's type; callers look for it with ``getattr``): ``preload()`` starts
+    loading the engine's models in the background and returns at once, never raising: a load that fails is
+    raised by the first ``synthesize``, which waits for a load in progress. Callers that stream (``reader
+    play``, through ``Narrator.preload``) call it as early as they know the voice, so that loading overlaps
+    fetching and extracting the article. An engine with nothing slow to load has no ``preload``. Likewise
+    optional: ``load()`` (load now, blocking) and ``cancel()`` (give up requests in flight on Ctrl-C).
     """
 
     name: str

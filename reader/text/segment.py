@@ -10,6 +10,9 @@ speakable in them (lone punctuation, ……) are never produced.
 A sentence longer than ``MAX_SENTENCE_CHARS`` (a page that never punctuates: 5,000 characters in one run) is
 first cut the same way into runs of at most that many characters, each ending like a sentence (a sentence
 pause), so that no subtitle cue, listen-page sentence or player line grows to minutes.
+
+A narration that is heard while it is made (``reader play``) starts with a short chunk (``short_first``): the
+first sentence cut after its first clauses, so the first sound waits for one short synthesis only.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from reader.errors import SegmentError
 from reader.i18n import _
@@ -31,6 +35,13 @@ _SPEAKABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff4
 Normalizer = Callable[[str], str]
 #: The longest sentence kept whole (characters of the written text): about 40 s of speech.
 MAX_SENTENCE_CHARS = 200
+#: ``short_first``: the first chunk of a streamed narration, when it is longer, is cut after its first clauses
+#: to at most this many spoken characters (about 3 s of speech) ...
+FIRST_CHUNK_CHARS = 20
+#: ... and at least this many: shorter inputs sound worse (Kokoro chooses its style vector by token count),
+#: and a call's fixed cost (the model's own leading and trailing silence) makes them hardly faster.
+MIN_FIRST_CHUNK_CHARS = 6
+_FIRST_CUT = re.compile(r"(?<=[，、：；,:;])")
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -185,6 +196,30 @@ def header_lines(article: Article) -> list[str]:
     if credit:
         lines.append("，".join(credit))
     return lines
+
+
+def short_first(chunks: list[Chunk], normalize: Normalizer, max_chars: int = FIRST_CHUNK_CHARS,
+                min_chars: int = MIN_FIRST_CHUNK_CHARS) -> list[Chunk]:
+    """``chunks`` with the first one cut in two when it is longer than ``max_chars`` spoken characters: after
+    the longest run of its first clauses that is at most ``max_chars`` and at least ``min_chars`` long (never
+    inside a number, a Latin word, a 《title》 or a “quotation”). The head ends on a clause pause, as the
+    parts of a long sentence do, and the rest keeps the chunk's own pause: the same text in the same order,
+    one sentence in the record, subtitles and player. A chunk with no such cut is left whole."""
+    if not chunks or len(chunks[0].spoken) <= max_chars:
+        return chunks
+    first = chunks[0]
+
+    def spoken(text: str) -> str:
+        return normalize(_spoken_line(text) if first.kind != "body" else text).strip()
+
+    text = first.text
+    points = _cut_points(text, _FIRST_CUT, lambda t: True)  # any span protected: a cut here is never needed
+    for point in reversed(points):
+        head, rest = text[:point].strip(), text[point:].strip()
+        if min_chars <= len(spoken(head)) <= max_chars and speakable(spoken(rest)) and speakable(spoken(head)):
+            return [replace(first, text=head, spoken=spoken(head), pause_after="clause"),
+                    replace(first, text=rest, spoken=spoken(rest)), *chunks[1:]]
+    return chunks
 
 
 def _spoken_line(text: str) -> str:

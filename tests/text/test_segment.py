@@ -11,7 +11,7 @@ from reader.errors import SegmentError
 from reader.extraction.article import extract
 from reader.models import Article, Chapter
 from reader.source.fetch import read_file
-from reader.text.segment import segment, split_long, split_sentences
+from reader.text.segment import FIRST_CHUNK_CHARS, segment, short_first, split_long, split_sentences
 
 
 def same(text: str) -> str:
@@ -123,3 +123,44 @@ def test_any_paragraph_gives_fitting_speakable_chunks(text: str, limit: int) -> 
         assert not re.search(r"[\w]", text)
         return
     assert all(c.spoken and len(c.spoken) <= limit and re.search(r"\w", c.spoken) for c in chunks)
+
+
+# -- short_first: a streamed narration's first chunk -----------------------------------------------------------
+
+
+def spoken_digits(text: str) -> str:
+    """A normalizer that makes the spoken form longer than the text, as numbers do."""
+    return text.replace("2021", "二零二一")
+
+
+def test_short_first_cuts_the_first_sentence_after_its_first_clauses() -> None:
+    article = Article("标题", [Chapter(None, [
+        "区县对口协同发展，是重庆推进全市“一区两群”协调发展的重要抓手，为成渝地区双城经济圈建设注入了澎湃动力。两江潮起。"])])
+    chunks = segment(article, 100, same, header=False)
+    first = short_first(chunks, same)
+    assert [c.text for c in first[:2]] == ["区县对口协同发展，",
+                                           "是重庆推进全市“一区两群”协调发展的重要抓手，为成渝地区双城经济圈建设注入了澎湃动力。"]
+    assert [c.pause_after for c in first[:2]] == ["clause", chunks[0].pause_after]
+    assert first[2:] == chunks[1:]
+    # The same text in the same order: the record joins the two into one sentence again.
+    assert "".join(c.text for c in first) == "".join(c.text for c in chunks)
+    assert "".join(c.spoken for c in first) == "".join(c.spoken for c in chunks)
+
+
+def test_short_first_takes_as_many_clauses_as_fit_on_the_spoken_form() -> None:
+    sentence = "2021年，万州区，两江新区认真贯彻市委部署要求，狠抓工作落实。"
+    chunks = segment(Article("标题", [Chapter(None, [sentence])]), 100, spoken_digits, header=False)
+    [head, rest] = short_first(chunks, spoken_digits)
+    assert head.text == "2021年，万州区，" and head.spoken == "二零二一年，万州区，"  # 11 spoken; + the next: 24
+    assert len(head.spoken) <= FIRST_CHUNK_CHARS and rest.text == "两江新区认真贯彻市委部署要求，狠抓工作落实。"
+
+
+@pytest.mark.parametrize("text", [
+    "短句子就不必再切了，对吧。",  # already short: the first chunk as it is
+    "来源：某某日报的一位记者在现场采访了许多参加活动的市民和游客们",  # a head of 3 characters is too short
+    "这一句话的第一个分句就已经比二十个字还要长得多了，后面还有别的分句。",  # no head short enough
+    "“这是一句很长的引语，引号里面的逗号不能切开，否则听起来就断了”他说。",  # never inside a quotation
+])
+def test_short_first_leaves_a_first_chunk_that_has_no_good_cut(text: str) -> None:
+    chunks = segment(Article("标题", [Chapter(None, [text, "第二段。"])]), 100, same, header=False)
+    assert short_first(chunks, same) == chunks
