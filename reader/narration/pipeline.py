@@ -364,7 +364,10 @@ class Narrator:
                 record.write(manifest)
                 vtt, manifest = out.with_suffix(".vtt"), out.with_suffix(".json")
         # A narration that a fallback engine helped with is not kept: the next run asks the service again.
-        if stored is None and not record.helped():
+        # Nor is one whose first sentence was cut short for a quick start (play): it is read from the store
+        # like any other, but only a narration chunked as narrate chunks goes in, so that narrate never copies
+        # the cut first sentence (measured 1.22 x Whisper CER on first sentences, benchmarks/first_chunk_cer.py).
+        if stored is None and not record.helped() and not self.options.short_first:
             store.put(key, out, record)
         return Narration(article, record, out, vtt, manifest, self.preset, time.perf_counter() - started,
                          from_store=stored is not None)

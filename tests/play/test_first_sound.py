@@ -8,6 +8,7 @@ been called proves that it was called before the fetch finished (else the fetch 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,21 @@ def test_narrate_keeps_its_chunks(tmp_path: Path) -> None:
         narrator.lexicon, narrator.abilities), header=False)
     assert [c.text for c in narration.record.chunks] == [c.text for c in chunks]
     assert len(chunks[0].spoken) > FIRST_CHUNK_CHARS  # which play would have cut
+
+
+def test_a_narration_cut_short_is_not_stored_for_narrate(tmp_path: Path) -> None:
+    """play's narration (first sentence cut short) is never what a later narrate copies from the store; a
+    narrate's narration is what a later play copies."""
+    article = tmp_path / "a.txt"
+    article.write_text("首句测试\n\n" + "\n\n".join(PARAGRAPHS) + "\n", encoding="utf-8")
+    base = NarrateOptions(voice="baker", cache_dir=tmp_path / "cache", header=False)
+    played = Narrator(replace(base, output=tmp_path / "p.mp3", short_first=True)).narrate(str(article))
+    assert played.record.chunks[0].pause_after == "clause" and not played.from_store
+    narrated = Narrator(replace(base, output=tmp_path / "n.mp3")).narrate(str(article))
+    assert not narrated.from_store  # synthesized again, chunked as narrate chunks
+    assert [c.text for c in narrated.record.chunks][0] == played.record.chunks[0].text + played.record.chunks[1].text
+    again = Narrator(replace(base, output=tmp_path / "q.mp3", short_first=True)).narrate(str(article))
+    assert again.from_store
 
 
 def test_a_kokoro_voice_starts_loading_before_the_page_is_fetched(tmp_path: Path, recorded_fetches: list[Any],
