@@ -62,6 +62,7 @@ class AudioSettings:
     format: str = "mp3"
     spoken_form: str = ""
     cover: str = ""  # the cover art's digest ("": none)
+    short_first: bool = False  # the first sentence cut short for a quick start (``NarrateOptions.short_first``)
 
 
 def settings_fingerprint(settings: AudioSettings) -> str:

@@ -239,6 +239,7 @@ class Narrator:
             bitrate=options.bitrate or options.fmt.bitrate or "", header=options.header,
             format=options.fmt.name, spoken_form=self.abilities.key,
             cover=hashlib.sha256(self.cover.data).hexdigest()[:16] if self.cover is not None else "",
+            short_first=options.short_first,
         )
 
     @functools.cached_property
@@ -343,6 +344,12 @@ class Narrator:
         store = NarrationStore(self.cache_root)
         key = self.fingerprint(article)
         stored = store.get(key)
+        if stored is None and self.options.short_first:
+            # A quick start (play) takes narrate's narration too; never the other way round: narrate does not
+            # copy one whose first sentence was cut short (1.22 x Whisper CER on first sentences, measured by
+            # benchmarks/first_chunk_cer.py). Their keys differ by ``AudioSettings.short_first``.
+            whole = replace(self.audio_settings, short_first=False)
+            stored = store.get(narration_fingerprint(settings_fingerprint(whole), content_hash(article)))
         vtt = manifest = None
         with OutputGroup() as group:
             if self.options.sidecars:  # renamed into place before the audio
@@ -364,10 +371,7 @@ class Narrator:
                 record.write(manifest)
                 vtt, manifest = out.with_suffix(".vtt"), out.with_suffix(".json")
         # A narration that a fallback engine helped with is not kept: the next run asks the service again.
-        # Nor is one whose first sentence was cut short for a quick start (play): it is read from the store
-        # like any other, but only a narration chunked as narrate chunks goes in, so that narrate never copies
-        # the cut first sentence (measured 1.22 x Whisper CER on first sentences, benchmarks/first_chunk_cer.py).
-        if stored is None and not record.helped() and not self.options.short_first:
+        if stored is None and not record.helped():
             store.put(key, out, record)
         return Narration(article, record, out, vtt, manifest, self.preset, time.perf_counter() - started,
                          from_store=stored is not None)
