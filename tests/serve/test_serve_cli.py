@@ -71,6 +71,7 @@ def test_the_server_process_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     (["--site", "ftp://example.com/"], "unsupported scheme"),
     (["--site", "https://user:pw@example.com/"], "without credentials"),
     (["--site", "https://example.com/", "--voice", "nobody"], "nobody"),
+    (["--site", "https://example.com/", "--voices", "espeak,nobody"], "nobody"),
     (["--site", "https://example.com/", "--token-file", "missing.txt"], "--token-file"),
     (["--site", "https://example.com/", "--token-file", "short.txt"], "at least 16"),
 ])
