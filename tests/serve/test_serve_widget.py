@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 pytest.importorskip("starlette", reason="reader serve's extra (zh-news-reader[serve]) is not installed")
@@ -161,10 +162,20 @@ def test_speech_starts_from_the_first_chunks_before_the_narration_is_done(browse
                                      "[...CSS.highlights.get('reader-sentence')][0].toString()")
             assert any(highlighted in p for p in ["城市公园开放", *PARAGRAPHS]), highlighted  # in the page's own text
             assert "正在播放开头" in tab.evaluate(f"{SHADOW}.querySelector('.status').textContent")
+            # The listener pauses the stream (its button is now 暂停); the position is kept through the handover.
+            tab.locator("[data-reader-widget] .start").click()
+            until(tab, f"{stream}.paused && {SHADOW}.querySelector('.start').textContent.includes('继续')")
+            heard = tab.evaluate(f"[Number({stream}.src.match(/stream\\/(\\d+)\\.wav/)[1]), {stream}.currentTime]")
         finally:
             engine.gate.set()
         assert job.done.wait(120) and job.status == "done", job.error
-        # The rest is made: the player goes on with the narration's own file, past the chunks heard ahead.
-        until(tab, f"{player}.src.endsWith('.mp3') && !{player}.paused && {player}.currentTime > 0.5", timeout=60)
-        assert not tab.evaluate(f"{stream}.src")
+        # The rest is made: the player takes over with the narration's own file, where the stream stopped.
+        until(tab, f"{player}.src.endsWith('.mp3') && {player}.currentTime > 0 && !{stream}.src", timeout=60)
+        starts = httpx.get(f"{server}/api/v1/narrations/{job.id}", timeout=30).json()["chunk_starts"]
+        n, offset = heard
+        at = tab.evaluate(f"{player}.currentTime")
+        assert starts[n] + offset - 0.3 <= at <= starts[n + 1] + 0.3, (at, starts[n], offset)
+        assert tab.evaluate(f"{player}.paused")  # paused, as the listener left it
+        tab.locator("[data-reader-widget] .controls button").first.click()  # ▶ 播放
+        until(tab, f"!{player}.paused && {player}.currentTime > {at + 0.3}", timeout=60)
         assert tab.errors == []

@@ -114,6 +114,7 @@ if (script && !script.dataset.readerLoaded) {
     });
 
     function fail(message) {
+      stream.stop();
       start.textContent = "🔊 语音播报";
       start.setAttribute("aria-label", "语音播报");
       progress.hidden = true;
@@ -150,6 +151,7 @@ if (script && !script.dataset.readerLoaded) {
       let waiting = false;  // the preview reached the last chunk listed: the next one is not ready yet
       let done = null;  // the finished narration, waiting for the chunk playing to end
       let active = false;
+      let held = false;  // the listener paused the stream
 
       function playChunk(i, offset = 0) {
         index = i;
@@ -157,6 +159,7 @@ if (script && !script.dataset.readerLoaded) {
         preview.src = server + chunks[i].audio;
         preview.playbackRate = preview.defaultPlaybackRate = Number(speed.value);
         if (offset > 0) preview.addEventListener("loadedmetadata", () => { preview.currentTime = offset; }, { once: true });
+        if (held) return;
         const started = preview.play();
         if (started) started.catch(() => {});
       }
@@ -199,28 +202,33 @@ if (script && !script.dataset.readerLoaded) {
         else ready(found, starts[i] + offset, andPlay);
       }
 
-      // The narration is done: true if the stream hands it over (now or at the end of its chunk).
+      // The narration is done: true if the stream hands it over (now, or at the end of the chunk playing).
       function finish(found) {
         if (!active) return false;
         done = found;
-        if (waiting) handOver(index + 1, 0, true);
-        else if (preview.paused) handOver(index, preview.currentTime, false);
+        if (waiting) handOver(index + 1, 0, !held);
+        else if (held || preview.paused) handOver(index, preview.currentTime, false);
         return true;
       }
 
+      // The narration failed: the stream stops where it is.
+      function stop() {
+        active = false;
+        preview.pause();
+      }
+
       function label() {
-        const playing = !preview.paused || (!waiting && index < 0);
-        start.textContent = playing ? "❚❚ 暂停" : "▶ 继续";
-        start.setAttribute("aria-label", playing ? "暂停" : "继续");
+        start.textContent = held ? "▶ 继续" : "❚❚ 暂停";
+        start.setAttribute("aria-label", held ? "继续" : "暂停");
       }
 
       function toggle() {
-        if (waiting) return;
-        if (preview.paused) { const p = preview.play(); if (p) p.catch(() => {}); } else preview.pause();
+        held = !held;
+        label();
+        if (held) preview.pause();
+        else if (!waiting && preview.paused) { const p = preview.play(); if (p) p.catch(() => {}); }
       }
 
-      preview.addEventListener("play", () => { if (active) label(); });
-      preview.addEventListener("pause", () => { if (active) label(); });
       preview.addEventListener("timeupdate", () => {
         if (active && index >= 0) highlight.follow(chunks[index].start + preview.currentTime);
       });
@@ -230,7 +238,7 @@ if (script && !script.dataset.readerLoaded) {
         else if (index + 1 < chunks.length) playChunk(index + 1);
         else { waiting = true; say("正在准备后面的语音…"); }
       });
-      return { update, finish, toggle, active: () => active };
+      return { update, finish, stop, toggle, active: () => active };
     }
 
     const wait = (ms) => new Promise((resolve) => { window.setTimeout(resolve, ms); });
