@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urldefrag
 
-from reader._clean import url_for_display
+from reader._clean import clean_article, url_for_display
 from reader.errors import LibraryError, OffSite, QueueFull, ReaderError, RecordError, UsageError
 from reader.i18n import _
 from reader.library.batch import STAGING, BatchEvent, BatchOptions, Outcome, article_runner, prepare_library
@@ -51,8 +51,8 @@ from reader.library.cluster import open_cluster
 from reader.library.episodes import episodes
 from reader.library.lock import LibraryLock
 from reader.library.rebuild import rebuild
-from reader.models import Article
-from reader.narration.pipeline import NarrateOptions, Narration, Narrator, StageCallback
+from reader.models import Article, Chapter
+from reader.narration.pipeline import NarrateOptions, Narration, Narrator, StageCallback, spoken_form
 from reader.narration.record import NarrationRecord
 from reader.publish.feed import write_feed
 from reader.publish.index import write_index
@@ -61,6 +61,7 @@ from reader.serve.stream import writer as stream_writer
 from reader.source.address import Site, parse_url, site_of
 from reader.source.polite import PoliteFetcher, Stopped
 from reader.speech.synthesize import Progress, ProgressCallback
+from reader.text.segment import segment
 
 log = logging.getLogger(__name__)
 
@@ -576,10 +577,14 @@ def _narrator(options: NarrateOptions) -> Narrator:
 
 
 def _warm_worker(options: NarrateOptions) -> None:
-    """In a worker process, at the server's start: its narrator, and the voice's model loaded by one word."""
+    """In a worker process, at the server's start: its narrator, its text front end (lexicon, normalizer,
+    segmenter) and the voice's model loaded by one short sentence, so that the first click waits for none."""
     narrator = _narrator(options)
+    article = clean_article(Article("你好", [Chapter(None, ["今天是2024年3月1日，天气很好。"])]))
     try:
-        narrator.backend.synthesize("你好。", narrator.preset.voice, narrator.rate)
+        backend = narrator.backend
+        chunks = segment(article, backend.max_chunk_chars, spoken_form(narrator.lexicon, narrator.abilities))
+        backend.synthesize(chunks[-1].spoken, narrator.preset.voice, narrator.rate)
     except ReaderError as exc:  # the first article will say why, in its own words
         log.info("warming the voice up: %s", exc)
 
