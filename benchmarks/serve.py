@@ -133,12 +133,13 @@ def main() -> None:
         server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
         try:
             with httpx.Client(timeout=600) as client:
-                while True:
+                while True:  # up, and its workers warm (as a server that has been running is)
                     try:
-                        client.get(f"{base}/healthz")
-                        break
+                        if client.get(f"{base}/healthz").json().get("warm"):
+                            break
                     except httpx.TransportError:
-                        time.sleep(0.05)
+                        pass
+                    time.sleep(0.05)
                 print(f"reader serve, {len(pages)} corpus pages, voices: {args.voice or 'default'} (default)"
                       + (f", {args.other}" if args.other else ""))
                 voices: list[str | None] = [None, *([args.other] if args.other else [])]

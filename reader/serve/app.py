@@ -205,7 +205,7 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
         return JSONResponse({"voice": voice, "voices": await run_in_threadpool(listing)})
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "queue": narrations.pending()})
+        return JSONResponse({"status": "ok", "queue": narrations.pending(), "warm": narrations.warm()})
 
     async def prometheus(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

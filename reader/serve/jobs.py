@@ -285,6 +285,10 @@ class Narrations:
 
     # -- the queue ---------------------------------------------------------------------------------------
 
+    def warm(self) -> bool:
+        """Whether the worker processes have loaded the default voice (always, without a pool)."""
+        return self._pool is None or self._pool.warm()
+
     def pending(self) -> int:
         """Jobs queued or running."""
         with self._lock:
@@ -471,8 +475,8 @@ class PoolNarrator:
         self.halt: Any = self.context.Event()  # set on close: the workers drop their articles at the next chunk
         self._lock = threading.Lock()
         self.pool = self._new_pool()
-        for _n in range(workers):  # start the processes and load the voice now, not on the first click
-            self.pool.submit(_warm_worker, narrator.options)
+        # Start the processes and load the voice now, not on the first click.
+        self.warming = [self.pool.submit(_warm_worker, narrator.options) for _n in range(workers)]
         self._waiting: dict[str, queues.SimpleQueue[tuple[str, Any]]] = {}
         self._router = threading.Thread(target=self._route, name="serve-reports", daemon=True)
         self._router.start()
@@ -480,6 +484,10 @@ class PoolNarrator:
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context, initializer=_init_worker,
                                    initargs=(self.reports, self.halt))
+
+    def warm(self) -> bool:
+        """Whether the workers' warm-up (started with the pool) is over."""
+        return all(f.done() for f in self.warming)
 
     def close(self) -> None:
         self.halt.set()
