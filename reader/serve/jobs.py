@@ -14,6 +14,15 @@ the signature of ``Narrator.narrate_article`` and runs it in a pool of worker *p
 keeping one ``Narrator`` per set of options, so an engine loads once per process), which write straight
 into the staging folder. Progress comes back on a queue and reaches the job's status.
 
+**Voices.** The default voice (``--voice``) narrates into the library itself, so that a library made by batch is
+served as it is; each other voice a request may name (``--voices``) has a ``Shelf`` of its own: a library of the
+same kind in ``voices/NAME``. A narration's id is ``job_id(source)``, with ``-NAME`` for another voice; each
+shelf maps its rows' ids to their sources (kept in step by this server, which holds the library's lock), so
+a lookup by id reads one row, not the catalog.
+
+**Streaming.** A job's narrator writes each chunk, as it is laid out, to the job's stream folder
+(``reader.serve.stream``), in the worker process or here; the job lists them (``Job.chunks``).
+
 **Restarts.** Files reach the library by renames only, so a killed server leaves no partial file there; the
 next start clears the staging folder, marks the attempts it left running as interrupted, and queues them again.
 
