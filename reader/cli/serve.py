@@ -31,6 +31,22 @@ def read_token(path: Path) -> str:
     return token
 
 
+def offered_voices(given: tuple[str, ...]) -> list[str]:
+    """The --voices names (commas split; 'offline': every preset of an installed offline engine); an unknown
+    name is a ``UsageError`` (from the ``Narrator`` the server makes of it)."""
+    from reader.settings import load_presets
+    from reader.speech import registry
+
+    names: list[str] = []
+    for part in (n.strip() for text in given for n in text.split(",")):
+        if part == "offline":
+            names += [name for name, preset in load_presets().items()
+                      if not registry.info(preset.backend).online and registry.installed(preset.backend)]
+        elif part:
+            names.append(part)
+    return list(dict.fromkeys(names))
+
+
 @cli.command(help=N_("Serve narrations of a site's articles over HTTP: the 语音播报 button (/widget.js), an API "
                      "(/api/v1/narrations) and the library's files. Articles are narrated on first request "
                      "into a library as `reader batch` makes it. Needs zh-news-reader[serve]."))
@@ -40,7 +56,10 @@ def read_token(path: Path) -> str:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help=N_("The port to listen on."))
 @click.option("--library", type=click.Path(path_type=Path), default=Path("library"), show_default=True,
               metavar="DIR", help=N_("The library folder (created if missing; one made by `reader batch` is served as it is)."))
-@voice_option()
+@voice_option(N_("The default voice preset (see `reader voices`): a request that names no voice gets it."))
+@click.option("--voices", "voices", multiple=True, metavar="NAME[,NAME…]",
+              help=N_("More voices a request may ask for (comma-separated or repeated; 'offline': every installed "
+                      "offline voice); each is narrated into its own library, voices/NAME in --library."))
 @rate_option
 @format_option(N_("The narrations' audio format (default: mp3): mp3, m4b, m4a, opus or wav."))
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -55,7 +74,8 @@ def read_token(path: Path) -> str:
 @fallback_option()
 @cache_dir_option()
 @timeout_option
-def serve(sites: tuple[str, ...], host: str, port: int, library: Path, voice: str, rate: float | None,
+def serve(sites: tuple[str, ...], host: str, port: int, library: Path, voice: str, voices: tuple[str, ...],
+          rate: float | None,
           audio_format: str | None, workers: int, queue_size: int, token_file: Path | None, cluster: str | None,
           fallback: str | None, cache_dir: Path | None, timeout: float) -> None:
     from reader import serve as service
@@ -69,7 +89,9 @@ def serve(sites: tuple[str, ...], host: str, port: int, library: Path, voice: st
     token = read_token(token_file) if token_file is not None else None
     allowed = Sites(sites)
     options = narrate_options(click.get_current_context().params)
-    with Narrations(library, options, allowed, workers=workers, queue=queue_size, cluster=cluster) as narrations:
+    offered = offered_voices(voices)
+    with Narrations(library, options, allowed, workers=workers, queue=queue_size, cluster=cluster,
+                    voices=offered) as narrations:
         app = create_app(narrations, token=token)
         click.echo(_("serving {library} at http://{host}:{port}/ for {sites}").format(
             library=library, host=host, port=port, sites=", ".join(sites)), err=True)

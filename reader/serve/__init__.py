@@ -7,6 +7,9 @@ files and index: a library made by batch is served as it is):
   the batch's own per-article code (``reader.library.batch.article_runner``: fetch, skip or adopt, claim a
   name, narrate into the staging folder, move into place, record the row), with the narrating itself in a pool
   of worker processes (``PoolNarrator``); the event loop never waits for it.
+- ``stream.py``: the first chunks of a narration heard before it is done: each chunk of the track written to
+  the job's stream folder (``.streams/ID/N.wav``, whole files only) as it is laid out, listed in the job's
+  status and served by ``/api/v1/narrations/ID/stream/N.wav``; the widget moves on to the final file.
 - ``media.py``: the library's files over HTTP: ``Range`` (206), ``ETag`` (304), caching headers; nothing
   outside the library, no symlink, no hidden file.
 - ``app.py``: the routes (``/api/v1/…``, ``/media/…``, ``/healthz``, ``/metrics``, ``/widget.js``).

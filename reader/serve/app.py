@@ -29,7 +29,7 @@ from reader.library.catalog import Entry
 from reader.narration.record import NarrationRecord
 from reader.publish.page import storage_key
 from reader.serve import media
-from reader.serve.jobs import Finished, Job, Narrations, job_id
+from reader.serve.jobs import Finished, Job, Narrations, Shelf, narration_id
 from reader.settings import load_presets
 from reader.speech import registry
 
@@ -68,45 +68,56 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
     library = narrations.library
     metrics = Metrics(narrations)
     narrations.on_finished = metrics.on_finished
-    voice = narrations.options.narration.voice
+    voice = narrations.voice
+    root = narrations.library
 
-    def media_url(name: str | None) -> str | None:
-        return f"/media/{name}" if name else None
-
-    def describe(job: Job | None, entry: Entry | None, record: NarrationRecord | None) -> dict[str, Any]:
-        key = job.id if job is not None else job_id(entry.source if entry else "")
+    def describe(job: Job | None, entry: Entry | None, record: NarrationRecord | None,
+                 shelf: Shelf) -> dict[str, Any]:
+        key = job.id if job is not None else narration_id(entry.source if entry else "", shelf.voice, voice)
         published = entry is not None and entry.audio is not None
         status = job.status if job is not None else ("done" if published else "failed")
+        prefix = shelf.prefix(root)
+
+        def media_url(name: str | None) -> str | None:
+            return f"/media/{prefix}{name}" if name else None
+
         body: dict[str, Any] = {
             "id": key,
             "url": job.source if job is not None else (entry.source if entry else None),
+            "voice": shelf.voice,
             "status": status,
             "progress": 1.0 if status == "done" else (job.progress if job is not None else 0.0),
             "title": (entry.title if entry else None) or (job.title if job else None),
         }
         if job is not None and job.stage and status == "running":
             body["stage"] = job.stage
+        if job is not None and status == "running":
+            # The chunks heard ahead, in order, each file whole (reader.serve.stream).
+            body["stream"] = [{"audio": f"{API}/narrations/{key}/stream/{c.index}.wav", "text": c.text,
+                               "duration": c.duration} for c in list(job.chunks)]
         if published and entry is not None:
             body.update(duration=entry.duration, audio=media_url(entry.audio), subtitles=media_url(entry.vtt),
                         page=media_url(entry.page), record=media_url(entry.manifest))
             body["chapters"] = ([{"title": c.title, "start": c.start} for c in record.chapters]
                                 if record is not None else [])
-            # For the widget: where the pages remember the position, and the sentences it highlights.
-            body["key"] = storage_key(entry.audio or "", entry.duration or 0.0)
+            # For the widget: where the pages remember the position, the sentences it highlights, and where
+            # each chunk of the track starts (to move from the chunks heard ahead to the file at the same one).
+            body["key"] = storage_key(prefix + (entry.audio or ""), entry.duration or 0.0)
             body["sentences"] = ([{"text": s.text, "start": s.start, "end": s.end, "kind": s.kind}
                                   for s in record.sentences()] if record is not None else [])
+            body["chunk_starts"] = [c.start for c in record.chunks] if record is not None else []
         if status == "failed":
             body["error"] = (job.error if job is not None else None) or (entry.error if entry else None)
         return body
 
     def look_up(key: str) -> dict[str, Any] | None:
-        job, entry = narrations.find(key)
-        if job is None and entry is None:
+        job, entry, shelf = narrations.find(key)
+        if shelf is None or (job is None and entry is None):
             return None
         if job is not None and job.status in ("queued", "running"):
-            return describe(job, None, None)
-        record = narrations.record(entry) if entry is not None else None
-        return describe(job, entry, record)
+            return describe(job, None, None, shelf)
+        record = narrations.record(shelf, entry) if entry is not None else None
+        return describe(job, entry, record, shelf)
 
     async def create(request: Request) -> Response:
         raw = b""
@@ -121,10 +132,10 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
         if not isinstance(data, dict) or not isinstance(data.get("url"), str):
             return error(400, _('the request needs a JSON object with a "url"'))
         asked = data.get("voice")
-        if asked is not None and asked != voice:
-            return error(400, _("this server narrates with the voice {voice}, not {asked}").format(voice=voice, asked=str(asked)[:40]))
+        if asked is not None and not isinstance(asked, str):
+            return error(400, _('"voice" must be the name of a voice'))
         try:
-            job = await run_in_threadpool(narrations.submit, data["url"])
+            job = await run_in_threadpool(lambda: narrations.submit(data["url"], voice=asked))
         except OffSite as exc:
             # The one answer any page may read (the widget on a site not served says why); CORS lets only the
             # configured sites read the others.
@@ -154,7 +165,7 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
         if not authorized(request):
             return error(401, _("this call needs the admin token"), {"WWW-Authenticate": "Bearer"})
         key = request.path_params["id"]
-        job, entry = await run_in_threadpool(narrations.find, key)
+        job, _entry, _shelf = await run_in_threadpool(narrations.find, key)
         if job is not None and job.status in ("queued", "running"):
             return error(409, _("the narration is in progress"))
         if not await run_in_threadpool(narrations.delete, key):
@@ -165,12 +176,12 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
         if not authorized(request):
             return error(401, _("this call needs the admin token"), {"WWW-Authenticate": "Bearer"})
         key = request.path_params["id"]
-        job, entry = await run_in_threadpool(narrations.find, key)
+        job, entry, shelf = await run_in_threadpool(narrations.find, key)
         source = job.url if job is not None else (entry.source if entry is not None else None)
-        if source is None:
+        if source is None or shelf is None:
             return error(404, _("no such narration"))
         try:
-            job = await run_in_threadpool(lambda: narrations.submit(source, force=True))
+            job = await run_in_threadpool(lambda: narrations.submit(source, voice=shelf.voice, force=True))
         except OffSite as exc:
             return error(403, str(exc))
         except QueueFull as exc:
@@ -180,7 +191,9 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
     async def voices(request: Request) -> Response:
         def listing() -> list[dict[str, Any]]:
             found = []
-            for name, preset in load_presets().items():
+            presets = load_presets()
+            for name in narrations.shelves:  # the voices this server offers, the default first
+                preset = presets[name]
                 try:
                     info = registry.info(preset.backend)
                 except ReaderError:
@@ -192,7 +205,7 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
         return JSONResponse({"voice": voice, "voices": await run_in_threadpool(listing)})
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "queue": narrations.pending()})
+        return JSONResponse({"status": "ok", "queue": narrations.pending(), "warm": narrations.warm()})
 
     async def prometheus(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -209,6 +222,13 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
             return Response(status_code=304, headers={"ETag": etag, "Cache-Control": media.CACHE_CONTROL})
         return response
 
+    async def stream(request: Request) -> Response:
+        """A chunk heard ahead of job ``id`` (only a whole file of a job's stream folder)."""
+        path = await run_in_threadpool(narrations.streams.file, request.path_params["id"], request.path_params["name"])
+        if path is None:
+            return error(404, _("not found"))
+        return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "no-cache"})
+
     async def home(request: Request) -> Response:
         return RedirectResponse("/media/index.html")
 
@@ -217,6 +237,7 @@ def create_app(narrations: Narrations, *, token: str | None = None, widget: bool
         Route(f"{API}/narrations/{{id:str}}", show, methods=["GET"]),
         Route(f"{API}/narrations/{{id:str}}", delete, methods=["DELETE"]),
         Route(f"{API}/narrations/{{id:str}}/renarrate", renarrate, methods=["POST"]),
+        Route(f"{API}/narrations/{{id:str}}/stream/{{name:str}}", stream, methods=["GET", "HEAD"]),
         Route(f"{API}/voices", voices, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),

@@ -14,6 +14,15 @@ the signature of ``Narrator.narrate_article`` and runs it in a pool of worker *p
 keeping one ``Narrator`` per set of options, so an engine loads once per process), which write straight
 into the staging folder. Progress comes back on a queue and reaches the job's status.
 
+**Voices.** The default voice (``--voice``) narrates into the library itself, so that a library made by batch is
+served as it is; each other voice a request may name (``--voices``) has a ``Shelf`` of its own: a library of the
+same kind in ``voices/NAME``. A narration's id is ``job_id(source)``, with ``-NAME`` for another voice; each
+shelf maps its rows' ids to their sources (kept in step by this server, which holds the library's lock), so
+a lookup by id reads one row, not the catalog.
+
+**Streaming.** A job's narrator writes each chunk, as it is laid out, to the job's stream folder
+(``reader.serve.stream``), in the worker process or here; the job lists them (``Job.chunks``).
+
 **Restarts.** Files reach the library by renames only, so a killed server leaves no partial file there; the
 next start clears the staging folder, marks the attempts it left running as interrupted, and queues them again.
 
@@ -23,6 +32,7 @@ API answers 429). A job for a URL already queued or running is that job.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -41,7 +51,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urldefrag
 
-from reader._clean import url_for_display
+from reader._clean import clean_article, url_for_display
 from reader.errors import LibraryError, OffSite, QueueFull, ReaderError, RecordError, UsageError
 from reader.i18n import _
 from reader.library.batch import STAGING, BatchEvent, BatchOptions, Outcome, article_runner, prepare_library
@@ -50,19 +60,23 @@ from reader.library.cluster import open_cluster
 from reader.library.episodes import episodes
 from reader.library.lock import LibraryLock
 from reader.library.rebuild import rebuild
-from reader.models import Article
-from reader.narration.pipeline import NarrateOptions, Narration, Narrator, StageCallback
+from reader.models import Article, Chapter
+from reader.narration.pipeline import NarrateOptions, Narration, Narrator, StageCallback, spoken_form
 from reader.narration.record import NarrationRecord
 from reader.publish.feed import write_feed
 from reader.publish.index import write_index
+from reader.serve.stream import StreamChunk, Streams
+from reader.serve.stream import writer as stream_writer
 from reader.source.address import Site, parse_url, site_of
 from reader.source.polite import PoliteFetcher, Stopped
 from reader.speech.synthesize import Progress, ProgressCallback
+from reader.text.segment import segment
 
 log = logging.getLogger(__name__)
 
 Status = Literal["queued", "running", "done", "failed"]
 MAX_JOBS = 10_000  # jobs remembered in memory (finished ones are forgotten first)
+VOICES = "voices"  # the folder of the other voices' libraries, in the server's library
 
 
 def job_id(source: str) -> str:
@@ -112,6 +126,13 @@ def _is_address(host: str) -> bool:
     return True
 
 
+def narration_id(source: str, voice: str, default: str) -> str:
+    """A narration's id in the API: ``job_id(source)`` for the server's default voice (the library's root, as
+    a batch made it), ``job_id(source)-VOICE`` for another voice (its own library under ``voices/``)."""
+    key = job_id(source)
+    return key if voice == default else f"{key}-{voice}"
+
+
 @dataclass
 class Job:
     """A narration asked for: its state as the API shows it."""
@@ -125,6 +146,9 @@ class Job:
     title: str | None = None
     error: str | None = None
     seconds: float = 0.0
+    voice: str = ""
+    #: The chunks of the track heard ahead (``reader.serve.stream``), in order, as their files are whole.
+    chunks: list[StreamChunk] = field(default_factory=list, repr=False)
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
 
@@ -136,15 +160,36 @@ class Finished:
     outcome: Outcome | None
 
 
+@dataclass
+class Shelf:
+    """The narrations of one voice: a library as batch makes it (the default voice's is the server's library
+    itself; another voice's is ``voices/NAME`` in it), its catalog, the batch's runner over it, and the ids of
+    its rows (``job_id(source)`` → source: the API's lookups by id read no catalog scan)."""
+
+    voice: str
+    library: Path
+    options: BatchOptions
+    narrator: Narrator
+    catalog: SQLiteCatalog = field(init=False, repr=False)
+    runner: Any = field(init=False, repr=False)
+    keys: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def prefix(self, root: Path) -> str:
+        """Its files' path under ``/media/`` (``""`` for the root library)."""
+        relative = self.library.relative_to(root).as_posix()
+        return "" if relative == "." else relative + "/"
+
+
 class Narrations:
     """The library and its queue (a context manager: ``start`` and ``close``). ``processes``: narrate in a
     pool of worker processes (the default); ``False``: in the job threads themselves, with this process's
     engines (tests pass theirs with ``reader.speech.registry.using``). ``cluster``: narrate on a Dask cluster
-    instead, as ``reader batch --cluster`` does (``reader.library.cluster``)."""
+    instead, as ``reader batch --cluster`` does (``reader.library.cluster``). ``voices``: the voices a request
+    may ask for besides ``narration.voice`` (the default), each narrated into its own library ``voices/NAME``."""
 
     def __init__(self, library: Path, narration: NarrateOptions, sites: Sites, *, workers: int = 1,
                  queue: int = 16, processes: bool = True, title: str | None = None, cluster: str | None = None,
-                 on_finished: Callable[[Finished], None] | None = None) -> None:
+                 voices: Iterable[str] = (), on_finished: Callable[[Finished], None] | None = None) -> None:
         if workers < 1:
             raise UsageError(_("workers must be at least 1, not {workers}").format(workers=workers))
         if queue < 0:
@@ -163,57 +208,83 @@ class Narrations:
         self._stack = ExitStack()
         self.narrator = Narrator(narration)  # a bad voice fails here, before the server starts
         self.settings = self.narrator.settings_fingerprint
+        self.voice = self.narrator.preset.name
+        self.streams = Streams(library)
+        self._pool: PoolNarrator | None = None
+        self.shelves: dict[str, Shelf] = {self.voice: Shelf(self.voice, library, self.options, self.narrator)}
+        for name in dict.fromkeys(voices):
+            if name in self.shelves:
+                continue
+            if cluster is not None:
+                raise UsageError(_("--voices and --cluster together are not supported yet: one voice per cluster"))
+            other = replace(narration, voice=name)
+            sub = library / VOICES / name
+            self.shelves[name] = Shelf(name, sub, BatchOptions(sub, narration=other, title=title), Narrator(other))
 
     # -- life --------------------------------------------------------------------------------------------
 
     def start(self) -> Narrations:
-        library = prepare_library(self.library)
         stack = self._stack
         try:
-            stack.enter_context(LibraryLock(library))
-            lost = not (library / CATALOG_NAME).exists()
-            self.catalog = stack.enter_context(SQLiteCatalog(library))
-            self.catalog.recover()
-            if lost:
-                rebuild(library, self.catalog)
-            shutil.rmtree(library / STAGING, ignore_errors=True)
+            prepare_library(self.library)
+            self.streams.clear()
+            stack.callback(self.streams.clear)
             fetcher = stack.enter_context(PoliteFetcher(timeout=self.options.narration.timeout, stop=self.stop))
-            self.runner = article_runner(self.options, self.catalog, fetcher, self.narrator, stop=self.stop,
-                                         progress=self._on_event)
-            if self.options.cluster is not None:  # as batch --cluster: only the narrating moves to the workers
-                remote = stack.enter_context(open_cluster(self.options.cluster, self.narrator, stop=self.stop,
-                                                          workers=self.workers))
-                self.runner.narrate = remote.narrate_article
-            elif self.processes:
-                pool = PoolNarrator(self.narrator, self.workers, self.stop)
-                stack.callback(pool.close)
-                self.runner.narrate = pool.narrate_article
+            if self.options.cluster is None and self.processes:
+                self._pool = PoolNarrator(self.narrator, self.workers, self.stop)
+                stack.callback(self._pool.close)
+            for shelf in self.shelves.values():
+                self._open(shelf, fetcher)
+            self.catalog = self.shelves[self.voice].catalog
+            self.runner = self.shelves[self.voice].runner
             self.threads = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="serve-job")
             stack.callback(self.threads.shutdown, wait=True, cancel_futures=True)
             stack.callback(self.stop.set)  # runs first: jobs in flight stop at their next report
-            self._publish()  # the index page, also of a library that holds nothing yet (GET /)
-            self._resume()
+            for shelf in self.shelves.values():
+                self._publish(shelf)  # the index page, also of a library that holds nothing yet (GET /)
+            for shelf in self.shelves.values():
+                self._resume(shelf)
         except BaseException:
             stack.close()
             raise
         return self
 
-    def _resume(self) -> None:
+    def _open(self, shelf: Shelf, fetcher: PoliteFetcher) -> None:
+        library = prepare_library(shelf.library)
+        stack = self._stack
+        stack.enter_context(LibraryLock(library))
+        lost = not (library / CATALOG_NAME).exists()
+        shelf.catalog = stack.enter_context(SQLiteCatalog(library))
+        shelf.catalog.recover()
+        if lost:
+            rebuild(library, shelf.catalog)
+        stack.callback(shutil.rmtree, library / STAGING, ignore_errors=True)
+        shutil.rmtree(library / STAGING, ignore_errors=True)
+        shelf.runner = article_runner(shelf.options, shelf.catalog, fetcher, shelf.narrator, stop=self.stop,
+                                      progress=functools.partial(self._on_event, shelf))
+        if self.options.cluster is not None:  # as batch --cluster: only the narrating moves to the workers
+            remote = stack.enter_context(open_cluster(self.options.cluster, shelf.narrator, stop=self.stop,
+                                                      workers=self.workers))
+            shelf.runner.narrate = remote.narrate_article
+        else:
+            shelf.runner.narrate = functools.partial(self._narrate, shelf)
+        # The ids of the rows, kept in step by this server (it holds the library's lock: no batch writes it).
+        shelf.keys = {job_id(e.source): e.source for e in shelf.catalog.published()}
+        shelf.keys.update((job_id(s), s) for s in shelf.catalog.interrupted_sources())
+
+    def _resume(self, shelf: Shelf) -> None:
         """Queue again the articles whose narration a stopped or killed server left unfinished (their staging
         folder is gone: no partial file was ever in the library)."""
-        for source in self.catalog.interrupted_sources():
+        for source in shelf.catalog.interrupted_sources():
             try:
-                self.submit(source)
+                self.submit(source, voice=shelf.voice)
             except QueueFull:
                 return
             except ReaderError as exc:  # not a URL of these sites (a batch's file, a site no longer served)
                 log.info("%s: not resumed: %s", source, exc)
 
     def close(self) -> None:
-        try:
-            self._stack.close()
-        finally:
-            shutil.rmtree(self.library / STAGING, ignore_errors=True)
+        self._stack.close()
 
     def __enter__(self) -> Narrations:
         return self.start()
@@ -223,26 +294,43 @@ class Narrations:
 
     # -- the queue ---------------------------------------------------------------------------------------
 
+    def warm(self) -> bool:
+        """Whether the worker processes have loaded the default voice (always, without a pool)."""
+        return self._pool is None or self._pool.warm()
+
     def pending(self) -> int:
         """Jobs queued or running."""
         with self._lock:
             return sum(j.status in ("queued", "running") for j in self._jobs.values())
 
-    def submit(self, url: str, *, force: bool = False) -> Job:
-        """The job for ``url``: an existing one, a done one when the library's narration is current (unless
-        ``force``), or a new one queued. ``OffSite``, ``UsageError``, ``QueueFull``. Reads the catalog: call it
-        from a thread, not the event loop."""
+    def shelf(self, voice: str | None) -> Shelf:
+        """The narrations of ``voice`` (None: the default); ``UsageError`` (one line) for one not allowed."""
+        if voice is None:
+            return self.shelves[self.voice]
+        found = self.shelves.get(voice)
+        if found is None:
+            allowed = ", ".join(self.shelves)
+            raise UsageError(_("voice {voice!r} is not offered by this server (it offers: {allowed})").format(
+                voice=str(voice)[:40], allowed=allowed))
+        return found
+
+    def submit(self, url: str, *, voice: str | None = None, force: bool = False) -> Job:
+        """The job for ``url`` in ``voice`` (default: the server's): an existing one, a done one when the
+        library's narration is current (unless ``force``), or a new one queued. ``OffSite``, ``UsageError``
+        (also for a voice not offered), ``QueueFull``. Reads the catalog: call it from a thread, not the event
+        loop."""
+        shelf = self.shelf(voice)
         url = urldefrag(url).url  # the same page, whatever its #fragment
         self.sites.check(url)
         source = url_for_display(url)
-        key = job_id(source)
+        key = narration_id(source, shelf.voice, self.voice)
         with self._lock:
             job = self._jobs.get(key)
             if job is not None and job.status in ("queued", "running"):
                 return job
-        entry = self.catalog.get(source)
-        if not force and self.runner.current(entry) and entry is not None:
-            return Job(key, source, url, "done", 1.0, title=entry.title)
+        entry = shelf.catalog.get(source)
+        if not force and shelf.runner.current(entry) and entry is not None:
+            return Job(key, source, url, "done", 1.0, title=entry.title, voice=shelf.voice)
         with self._lock:
             job = self._jobs.get(key)
             if job is not None and job.status in ("queued", "running"):
@@ -254,22 +342,24 @@ class Narrations:
             if len(self._jobs) >= MAX_JOBS:  # forget the oldest finished ones (the catalog keeps their outcome)
                 for old in [k for k, j in self._jobs.items() if j.done.is_set()][: MAX_JOBS // 2]:
                     del self._jobs[old]
-            job = self._jobs[key] = Job(key, source, url)
-        self.threads.submit(self._run, job)
+            job = self._jobs[key] = Job(key, source, url, voice=shelf.voice)
+        self.threads.submit(self._run, shelf, job)
         return job
 
-    def _run(self, job: Job) -> None:
+    def _run(self, shelf: Shelf, job: Job) -> None:
         started = time.perf_counter()
         outcome: Outcome | None = None
         try:
             job.status = "running"
-            outcome = self.runner.article(job.url)
+            shelf.keys[job_id(job.source)] = job.source
+            outcome = shelf.runner.article(job.url)
             job.title = outcome.title or job.title
             if outcome.status == "failed":
                 job.status, job.error = "failed", outcome.error
             else:
-                job.status, job.progress = "done", 1.0
-                self._publish()
+                job.progress = 1.0
+                self._publish(shelf)
+                job.status = "done"
         except BaseException as exc:  # the library itself (its catalog): this job fails, the server goes on
             if self.stop.is_set() or isinstance(exc, (Stopped, KeyboardInterrupt)):  # the batch's _Stop too
                 job.status, job.error = "failed", _("the server is stopping")
@@ -278,31 +368,53 @@ class Narrations:
             job.status, job.error = "failed", str(exc) if isinstance(exc, ReaderError) else f"{type(exc).__name__}: {exc}"
         finally:
             job.seconds = time.perf_counter() - started
+            with self._lock:
+                self.streams.finished(job.id)
             job.done.set()
             if self.on_finished is not None:
                 self.on_finished(Finished(job, outcome))
 
-    def _publish(self) -> None:
+    def _narrate(self, shelf: Shelf, article: Article, *, output: Path, progress: ProgressCallback | None = None,
+                 stage: StageCallback | None = None, source: str | None = None) -> Narration:
+        """The runner's seam: narrate in the pool (or here), the chunks heard ahead written to the job's
+        stream folder as they are laid out."""
+        key = narration_id(source, shelf.voice, self.voice) if source is not None else None
+        with self._lock:
+            job = self._jobs.get(key) if key is not None else None
+        folder = None
+        if job is not None:
+            job.chunks = []
+            folder = self.streams.folder(job.id)
+        report = job.chunks.append if job is not None else None
+        if self._pool is not None:
+            return self._pool.narrate_article(article, output=output, progress=progress, stage=stage, source=source,
+                                              narrator=shelf.narrator, stream=folder, on_chunk=report)
+        listen = stream_writer(folder, report) if folder is not None and report is not None else None
+        return shelf.narrator.narrate_article(article, output=output, progress=progress, stage=stage,
+                                              source=source, listen=listen)
+
+    def _publish(self, shelf: Shelf) -> None:
         """The index and the feed, from the catalog (one job at a time: the last writer saw every row)."""
         with self._publish_lock:
             try:
-                published = episodes(self.catalog.published(), self.library)
-                write_index(published, self.library, title=self.options.title)
-                write_feed(published, self.library, info=self.options.feed_info())
+                published = episodes(shelf.catalog.published(), shelf.library)
+                write_index(published, shelf.library, title=shelf.options.title)
+                write_feed(published, shelf.library, info=shelf.options.feed_info())
             except (ReaderError, OSError) as exc:
                 log.warning("%s", exc)
 
-    def _on_event(self, event: BatchEvent) -> None:
+    def _on_event(self, shelf: Shelf, event: BatchEvent) -> None:
         with self._lock:
-            job = self._jobs.get(job_id(event.source))
+            job = self._jobs.get(narration_id(event.source, shelf.voice, self.voice))
         if job is None:
             return
         if event.title:
             job.title = event.title
         if event.kind == "stage" and event.stage:
             job.stage = event.stage
-        elif event.kind == "chunks" and event.chunks is not None and event.chunks.chars_total:
-            job.progress = min(0.99, event.chunks.chars_done / event.chunks.chars_total)
+        elif event.kind == "chunks" and event.chunks is not None and event.chunks.total:
+            # Per chunk, never backwards (cached chunks are counted first); 1.0 only once the file is in place.
+            job.progress = max(job.progress, min(0.99, event.chunks.done / event.chunks.total))
 
     # -- what the API shows ------------------------------------------------------------------------------
 
@@ -311,37 +423,49 @@ class Narrations:
         with self._lock:
             return self._jobs.get(key)
 
-    def find(self, key: str) -> tuple[Job | None, Entry | None]:
-        """The job (this run's) and the catalog row of the narration ``key``. Reads the catalog."""
+    def split(self, key: str) -> tuple[Shelf, str] | None:
+        """The shelf and the catalog key of the narration id ``key`` (None: not an id of this server)."""
+        base, _sep, voice = key.partition("-")
+        shelf = self.shelves.get(voice or self.voice)
+        if shelf is None or (voice and voice == self.voice):
+            return None
+        return shelf, base
+
+    def find(self, key: str) -> tuple[Job | None, Entry | None, Shelf | None]:
+        """The job (this run's), the catalog row and the shelf of the narration ``key``: a lookup by id
+        (``Shelf.keys``), then one row. Reads the catalog."""
         with self._lock:
             job = self._jobs.get(key)
-        source = job.source if job is not None else None
-        if source is None:
-            source = next((e.source for e in self.catalog.published() if job_id(e.source) == key), None)
-        entry = self.catalog.get(source) if source is not None else None
-        return job, entry
+        found = self.split(key)
+        if found is None:
+            return job, None, None
+        shelf, base = found
+        source = job.source if job is not None else shelf.keys.get(base)
+        entry = shelf.catalog.get(source) if source is not None else None
+        return job, entry, shelf
 
-    def record(self, entry: Entry) -> NarrationRecord | None:
+    def record(self, shelf: Shelf, entry: Entry) -> NarrationRecord | None:
         if not entry.manifest:
             return None
         try:
-            return NarrationRecord.read(self.library / entry.manifest)
+            return NarrationRecord.read(shelf.library / entry.manifest)
         except RecordError:
             return None
 
     def delete(self, key: str) -> bool:
         """Remove the narration ``key`` (its files, then its row); False if there is none or it is in flight."""
-        job, entry = self.find(key)
+        job, entry, shelf = self.find(key)
         if job is not None and job.status in ("queued", "running"):
             return False
-        if entry is None:
+        if entry is None or shelf is None:
             return False
         for name in entry.outputs():
-            (self.library / name).unlink(missing_ok=True)
-        self.catalog.forget(entry.source)
+            (shelf.library / name).unlink(missing_ok=True)
+        shelf.catalog.forget(entry.source)
+        shelf.keys.pop(job_id(entry.source), None)
         with self._lock:
             self._jobs.pop(key, None)
-        self._publish()
+        self._publish(shelf)
         return True
 
 
@@ -360,6 +484,8 @@ class PoolNarrator:
         self.halt: Any = self.context.Event()  # set on close: the workers drop their articles at the next chunk
         self._lock = threading.Lock()
         self.pool = self._new_pool()
+        # Start the processes and load the voice now, not on the first click.
+        self.warming = [self.pool.submit(_warm_worker, narrator.options) for _n in range(workers)]
         self._waiting: dict[str, queues.SimpleQueue[tuple[str, Any]]] = {}
         self._router = threading.Thread(target=self._route, name="serve-reports", daemon=True)
         self._router.start()
@@ -367,6 +493,10 @@ class PoolNarrator:
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context, initializer=_init_worker,
                                    initargs=(self.reports, self.halt))
+
+    def warm(self) -> bool:
+        """Whether the workers' warm-up (started with the pool) is over."""
+        return all(f.done() for f in self.warming)
 
     def close(self) -> None:
         self.halt.set()
@@ -390,15 +520,21 @@ class PoolNarrator:
                 waiting.put((kind, value))
 
     def narrate_article(self, article: Article, *, output: Path, progress: ProgressCallback | None = None,
-                        stage: StageCallback | None = None, source: str | None = None) -> Narration:
+                        stage: StageCallback | None = None, source: str | None = None,
+                        narrator: Narrator | None = None, stream: Path | None = None,
+                        on_chunk: Callable[[StreamChunk], None] | None = None) -> Narration:
+        """As ``Narrator.narrate_article`` of ``narrator`` (default: the pool's), in a worker process; with a
+        ``stream`` folder, the worker writes each chunk there as it is laid out and ``on_chunk`` is told."""
+        narrator = narrator or self.narrator
         token = hashlib.sha256(f"{output}{time.monotonic_ns()}".encode()).hexdigest()[:16]
         inbox: queues.SimpleQueue[tuple[str, Any]] = queues.SimpleQueue()
         with self._lock:
             self._waiting[token] = inbox
         pool = self.pool
         try:
-            future: Future[Narration] = pool.submit(_narrate_in_worker, self.narrator.options, article,
-                                                    str(output), source, token)
+            future: Future[Narration] = pool.submit(_narrate_in_worker, narrator.options, article,
+                                                    str(output), source, token,
+                                                    str(stream) if stream is not None else None)
             future.add_done_callback(lambda _f: inbox.put(("done", None)))
             if stage:
                 stage("queued")
@@ -416,6 +552,8 @@ class PoolNarrator:
                     stage(str(value))
                 elif kind == "chunks" and progress:
                     progress(Progress(*value))
+                elif kind == "chunk" and on_chunk:
+                    on_chunk(StreamChunk(*value))
             narration = future.result()
         except BrokenProcessPool as exc:  # a worker died (killed, out of memory): this article fails, not the next
             with self._lock:
@@ -426,15 +564,14 @@ class PoolNarrator:
         finally:
             with self._lock:
                 self._waiting.pop(token, None)
-        if narration.record.fingerprint and self.narrator.fingerprint(article) != narration.record.fingerprint:
+        if narration.record.fingerprint and narrator.fingerprint(article) != narration.record.fingerprint:
             raise LibraryError(_("a worker process narrated with other settings than the server's"))
-        return replace(narration, preset=self.narrator.preset)
+        return replace(narration, preset=narrator.preset)
 
 
 _REPORTS: Any = None
 _HALT: Any = None
 _NARRATORS: dict[str, Narrator] = {}
-REPORT_EVERY = 0.25  # seconds between two chunk reports of one article
 
 
 class _Halted(BaseException):
@@ -448,14 +585,32 @@ def _init_worker(reports: Any, halt: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _narrate_in_worker(options: NarrateOptions, article: Article, output: str, source: str | None,
-                       token: str) -> Narration:
-    """In a worker process: narrate ``article`` into ``output`` (the server's staging folder)."""
+def _narrator(options: NarrateOptions) -> Narrator:
     key = repr(options)
     narrator = _NARRATORS.get(key)
     if narrator is None:
         narrator = _NARRATORS[key] = Narrator(options)
-    last = 0.0
+    return narrator
+
+
+def _warm_worker(options: NarrateOptions) -> None:
+    """In a worker process, at the server's start: its narrator, its text front end (lexicon, normalizer,
+    segmenter) and the voice's model loaded by one short sentence, so that the first click waits for none."""
+    narrator = _narrator(options)
+    article = clean_article(Article("你好", [Chapter(None, ["今天是2024年3月1日，天气很好。"])]))
+    try:
+        backend = narrator.backend
+        chunks = segment(article, backend.max_chunk_chars, spoken_form(narrator.lexicon, narrator.abilities))
+        backend.synthesize(chunks[-1].spoken, narrator.preset.voice, narrator.rate)
+    except ReaderError as exc:  # the first article will say why, in its own words
+        log.info("warming the voice up: %s", exc)
+
+
+def _narrate_in_worker(options: NarrateOptions, article: Article, output: str, source: str | None,
+                       token: str, stream: str | None = None) -> Narration:
+    """In a worker process: narrate ``article`` into ``output`` (the server's staging folder); each chunk laid
+    out into ``stream`` too, if given (``reader.serve.stream``). Progress is reported per chunk."""
+    narrator = _narrator(options)
 
     def on_stage(name: str) -> None:
         if _HALT.is_set():
@@ -463,14 +618,13 @@ def _narrate_in_worker(options: NarrateOptions, article: Article, output: str, s
         _REPORTS.put((token, "stage", name))
 
     def on_chunks(p: Progress) -> None:
-        nonlocal last
         if _HALT.is_set():
             raise _Halted
-        now = time.monotonic()
-        if p.done < p.total and now - last < REPORT_EVERY:
-            return
-        last = now
         _REPORTS.put((token, "chunks", (p.done, p.total, p.chars_done, p.chars_total, p.cached)))
 
+    def on_chunk(c: StreamChunk) -> None:
+        _REPORTS.put((token, "chunk", (c.index, c.text, c.duration)))
+
+    listen = stream_writer(Path(stream), on_chunk) if stream is not None else None
     return narrator.narrate_article(article, output=Path(output), source=source, progress=on_chunks,
-                                    stage=on_stage)
+                                    stage=on_stage, listen=listen)

@@ -118,6 +118,7 @@ def test_post_poll_done_and_the_media_with_range_and_etag(server: tuple[str, Nar
         assert metrics["reader_synthesis_seconds_count"].value >= 1
 
         assert client.get("/healthz").json()["status"] == "ok"
+        assert client.get("/healthz").json()["warm"] is True  # the worker's warm-up ran before the article
         voices = client.get("/api/v1/voices").json()
         assert voices["voice"] == "espeak" and any(v["name"] == "espeak" and v["current"] for v in voices["voices"])
 

@@ -53,7 +53,8 @@ def test_the_server_process_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
                 except httpx.TransportError:
                     assert time.monotonic() < deadline and process.poll() is None
                     time.sleep(0.05)
-            assert health.json() == {"status": "ok", "queue": 0}
+            assert health.json()["status"] == "ok" and health.json()["queue"] == 0
+            assert isinstance(health.json()["warm"], bool)  # the workers' voice loaded (then: first sound sooner)
             refused = httpx.post(f"http://127.0.0.1:{port}/api/v1/narrations", json={"url": "http://example.com/"})
             assert refused.status_code == 403
         finally:
@@ -71,6 +72,7 @@ def test_the_server_process_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     (["--site", "ftp://example.com/"], "unsupported scheme"),
     (["--site", "https://user:pw@example.com/"], "without credentials"),
     (["--site", "https://example.com/", "--voice", "nobody"], "nobody"),
+    (["--site", "https://example.com/", "--voices", "espeak,nobody"], "nobody"),
     (["--site", "https://example.com/", "--token-file", "missing.txt"], "--token-file"),
     (["--site", "https://example.com/", "--token-file", "short.txt"], "at least 16"),
 ])

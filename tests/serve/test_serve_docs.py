@@ -4,6 +4,7 @@ a real server: each answers what the text says it answers."""
 from __future__ import annotations
 
 # ruff: noqa: E402  (the imports after the skip need the serve extra)
+import json
 import re
 import shutil
 import subprocess
@@ -37,13 +38,13 @@ def curl_examples() -> list[str]:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_the_docs_curl_examples_work_as_written(tmp_path: Path) -> None:
     commands = curl_examples()
-    assert len(commands) == 5, commands
+    assert len(commands) == 8, commands
     token = tmp_path / "token"
     token.write_text(TOKEN + "\n", encoding="utf-8")
     pages = {"/news/2024/0301.html": Page(html_article("城市公园开放", "2024-03-01", ["城市公园今天正式对市民开放。"]))}
     with serve(pages) as site, \
             Narrations(tmp_path / "library", NarrateOptions(voice="espeak"), Sites([site.url("/news/")]),
-                       processes=False) as narrations, \
+                       voices=["baker"], processes=False) as narrations, \
             running_app(create_app(narrations, token=TOKEN)) as base:
         url = site.url("/news/2024/0301.html")
         key = job_id(url)
@@ -53,6 +54,7 @@ def test_the_docs_curl_examples_work_as_written(tmp_path: Path) -> None:
             name = quote(audio.audio) if audio is not None and audio.audio else "none"
             command = (command.replace("http://127.0.0.1:8000", base)
                        .replace("https://www.example.gov.cn/news/2024/0301.html", url)
+                       .replace("kokoro-xiaoxiao", "baker")  # the other voice, as the server offers it
                        .replace("3f2a…", key).replace(quote("2024-03-01-标题.mp3"), name)
                        .replace("2024-03-01-标题.mp3", name).replace("/etc/reader/token", str(token)))
             done = subprocess.run(["bash", "-c", command + " -w '\\n%{http_code}'"], capture_output=True,
@@ -60,15 +62,21 @@ def test_the_docs_curl_examples_work_as_written(tmp_path: Path) -> None:
             body, _, status = done.stdout.rpartition(b"\n")
             return int(status), body
 
-        def wait() -> None:
-            job = narrations.job(key)
-            assert job is not None and job.done.wait(120)
+        def wait(of: str = key) -> None:
+            job = narrations.job(of)
+            assert job is not None and job.done.wait(120) and job.status == "done", job.error
 
-        post, show, media, renarrate, delete = commands
+        post, post_voice, show, chunk, voices, media, renarrate, delete = commands
         assert run(post)[0] == 202
         wait()
+        status, body = run(post_voice)
+        assert status == 202 and json.loads(body)["id"] == f"{key}-baker"
+        wait(f"{key}-baker")
         status, body = run(show)
-        assert status == 200 and b'"status":"done"' in body
+        assert status == 200 and json.loads(body)["status"] == "done" and json.loads(body)["voice"] == "espeak"
+        assert run(chunk)[0] == 200 and (tmp_path / "first.wav").read_bytes()[:4] == b"RIFF"
+        status, body = run(voices)
+        assert status == 200 and [v["name"] for v in json.loads(body)["voices"]] == ["espeak", "baker"]
         assert run(media)[0] == 206
         audio = narrations.catalog.get(url)
         assert audio is not None and audio.audio is not None

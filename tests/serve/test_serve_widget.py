@@ -1,15 +1,18 @@
 """The 语音播报 widget in real Chromium: a test site's article page (with a strict CSP) carries the script tag of
 ``reader serve`` on another port; a click narrates and plays it, the sentence being read is highlighted in the
 page's own text, a click on a later paragraph seeks there (with a 206), a reload resumes; a site not in --site
-is told so (403)."""
+is told so (403). An article not yet narrated starts speaking from its first chunks while the rest is made (a
+real Baker engine held after its first chunks), then moves on to the narration's own file."""
 
 from __future__ import annotations
 
 # ruff: noqa: E402  (the imports after the skip need the serve extra)
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 pytest.importorskip("starlette", reason="reader serve's extra (zh-news-reader[serve]) is not installed")
@@ -18,10 +21,12 @@ from helpers.browser import ARTIFACTS, new_tab, until
 from helpers.site_server import Page, Site, html_article, serve
 from serving import running_app
 
+from reader.models import Audio
 from reader.narration.pipeline import NarrateOptions
 from reader.serve.app import create_app
-from reader.serve.jobs import Narrations, Sites
+from reader.serve.jobs import Narrations, Sites, job_id
 from reader.serve.widget import build
+from reader.speech import registry
 
 PARAGRAPHS = ["今天上午，城市公园正式对市民开放，公园里种了很多花和树。",
               "公园的东边有一个小湖，湖里有鱼，孩子们在湖边看鱼。",
@@ -100,3 +105,77 @@ def test_a_site_not_served_is_told_so(browser: Any, stack: tuple[Site, Site, str
     assert info.value.status == 403
     until(tab, f"{SHADOW}.querySelector('.status').textContent.includes('不在语音播报服务的范围内')")
     assert tab.errors == []
+
+
+class Held:
+    """The real Baker engine (the default voice), speaking its first ``free`` chunks at once and every later
+    one only once ``gate`` is set: a narration that is still being made, for as long as the test wants."""
+
+    def __init__(self, free: int) -> None:
+        self.inner = registry.get("offline")
+        self.name, self.version = self.inner.name, self.inner.version
+        self.sample_rate, self.max_chunk_chars = self.inner.sample_rate, self.inner.max_chunk_chars
+        self.max_workers = 1
+        self.free = free
+        self.calls = 0
+        self.lock = threading.Lock()
+        self.gate = threading.Event()
+
+    def voices(self) -> Any:
+        return self.inner.voices()
+
+    def synthesize(self, text: str, voice: str, rate: float = 1.0) -> Audio:
+        with self.lock:
+            self.calls += 1
+            held = self.calls > self.free
+        if held:
+            assert self.gate.wait(120)
+        return self.inner.synthesize(text, voice, rate)
+
+    def close(self) -> None:
+        pass
+
+
+def test_speech_starts_from_the_first_chunks_before_the_narration_is_done(browser: Any, tmp_path: Path) -> None:
+    available, why = registry.availability("offline")
+    if not available:
+        pytest.skip(why)
+    engine = Held(free=2)
+    stream = f"{SHADOW}.querySelector('audio.stream')"
+    player = f"{SHADOW}.querySelector('audio:not(.stream)')"
+    with serve({}) as site, registry.using("offline", engine), \
+            Narrations(tmp_path / "library", NarrateOptions(voice="baker", use_cache=False), Sites([site.url("/news/")]),
+                       processes=False) as narrations, \
+            running_app(create_app(narrations)) as server:
+        try:
+            site.pages["/news/park.html"] = Page(page(server))
+            tab = new_tab(browser, site.url("/news/park.html"))
+            until(tab, f"{SHADOW} && {SHADOW}.querySelector('.start')")
+            tab.locator("[data-reader-widget] .start").click()
+            # Speech from the first chunks, while the engine is held: the narration cannot be done yet.
+            until(tab, f"{stream}.currentTime > 0.3", timeout=120)
+            job = narrations.job(job_id(site.url("/news/park.html")))
+            assert job is not None and not job.done.is_set() and job.status == "running"
+            assert "/stream/" in tab.evaluate(f"{stream}.src")
+            assert tab.evaluate(f"{player}.currentTime") == 0 and not tab.evaluate(f"{player}.src")
+            highlighted = until(tab, "CSS.highlights.has('reader-sentence') && "
+                                     "[...CSS.highlights.get('reader-sentence')][0].toString()")
+            assert any(highlighted in p for p in ["城市公园开放", *PARAGRAPHS]), highlighted  # in the page's own text
+            assert "正在播放开头" in tab.evaluate(f"{SHADOW}.querySelector('.status').textContent")
+            # The listener pauses the stream (its button is now 暂停); the position is kept through the handover.
+            tab.locator("[data-reader-widget] .start").click()
+            until(tab, f"{stream}.paused && {SHADOW}.querySelector('.start').textContent.includes('继续')")
+            heard = tab.evaluate(f"[Number({stream}.src.match(/stream\\/(\\d+)\\.wav/)[1]), {stream}.currentTime]")
+        finally:
+            engine.gate.set()
+        assert job.done.wait(120) and job.status == "done", job.error
+        # The rest is made: the player takes over with the narration's own file, where the stream stopped.
+        until(tab, f"{player}.src.endsWith('.mp3') && {player}.currentTime > 0 && !{stream}.src", timeout=60)
+        starts = httpx.get(f"{server}/api/v1/narrations/{job.id}", timeout=30).json()["chunk_starts"]
+        n, offset = heard
+        at = tab.evaluate(f"{player}.currentTime")
+        assert starts[n] + offset - 0.3 <= at <= starts[n + 1] + 0.3, (at, starts[n], offset)
+        assert tab.evaluate(f"{player}.paused")  # paused, as the listener left it
+        tab.locator("[data-reader-widget] .controls button").first.click()  # ▶ 播放
+        until(tab, f"!{player}.paused && {player}.currentTime > {at + 0.3}", timeout=60)
+        assert tab.errors == []

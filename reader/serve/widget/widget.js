@@ -7,7 +7,9 @@
 // nothing but the script's origin in its script-src and connect-src/media-src.
 //
 // A click asks the server for this page's narration (POST /api/v1/narrations), shows the progress while it is
-// made, then plays it with the shared player (speed, pause, ±10 s, chapters, the position remembered per
+// made and plays its first chunks as soon as the server has them (the job's "stream": one small file per chunk,
+// in order, played one after the other), then moves to the narration's own file at the next chunk boundary
+// once it is done, and plays it with the shared player (speed, pause, ±10 s, chapters, the position remembered per
 // article). While it plays, the sentence being read is highlighted in the page's own text (the CSS Custom
 // Highlight API: the host's DOM is not changed) and kept in view (without motion when the reader prefers
 // reduced motion); a click, or Enter on a focused paragraph, reads from there.
@@ -19,6 +21,7 @@ if (script && !script.dataset.readerLoaded) {
   const SPEEDS = [0.75, 1, 1.25, 1.5, 2];
   const SKIP = 10;
   const POLL_MS = 1000;
+  const POLL_FIRST_MS = 250;  // until the first chunk is heard: the wait for the first sound
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   const el = (tag, attrs = {}, text = "") => {
@@ -79,12 +82,14 @@ if (script && !script.dataset.readerLoaded) {
     box.append(play, back, forward, speedLabel, chapters, position);
     const status = el("p", { class: "status", id: "status", role: "status", "aria-live": "polite" });
     const audio = el("audio", { preload: "metadata" });
-    wrap.append(start, progress, box, status, audio);
+    const preview = el("audio", { preload: "auto", class: "stream" });  // the chunks heard ahead
+    wrap.append(start, progress, box, status, audio, preview);
     root.appendChild(wrap);
 
     let narration = null;
     const say = (message) => { status.textContent = message; };
     const highlight = Highlighter(heading);
+    const stream = Streamer();
 
     const player = ReaderPlayer.create({
       audio, box, keyTarget: wrap,
@@ -109,29 +114,138 @@ if (script && !script.dataset.readerLoaded) {
     });
 
     function fail(message) {
+      stream.stop();
+      start.textContent = "🔊 语音播报";
+      start.setAttribute("aria-label", "语音播报");
       progress.hidden = true;
       start.disabled = false;
       start.hidden = false;
       say(message);
     }
 
-    function ready(found) {
+    // The narration is done: into the shared player, at ``at`` seconds if given (where the chunks heard
+    // ahead left off), playing unless ``andPlay`` is false.
+    function ready(found, at = null, andPlay = true) {
       narration = { ...found, chapters: found.chapters || [] };
       start.hidden = true;
       progress.hidden = true;
       chapters.replaceChildren(...narration.chapters.map((c) => el("option", {}, c.title)));
       chapters.hidden = narration.chapters.length < 2;
       player.show();
-      player.open(server + found.audio, found.key, found.duration, true);
+      if (at === null) {
+        player.open(server + found.audio, found.key, found.duration, andPlay);
+      } else {
+        audio.addEventListener("loadedmetadata", () => { player.jump(at); if (andPlay) player.play(); }, { once: true });
+        player.open(server + found.audio, found.key, found.duration, false);
+      }
       highlight.load(found.sentences || [], (t) => { player.jump(t); if (audio.paused) player.play(); });
       play.focus();
+    }
+
+    // The chunks of a narration being made, played in order as the server lists them (each file whole);
+    // the sentence highlight follows the chunk's text. Once the narration is done, the player takes over at
+    // the end of the chunk playing (or at once, where the listener paused).
+    function Streamer() {
+      let chunks = [];  // {audio, text, duration, start}: start in the stream's own time
+      let index = -1;  // the chunk in the preview
+      let waiting = false;  // the preview reached the last chunk listed: the next one is not ready yet
+      let done = null;  // the finished narration, waiting for the chunk playing to end
+      let active = false;
+      let held = false;  // the listener paused the stream
+
+      function playChunk(i, offset = 0) {
+        index = i;
+        waiting = false;
+        preview.src = server + chunks[i].audio;
+        preview.playbackRate = preview.defaultPlaybackRate = Number(speed.value);
+        if (offset > 0) preview.addEventListener("loadedmetadata", () => { preview.currentTime = offset; }, { once: true });
+        if (held) return;
+        const started = preview.play();
+        if (started) started.catch(() => {});
+      }
+
+      function at(t) {  // the chunk holding stream time t
+        let i = 0;
+        chunks.forEach((c, k) => { if (c.start <= t + 0.005) i = k; });
+        return i;
+      }
+
+      function update(list) {
+        if (!list || !list.length || done) return;
+        const before = chunks.length;
+        for (let i = chunks.length; i < list.length; i += 1) {
+          const prev = chunks[i - 1];
+          chunks.push({ ...list[i], start: prev ? prev.start + prev.duration : 0 });
+        }
+        if (chunks.length === before) return;
+        highlight.load(chunks.map((c) => ({ text: c.text, start: c.start, end: c.start + c.duration })), (t) => {
+          const i = at(t);
+          if (active) playChunk(i, t - chunks[i].start);
+        });
+        if (!active) {
+          active = true;
+          start.disabled = false;  // now the stream's pause and play
+          label();
+          playChunk(0);
+        } else if (waiting) {
+          playChunk(index + 1);
+        }
+      }
+
+      function handOver(i, offset, andPlay) {
+        active = false;
+        preview.pause();
+        preview.removeAttribute("src");
+        const starts = done.chunk_starts || [];
+        const found = done;
+        if (i >= starts.length) ready(found, 0, false);  // heard to the end already
+        else ready(found, starts[i] + offset, andPlay);
+      }
+
+      // The narration is done: true if the stream hands it over (now, or at the end of the chunk playing).
+      function finish(found) {
+        if (!active) return false;
+        done = found;
+        if (waiting) handOver(index + 1, 0, !held);
+        else if (held || preview.paused) handOver(index, preview.currentTime, false);
+        return true;
+      }
+
+      // The narration failed: the stream stops where it is.
+      function stop() {
+        active = false;
+        preview.pause();
+      }
+
+      function label() {
+        start.textContent = held ? "▶ 继续" : "❚❚ 暂停";
+        start.setAttribute("aria-label", held ? "继续" : "暂停");
+      }
+
+      function toggle() {
+        held = !held;
+        label();
+        if (held) preview.pause();
+        else if (!waiting && preview.paused) { const p = preview.play(); if (p) p.catch(() => {}); }
+      }
+
+      preview.addEventListener("timeupdate", () => {
+        if (active && index >= 0) highlight.follow(chunks[index].start + preview.currentTime);
+      });
+      preview.addEventListener("ended", () => {
+        if (!active) return;
+        if (done) handOver(index + 1, 0, true);
+        else if (index + 1 < chunks.length) playChunk(index + 1);
+        else { waiting = true; say("正在准备后面的语音…"); }
+      });
+      return { update, finish, stop, toggle, active: () => active };
     }
 
     const wait = (ms) => new Promise((resolve) => { window.setTimeout(resolve, ms); });
 
     async function poll(id) {
       for (;;) {
-        await wait(POLL_MS);
+        await wait(stream.active() ? POLL_MS : POLL_FIRST_MS);
         let answer;
         try {
           answer = await fetch(`${api}/${encodeURIComponent(id)}`);
@@ -140,10 +254,14 @@ if (script && !script.dataset.readerLoaded) {
         }
         const body = await answer.json().catch(() => ({}));
         if (!answer.ok) { fail(body.error ? `语音播报失败：${body.error}` : "语音播报失败。"); return; }
-        if (body.status === "done") { ready(body); return; }
+        if (body.status === "done") { if (!stream.finish(body)) ready(body); return; }
         if (body.status === "failed") { fail(`语音播报失败：${body.error || ""}`); return; }
+        stream.update(body.stream);
         progress.value = body.progress || 0;
-        say(body.status === "queued" ? "排队中，请稍候…" : `正在准备语音 ${Math.round(100 * (body.progress || 0))}%`);
+        const percent = Math.round(100 * (body.progress || 0));
+        if (body.status === "queued") say("排队中，请稍候…");
+        else if (stream.active()) say(`正在播放开头，其余部分准备中 ${percent}%`);
+        else say(`正在准备语音 ${percent}%`);
       }
     }
 
@@ -174,7 +292,7 @@ if (script && !script.dataset.readerLoaded) {
       else poll(body.id);
     }
 
-    start.addEventListener("click", ask);
+    start.addEventListener("click", () => { if (stream.active()) stream.toggle(); else ask(); });
   }
 
   // The sentences of the narration found in the page's own text, highlighted as they are read.
@@ -184,6 +302,8 @@ if (script && !script.dataset.readerLoaded) {
     let current = -1;
     let scope = null;
     let styled = false;  // the highlight's one rule, added to the page once
+    let seek = null;  // what a click on a paragraph does (the stream's, then the player's)
+    const bound = new WeakSet();  // paragraphs listened to (once, whatever is loaded later)
 
     // The page's text without white space, and where each of its characters is.
     function textOf(container) {
@@ -204,6 +324,8 @@ if (script && !script.dataset.readerLoaded) {
 
     function load(sentences, seekTo) {
       if (!supported) return;
+      seek = seekTo;
+      current = -1;
       scope = (heading && heading.closest("article, main, .article")) || document.body;
       const { flat, where } = textOf(scope);
       let from = 0;
@@ -226,18 +348,19 @@ if (script && !script.dataset.readerLoaded) {
       // A click on a paragraph (not on a link in it), or Enter on it, reads from its first sentence there.
       const paragraphs = new Set(spans.map((s) => s.range.startContainer.parentElement.closest("p, li, h1, h2, h3, div")));
       for (const p of paragraphs) {
-        if (!p || p === scope) continue;
+        if (!p || p === scope || bound.has(p)) continue;
+        bound.add(p);
         if (!p.hasAttribute("tabindex")) p.setAttribute("tabindex", "0");
         const first = () => spans.find((s) => p.contains(s.range.startContainer));
         p.addEventListener("click", (event) => {
           if (event.target.closest("a") || String(window.getSelection() || "")) return;
           const s = first();
-          if (s) seekTo(s.start);
+          if (s) seek(s.start);
         });
         p.addEventListener("keydown", (event) => {
           if (event.key !== "Enter" || event.target !== p) return;
           const s = first();
-          if (s) { event.preventDefault(); seekTo(s.start); }
+          if (s) { event.preventDefault(); seek(s.start); }
         });
       }
     }
