@@ -46,7 +46,7 @@ from reader.errors import LibraryError, OffSite, QueueFull, ReaderError, RecordE
 from reader.i18n import _
 from reader.library.batch import STAGING, BatchEvent, BatchOptions, Outcome, article_runner, prepare_library
 from reader.library.catalog import CATALOG_NAME, Entry, SQLiteCatalog
-from reader.library.cluster import open_cluster
+from reader.library.cluster import ClusterSecurity, open_cluster
 from reader.library.episodes import episodes
 from reader.library.lock import LibraryLock
 from reader.library.rebuild import rebuild
@@ -140,17 +140,20 @@ class Narrations:
     """The library and its queue (a context manager: ``start`` and ``close``). ``processes``: narrate in a
     pool of worker processes (the default); ``False``: in the job threads themselves, with this process's
     engines (tests pass theirs with ``reader.speech.registry.using``). ``cluster``: narrate on a Dask cluster
-    instead, as ``reader batch --cluster`` does (``reader.library.cluster``)."""
+    instead, as ``reader batch --cluster`` does (``reader.library.cluster``; ``cluster_security``: the
+    certificates of a ``tls://`` scheduler)."""
 
     def __init__(self, library: Path, narration: NarrateOptions, sites: Sites, *, workers: int = 1,
                  queue: int = 16, processes: bool = True, title: str | None = None, cluster: str | None = None,
+                 cluster_security: ClusterSecurity | None = None,
                  on_finished: Callable[[Finished], None] | None = None) -> None:
         if workers < 1:
             raise UsageError(_("workers must be at least 1, not {workers}").format(workers=workers))
         if queue < 0:
             raise UsageError(_("queue must be 0 or more, not {queue}").format(queue=queue))
         self.library = library
-        self.options = BatchOptions(library, narration=narration, title=title, cluster=cluster)
+        self.options = BatchOptions(library, narration=narration, title=title, cluster=cluster,
+                                    cluster_security=cluster_security)
         self.sites = sites
         self.workers = workers
         self.queue = queue
@@ -182,7 +185,8 @@ class Narrations:
                                          progress=self._on_event)
             if self.options.cluster is not None:  # as batch --cluster: only the narrating moves to the workers
                 remote = stack.enter_context(open_cluster(self.options.cluster, self.narrator, stop=self.stop,
-                                                          workers=self.workers))
+                                                          workers=self.workers,
+                                                          security=self.options.cluster_security))
                 self.runner.narrate = remote.narrate_article
             elif self.processes:
                 pool = PoolNarrator(self.narrator, self.workers, self.stop)
