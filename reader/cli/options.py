@@ -40,7 +40,10 @@ def rate_option(f: F) -> F:
                         help=N_("Speaking rate, 0.5–2.0 (default: the voice's own)."))(f)
 
 
-def cache_dir_option(help: str = N_("Chunk cache directory (default: the user cache directory).")) -> Callable[[F], F]:
+def cache_dir_option(help: str = N_("The cache directory (default: the user cache directory): chunks, finished "
+                                   "narrations and the voices' derived models (models/) are written there; a "
+                                   "checked model already in the user cache directory is read from there.")
+                     ) -> Callable[[F], F]:
     return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR", help=help)
 
 

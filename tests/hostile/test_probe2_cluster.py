@@ -108,7 +108,7 @@ def test_ctrl_c_while_connecting_to_a_cluster_exits_130_at_once(sig: int, tmp_pa
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         try:
             assert accepted.wait(60), "the batch never connected"
-            time.sleep(0.5)  # in Dask's handshake, which never ends
+            time.sleep(5)  # in Dask's handshake, which never ends (sooner, the old code was interrupted in time)
             proc.send_signal(sig)
             signalled = time.monotonic()
             _out, err = proc.communicate(timeout=60)
