@@ -3,7 +3,7 @@ system's ``openssl`` (the ``cryptography`` package is not among reader's depende
 
 ``make_ca(folder)`` writes a CA, a certificate for the scheduler and the workers (``server``), one for the
 client (``client``), and a ``stranger``: a certificate and key signed by another CA, which the scheduler must
-refuse."""
+refuse, and that CA (which a client must not trust the scheduler by)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class Authority:
     server: Pair
     client: Pair
     stranger: Pair
+    other_ca: Path  # the CA that signed ``stranger``, which did not sign the scheduler's certificate
 
 
 def _openssl(*args: str) -> None:
@@ -60,4 +61,4 @@ def make_ca(folder: Path) -> Authority:
     return Authority(ca=ca.cert,
                      server=_issue(folder, "server", ca, usage="serverAuth,clientAuth"),
                      client=_issue(folder, "client", ca, usage="clientAuth"),
-                     stranger=_issue(folder, "stranger", other, usage="clientAuth"))
+                     stranger=_issue(folder, "stranger", other, usage="clientAuth"), other_ca=other.cert)

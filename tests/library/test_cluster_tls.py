@@ -76,18 +76,22 @@ def test_a_client_with_the_certificate_narrates(cluster: DaskCluster, authority:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("who", ["stranger", "plain tcp"])
+@pytest.mark.parametrize("who", ["stranger", "plain tcp", "wrong CA"])
 def test_a_client_without_the_certificate_is_refused_in_one_line(who: str, cluster: DaskCluster,
                                                                   authority: Authority, tmp_path: Path) -> None:
     if who == "stranger":  # a certificate, but signed by another CA
         args = ["--cluster", cluster.address, "--cluster-ca", str(authority.ca), "--cluster-cert",
                 str(authority.stranger.cert), "--cluster-key", str(authority.stranger.key)]
+    elif who == "wrong CA":  # our certificate is good, but we check the scheduler's against another CA
+        args = ["--cluster", cluster.address, "--cluster-ca", str(authority.other_ca), "--cluster-cert",
+                str(authority.client.cert), "--cluster-key", str(authority.client.key)]
     else:
         args = ["--cluster", cluster.address.replace("tls://", "tcp://")]
     result, seconds = batch(tmp_path, *args)
     line = one_line(result)
     assert result.exit_code == 1, result.output
-    assert line.startswith(f"reader: error: cannot reach the Dask scheduler at {args[1]}: it closed the "), line
+    why = "its TLS certificate is not signed by --cluster-ca" if who == "wrong CA" else "it closed the "
+    assert line.startswith(f"reader: error: cannot reach the Dask scheduler at {args[1]}: {why}"), line
     assert seconds < 20, seconds  # a hang guard: Dask's own client tried again until its 30 s timeout, twice
     assert not (tmp_path / "lib").exists()
 
