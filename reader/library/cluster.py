@@ -73,7 +73,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,8 +263,17 @@ def _reach(spec: str, security: Any) -> None:
     def failed(why: str) -> ClusterError:
         return ClusterError(_("cannot reach the Dask scheduler at {spec}: {why}").format(spec=spec, why=why))
 
-    try:
+    def run() -> None:
         asyncio.run(asyncio.wait_for(handshake(), timeout))
+
+    try:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: no event loop in this thread
+            run()
+        else:  # called from a coroutine (an ASGI app's start-up): the handshake gets a loop of its own
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(run).result()
     except TimeoutError:
         raise failed(_("no answer as a Dask scheduler within {seconds:g} s (is it one?)").format(
             seconds=timeout)) from None

@@ -121,3 +121,19 @@ def test_ctrl_c_while_connecting_to_a_cluster_exits_130_at_once(sig: int, tmp_pa
     assert "Traceback" not in err and "interrupted" in err, err
     assert took < 20, f"{took:.1f} s after the signal"  # a hang guard: the connect timeout is 60 s
     assert not (tmp_path / "lib").exists()
+
+
+@pytest.mark.timeout(60)
+def test_the_handshake_is_bounded_when_called_from_a_coroutine_too() -> None:
+    """An application already running an event loop (an ASGI server's start-up) gets the same bound."""
+    import asyncio
+
+    from reader.errors import ClusterError
+    from reader.library.cluster import _reach
+
+    async def start_up(port: int) -> None:
+        _reach(f"tcp://127.0.0.1:{port}", None)
+
+    with silent_server() as (port, _accepted), dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(ClusterError, match="no answer as a Dask scheduler within 1 s"):
+            asyncio.run(start_up(port))
