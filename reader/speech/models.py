@@ -42,10 +42,11 @@ def write_folder(cache_dir: Path | None = None) -> Path:
 def find(name: str, size: int, digest: str, cache_dir: Path | None = None) -> Path | None:
     """The file ``name`` of ``size`` bytes and SHA-256 ``digest`` (the engine's trusted record): under
     ``write_folder(cache_dir)``, else under the user cache directory's ``models/``; None when neither holds
-    it (a link, FIFO or device is never read: ``has_digest``)."""
+    it (a link, FIFO or device is never read: ``has_digest``). An engine given a ``cache_dir`` of its own
+    (tests, ``reader doctor``) looks there only."""
     folders = [write_folder(cache_dir)]
     default = user_cache_dir() / MODELS
-    if default not in folders:
+    if cache_dir is None and default not in folders:
         folders.append(default)
     for folder in folders:
         if has_digest(folder / name, size, digest):
