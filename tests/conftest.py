@@ -27,6 +27,12 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("READER_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("READER_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("READER_LANG", "en")  # the tests read English messages unless they ask for Chinese
+    # Engines write derived models under the cache directory of the last Narrator made (--cache-dir): each
+    # test starts from the session's cache, so the 256 MB Kokoro model is derived once per session, not once
+    # per temporary cache directory a test used before it (reader.speech.models).
+    from reader.speech import models
+
+    models.use_cache_dir(None)
 
 
 @pytest.fixture(autouse=True, scope="session")

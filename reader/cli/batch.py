@@ -13,6 +13,8 @@ from reader.cli.app import cli
 from reader.cli.options import (
     FloatRange,
     cache_dir_option,
+    cluster_options,
+    cluster_security,
     cover_option,
     fallback_option,
     format_option,
@@ -45,9 +47,9 @@ from reader.i18n import N_, _
 @click.option("-j", "--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
               help=N_("Articles narrated at once (they share the engine and the chunk cache); with --cluster "
                       "local, worker processes (default: one per core); with a scheduler, its workers decide."))
-@click.option("--cluster", metavar="local|ADDRESS",
-              help=N_("Narrate on a Dask cluster: 'local' (worker processes on this machine) or a scheduler's "
-                      "address (tcp://host:8786). Needs zh-news-reader[cluster]."))
+@cluster_options(N_("Narrate on a Dask cluster: 'local' (worker processes on this machine) or a scheduler's "
+                    "address: tls://host:8786 with --cluster-ca and --cluster-cert, or tcp://host:8786 on a "
+                    "private network only. Needs zh-news-reader[cluster]."))
 @click.option("--follow", is_flag=True, help=N_("INPUT is a list page: narrate the same-site articles it links to."))
 @click.option("--limit", type=click.IntRange(1), help=N_("At most this many articles."))
 @click.option("--delay", type=FloatRange(0, 3600), default=0.0, show_default=True,
@@ -66,7 +68,8 @@ from reader.i18n import N_, _
 @quiet_option(N_("No progress lines and no summary (failures are still listed)."))
 def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path | None, voice: str,
           rate: float | None, loudness: float, name_template: str, ascii_names: bool, jobs: int, follow: bool,
-          cluster: str | None, limit: int | None, delay: float, base_url: str | None, feed_title: str | None,
+          cluster: str | None, cluster_ca: Path | None, cluster_cert: Path | None, cluster_key: Path | None,
+          cluster_require_encryption: bool, limit: int | None, delay: float, base_url: str | None, feed_title: str | None,
           feed_author: str | None, feed_image: str | None, feed_email: str | None, fallback: str | None,
           cache_dir: Path | None, timeout: float, quiet: bool) -> None:
     from reader.cli.batch_view import print_summary
@@ -78,6 +81,7 @@ def batch(input_spec: str, library: Path, audio_format: str | None, cover: Path 
         jobs = local_workers()
     options = BatchOptions(library=library, narration=narrate_options(click.get_current_context().params),
                            jobs=jobs, follow=follow, limit=limit, delay=delay, base_url=base_url, cluster=cluster,
+                           cluster_security=cluster_security(click.get_current_context().params),
                            title=feed_title, author=feed_author, image=feed_image, email=feed_email)
     if quiet or not sys.stderr.isatty():
         result = run_batch(input_spec, options)

@@ -9,7 +9,13 @@ name_template = "{date}-{title}"  # file names (reader.narration.naming: {date} 
 ascii_names = false               # pinyin file names
 loudness = -16                    # LUFS, -40 to -5
 language = "zh"                   # zh or en (READER_LANG wins; default: from LANG/LC_ALL/LC_MESSAGES)
-cluster = "tcp://head:8786"       # reader batch --cluster: "local" or a Dask scheduler's address
+
+[cluster]                         # reader batch and reader serve --cluster (or cluster = "…" at the top)
+address = "tls://head:8786"       # "local" or a Dask scheduler's address; plain tcp:// on a private network only
+ca = "~/dask/ca.pem"              # --cluster-ca: the CA that signed the scheduler's certificate
+cert = "~/dask/client.pem"        # --cluster-cert: this client's certificate
+key = "~/dask/client.key"         # --cluster-key: its key, when not in the certificate's file
+require_encryption = true         # --cluster-require-encryption: refuse a plain tcp:// address
 
 [feed]                            # reader batch's podcast feed
 title = "万州新闻 语音播报"
@@ -20,8 +26,9 @@ email = "me@example.org"
 [edge]                            # Microsoft's online voices: see reader.settings.EdgeSettings
 ```
 
-Each top-level key and ``[feed]`` key is the default of the command-line options of the same name (``voice`` →
-``--voice``, ``feed.title`` → ``--feed-title``); an option given on the command line wins. ``load_config``
+Each top-level key, ``[feed]`` key and ``[cluster]`` key is the default of the command-line options of the same name (``voice`` →
+``--voice``, ``feed.title`` → ``--feed-title``, ``cluster.address`` → ``--cluster``, ``cluster.ca`` →
+``--cluster-ca``); an option given on the command line wins. ``load_config``
 reads and validates the file once (a typo in a key or a bad value is a one-line ``ConfigError`` naming the
 file and the key, with "did you mean" for a misspelt key), and says where each value came from, which
 ``reader config`` shows. The command line applies the file through click's ``default_map``
@@ -45,6 +52,9 @@ from reader.settings import DEFAULT_PRESET, RATE_MAX, RATE_MIN, TARGET_LUFS, use
 CONFIG_NAME = "config.toml"
 #: Tables owned by other parts: read where they are used, only checked to be tables here.
 OWNED_TABLES = ("edge",)
+#: Tables whose keys are options' defaults, as ``table.key``. ``cluster`` may also be a top-level string (the
+#: address, as before the table existed).
+TABLES = ("feed", "cluster")
 
 
 def config_path() -> Path:
@@ -113,6 +123,10 @@ def _language(value: Any) -> str:
     return text
 
 
+def _file(value: Any) -> str:
+    return str(Path(_string(value)).expanduser())
+
+
 def _image(value: Any) -> str:
     text = _string(value)
     return text if "://" in text else str(Path(text).expanduser())
@@ -144,7 +158,12 @@ KEYS: tuple[Key, ...] = (
     Key("ascii_names", _flag, False, ("narrate", "batch")),
     Key("loudness", _loudness, TARGET_LUFS, ("narrate", "batch")),
     Key("language", _language, None, ()),
-    Key("cluster", _string, None, ("batch",)),
+    Key("cluster", _string, None, ("batch", "serve")),
+    Key("cluster.address", _string, None, ("batch", "serve"), "cluster"),
+    Key("cluster.ca", _file, None, ("batch", "serve"), "cluster_ca"),
+    Key("cluster.cert", _file, None, ("batch", "serve"), "cluster_cert"),
+    Key("cluster.key", _file, None, ("batch", "serve"), "cluster_key"),
+    Key("cluster.require_encryption", _flag, False, ("batch", "serve"), "cluster_require_encryption"),
     Key("feed.title", _string, None, ("batch",)),
     Key("feed.author", _string, None, ("batch",)),
     Key("feed.image", _image, None, ("batch",)),
@@ -191,11 +210,11 @@ def load_config(path: Path | None = None) -> UserConfig:
             if name in OWNED_TABLES:
                 tables[name] = value
                 continue
-            if name != "feed":
+            if name not in TABLES:
                 raise ConfigError(_("{path}: unknown table [{name}]").format(path=path, name=name)
-                                  + did_you_mean(name, ["feed", *OWNED_TABLES]))
+                                  + did_you_mean(name, [*TABLES, *OWNED_TABLES]))
             for sub, subvalue in value.items():
-                flat[f"feed.{sub}"] = subvalue
+                flat[f"{name}.{sub}"] = subvalue
         elif name in OWNED_TABLES or name == "feed":
             raise ConfigError(_("{path}: {name} must be a table ([{name}])").format(path=path, name=name))
         else:

@@ -14,6 +14,7 @@ from reader.i18n import N_, _
 from reader.settings import DEFAULT_PRESET, FETCH_TIMEOUT, RATE_MAX, RATE_MIN, TARGET_LUFS
 
 if TYPE_CHECKING:
+    from reader.library.cluster import ClusterSecurity
     from reader.narration.pipeline import NarrateOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,7 +40,10 @@ def rate_option(f: F) -> F:
                         help=N_("Speaking rate, 0.5–2.0 (default: the voice's own)."))(f)
 
 
-def cache_dir_option(help: str = N_("Chunk cache directory (default: the user cache directory).")) -> Callable[[F], F]:
+def cache_dir_option(help: str = N_("The cache directory (default: the user cache directory): chunks, finished "
+                                   "narrations and the voices' derived models (models/) are written there; a "
+                                   "checked model already in the user cache directory is read from there.")
+                     ) -> Callable[[F], F]:
     return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR", help=help)
 
 
@@ -89,6 +93,38 @@ def name_options(f: F) -> F:
 def loudness_option(f: F) -> F:
     return click.option("--loudness", type=FloatRange(-40, -5), default=TARGET_LUFS, show_default=True,
                         help=N_("Target integrated loudness in LUFS."))(f)
+
+
+def cluster_options(help: str) -> Callable[[F], F]:
+    """``--cluster`` (``help``: what the command does with it) and the certificates of a ``tls://`` scheduler
+    (``cluster_security`` makes them the library's ``ClusterSecurity``); config.toml's ``[cluster]`` gives
+    their defaults."""
+
+    def decorate(f: F) -> F:
+        certificate = click.Path(dir_okay=False, path_type=Path)
+        f = click.option("--cluster-require-encryption/--no-cluster-require-encryption", default=False,
+                         help=N_("Refuse a plain tcp:// scheduler address (anyone who reaches its port may run "
+                                 "code on its workers)."))(f)
+        f = click.option("--cluster-key", type=certificate, metavar="FILE",
+                         help=N_("The private key of --cluster-cert, when it is not in the same file."))(f)
+        f = click.option("--cluster-cert", type=certificate, metavar="FILE",
+                         help=N_("This client's certificate (PEM), signed by a CA the tls:// scheduler trusts."))(f)
+        f = click.option("--cluster-ca", type=certificate, metavar="FILE",
+                         help=N_("The CA certificate (PEM) of a tls:// scheduler: it must have signed the "
+                                 "scheduler's certificate."))(f)
+        return click.option("--cluster", metavar="local|ADDRESS", help=help)(f)
+
+    return decorate
+
+
+def cluster_security(params: Mapping[str, Any]) -> ClusterSecurity | None:
+    """The ``ClusterSecurity`` of ``cluster_options``' parameters (None when none is given)."""
+    from reader.library.cluster import ClusterSecurity
+
+    security = ClusterSecurity(ca_file=params.get("cluster_ca"), cert=params.get("cluster_cert"),
+                               key=params.get("cluster_key"),
+                               require_encryption=bool(params.get("cluster_require_encryption")))
+    return security if security.certificates or security.require_encryption else None
 
 
 #: The shared options that say how an article is narrated: click's parameter name → ``NarrateOptions``' field.

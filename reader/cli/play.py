@@ -30,8 +30,9 @@ from reader.settings import RATE_MAX, RATE_MIN
 @click.option("--rate", type=FloatRange(RATE_MIN, RATE_MAX),
               help=N_("How fast it speaks, 0.5–2.0: an article is narrated at this rate (default: the voice's "
                       "own); an audio file starts at this speed (default: 1)."))
-@cache_dir_option(N_("Cache directory (default: the user cache directory); articles are narrated into its "
-                    "plays/."))
+@cache_dir_option(N_("The cache directory (default: the user cache directory): articles are narrated into its "
+                    "plays/, and chunks and the voices' derived models (models/) are written there; a checked "
+                    "model already in the user cache directory is read from there."))
 @quiet_option(N_("No screen and no chapter lines: just play."))
 def play(source: str, chapter: int | None, output_device: str, voice: str, rate: float | None,
          cache_dir: Path | None, quiet: bool) -> None:

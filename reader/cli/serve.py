@@ -9,6 +9,8 @@ import click
 from reader.cli.app import cli
 from reader.cli.options import (
     cache_dir_option,
+    cluster_options,
+    cluster_security,
     fallback_option,
     format_option,
     narrate_options,
@@ -68,15 +70,16 @@ def offered_voices(given: tuple[str, ...]) -> list[str]:
               help=N_("Articles that may wait for a worker; beyond that requests are answered 429."))
 @click.option("--token-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help=N_("A file holding the bearer token of the admin calls (re-narrate, delete); without it they are refused."))
-@click.option("--cluster", metavar="local|ADDRESS",
-              help=N_("Narrate on a Dask cluster, as `reader batch --cluster` does: 'local' or a scheduler's address "
-                      "(tcp://host:8786). Needs zh-news-reader[cluster]."))
+@cluster_options(N_("Narrate on a Dask cluster, as `reader batch --cluster` does: 'local' or a scheduler's "
+                    "address (tls://host:8786 with --cluster-ca and --cluster-cert, or tcp://host:8786 on a private "
+                    "network only). Needs zh-news-reader[cluster]."))
 @fallback_option()
 @cache_dir_option()
 @timeout_option
 def serve(sites: tuple[str, ...], host: str, port: int, library: Path, voice: str, voices: tuple[str, ...],
           rate: float | None,
           audio_format: str | None, workers: int, queue_size: int, token_file: Path | None, cluster: str | None,
+          cluster_ca: Path | None, cluster_cert: Path | None, cluster_key: Path | None, cluster_require_encryption: bool,
           fallback: str | None, cache_dir: Path | None, timeout: float) -> None:
     from reader import serve as service
 
@@ -91,6 +94,7 @@ def serve(sites: tuple[str, ...], host: str, port: int, library: Path, voice: st
     options = narrate_options(click.get_current_context().params)
     offered = offered_voices(voices)
     with Narrations(library, options, allowed, workers=workers, queue=queue_size, cluster=cluster,
+                    cluster_security=cluster_security(click.get_current_context().params),
                     voices=offered) as narrations:
         app = create_app(narrations, token=token)
         click.echo(_("serving {library} at http://{host}:{port}/ for {sites}").format(

@@ -66,7 +66,7 @@ from reader.errors import (
 from reader.extraction import extract
 from reader.i18n import _
 from reader.library.catalog import CATALOG_NAME, Catalog, Entry, Published, SQLiteCatalog
-from reader.library.cluster import MAX_IN_FLIGHT, check_cluster, open_cluster
+from reader.library.cluster import MAX_IN_FLIGHT, ClusterSecurity, check_cluster, open_cluster
 from reader.library.episodes import episodes
 from reader.library.lock import LibraryLock
 from reader.library.rebuild import adoptable, rebuild
@@ -109,8 +109,9 @@ class BatchOptions:
     email: str | None = None  # the feed owner's
     pages: bool = True  # write each article's listen page
     # Narrate on a Dask cluster: "local" (``jobs`` worker processes on this machine) or a scheduler's address
-    # ("tcp://host:8786"); None: threads of this process. See reader.library.cluster.
+    # ("tcp://host:8786", "tls://host:8786"); None: threads of this process. See reader.library.cluster.
     cluster: str | None = None
+    cluster_security: ClusterSecurity | None = None  # the certificates of a tls:// scheduler
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -122,7 +123,7 @@ class BatchOptions:
         if self.base_url is not None:
             check_base_url(self.base_url)
         if self.cluster is not None:
-            object.__setattr__(self, "cluster", check_cluster(self.cluster))
+            object.__setattr__(self, "cluster", check_cluster(self.cluster, self.cluster_security))
         self.feed_info()  # validates the feed's settings (the artwork is a PNG or JPEG)
 
     def feed_info(self) -> FeedInfo:
@@ -219,7 +220,8 @@ def run_batch(input_spec: str, options: BatchOptions, *, progress: BatchCallback
         found = discover(input_spec, follow=options.follow, limit=options.limit, exclude=library,
                          fetch_page=fetcher.fetch)
         if options.cluster is not None:  # after discovery (a bad INPUT fails at once), before the library
-            remote = stack.enter_context(open_cluster(options.cluster, narrator, stop=stop, workers=options.jobs))
+            remote = stack.enter_context(open_cluster(options.cluster, narrator, stop=stop, workers=options.jobs,
+                                                      security=options.cluster_security))
         prepare_library(library)
         with LibraryLock(library):
             lost = not (library / CATALOG_NAME).exists()

@@ -4,6 +4,16 @@
 ``--cluster tcp://host:8786`` joins the workers of a running ``dask scheduler`` (started by hand, over SSH, or
 by dask-jobqueue or dask-kubernetes). ``distributed`` is the optional extra ``zh-news-reader[cluster]``.
 
+**Who may use it.** A Dask scheduler runs whatever any client that reaches its port submits, on every worker:
+a plain ``tcp://`` scheduler belongs on a private network. ``tls://host:8786`` with ``ClusterSecurity`` (a CA
+file, this client's certificate and key) is Dask's own mutual TLS (``distributed.security.Security``): the
+scheduler started with ``--tls-ca-file``, ``--tls-cert`` and ``--tls-key`` takes only clients whose
+certificate its CA signed, and this client only a scheduler whose certificate the given CA signed.
+``require_encryption`` refuses a plain ``tcp://`` address outright. Before the Dask client is made, one
+handshake with the scheduler (``_reach``), bounded by Dask's connect timeout and interruptible by Ctrl-C, says
+in one line what is wrong: a refused certificate, a port that is not a Dask scheduler (an HTTP server, a
+silent socket: Dask's own handshake waits for ever), or nothing listening.
+
 **Who does what.** The batch process stays the owner of everything shared: discovery, polite fetching,
 extraction and the skip decision, the file-name claims, the catalog and the library's lock, the listen pages,
 the feed and the index (``reader.library.batch``, unchanged). Only narrating moves: ``ClusterNarrator`` has
@@ -51,17 +61,19 @@ owner routes each report to the thread waiting for that article, which calls the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,20 +107,68 @@ PER_THREAD = 2
 MAX_IN_FLIGHT = 512
 
 
-def check_cluster(spec: str) -> str:
-    """``spec`` as ``--cluster`` takes it: ``local``, or a scheduler address (``tcp://host:8786``; a bare
-    ``host:port`` means tcp). ``UsageError`` otherwise. Needs no ``distributed``."""
+@dataclass(frozen=True)
+class ClusterSecurity:
+    """What a ``tls://`` scheduler asks of its clients (``--cluster-ca``, ``--cluster-cert``, ``--cluster-key``,
+    ``--cluster-require-encryption``, or the ``[cluster]`` table of config.toml): the CA that signed the
+    scheduler's certificate (and this client's), this client's certificate, and its key when it is not in the
+    certificate's file. ``require_encryption``: refuse a plain ``tcp://`` address. With ``--cluster local``
+    none of it is used (the local cluster listens on 127.0.0.1 only)."""
+
+    ca_file: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
+    require_encryption: bool = False
+
+    @property
+    def certificates(self) -> bool:
+        return any(p is not None for p in (self.ca_file, self.cert, self.key))
+
+    def files(self) -> list[tuple[str, Path]]:
+        return [(option, path) for option, path in (("--cluster-ca", self.ca_file), ("--cluster-cert", self.cert),
+                                                    ("--cluster-key", self.key)) if path is not None]
+
+
+def check_cluster(spec: str, security: ClusterSecurity | None = None) -> str:
+    """``spec`` as ``--cluster`` takes it: ``local``, or a scheduler address (``tcp://host:8786``, or
+    ``tls://host:8786`` with ``security``'s certificates; a bare ``host:port`` means tls with certificates, tcp
+    without). ``UsageError`` otherwise, and for certificate files that cannot be read. Needs no
+    ``distributed``."""
     spec = spec.strip()
     if spec == LOCAL:
         return spec
+    security = security or ClusterSecurity()
     if "://" not in spec:
-        spec = "tcp://" + spec
-    check_scheduler(spec)  # no password, no malformed host, no tls:// without certificates (issue 23 B8)
+        spec = ("tls://" if security.certificates else "tcp://") + spec
+    check_scheduler(spec)  # no password, no malformed host (issue 23 B8)
     scheme, _sep, rest = spec.partition("://")
     host, _sep2, port = rest.rpartition(":")
     if scheme not in ("tcp", "tls") or not host or not port.isdigit():
         raise UsageError(_("--cluster {spec!r}: give 'local' or a Dask scheduler's address, like tcp://head:8786").format(spec=spec))
+    if scheme == "tls" and (security.ca_file is None or security.cert is None):
+        raise UsageError(_("--cluster {spec}: a tls:// scheduler needs --cluster-ca and --cluster-cert (and "
+                           "--cluster-key unless the key is in the certificate's file)").format(spec=spec))
+    if scheme == "tcp" and security.require_encryption:
+        raise UsageError(_("--cluster {spec}: a plain tcp:// scheduler, but encryption is required "
+                           "(--cluster-require-encryption); use tls://").format(spec=spec))
+    if scheme == "tcp" and security.certificates:
+        raise UsageError(_("--cluster {spec}: certificates are given but the address is plain tcp://; use "
+                           "tls://").format(spec=spec))
+    for option, path in security.files():
+        _check_readable(option, path)
     return spec
+
+
+def _check_readable(option: str, path: Path) -> None:
+    """A certificate or key file: a regular file this process can read (never a FIFO, which would hang)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise UsageError(_("{option} {path}: not a file").format(option=option, path=path))
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise UsageError(_("{option} {path}: cannot read it ({error})").format(option=option, path=path,
+                                                                              error=reason(exc))) from None
 
 
 def _distributed() -> ModuleType:
@@ -127,13 +187,15 @@ def local_workers() -> int:
 
 
 @contextmanager
-def open_cluster(spec: str, narrator: Narrator, *, stop: threading.Event,
-                 workers: int | None = None) -> Iterator[ClusterNarrator]:
-    """Connect to the cluster ``spec`` (``check_cluster``), or start a local one of ``workers`` processes
-    (default: ``local_workers()``) with one thread each, and yield the ``ClusterNarrator`` a batch narrates with.
-    Everything started here is stopped on the way out (tasks first, then the client, then a local cluster)."""
-    spec = check_cluster(spec)
+def open_cluster(spec: str, narrator: Narrator, *, stop: threading.Event, workers: int | None = None,
+                 security: ClusterSecurity | None = None) -> Iterator[ClusterNarrator]:
+    """Connect to the cluster ``spec`` (``check_cluster``; ``security``: the certificates of a ``tls://``
+    scheduler), or start a local one of ``workers`` processes (default: ``local_workers()``) with one thread
+    each, and yield the ``ClusterNarrator`` a batch narrates with. Everything started here is stopped on the
+    way out (tasks first, then the client, then a local cluster)."""
+    spec = check_cluster(spec, security)
     distributed = _distributed()
+    dask_security = _dask_security(security) if spec.startswith("tls://") else None
     with ExitStack() as stack:
         # Dask's own log lines (a lost worker, reconnection attempts) would break the one-line rule: what
         # matters comes back as a ReaderError. Only Dask's own stderr handler is quietened, for the batch.
@@ -143,10 +205,12 @@ def open_cluster(spec: str, narrator: Narrator, *, stop: threading.Event,
         target: str | LocalCluster = spec
         if spec == LOCAL:
             target = stack.enter_context(_local_cluster(distributed, workers or local_workers()))
+        else:
+            _reach(spec, dask_security)
         try:
             # Dask's own connect timeout (distributed.comm.timeouts.connect, 30 s): a scheduler still starting
             # is waited for.
-            client = distributed.Client(target, set_as_default=False)
+            client = distributed.Client(target, set_as_default=False, security=dask_security)
         except (OSError, TimeoutError) as exc:
             raise ClusterError(_("cannot reach the Dask scheduler at {spec}: {exc}").format(spec=spec, exc=exc)) from exc
         stack.callback(client.close)
@@ -154,6 +218,75 @@ def open_cluster(spec: str, narrator: Narrator, *, stop: threading.Event,
         stack.callback(remote.close)
         remote.check_workers()
         yield remote
+
+
+def _dask_security(security: ClusterSecurity | None) -> Any:
+    """Dask's ``Security`` for ``security``'s files, its client TLS context made at once: a file that is not
+    a PEM certificate or key (or a key that does not match) is one line here, not a failure per connection."""
+    from distributed.security import Security
+
+    security = security or ClusterSecurity()
+    made = Security(tls_ca_file=str(security.ca_file), tls_client_cert=str(security.cert),
+                    tls_client_key=str(security.key) if security.key else None, require_encryption=True)
+    try:
+        made.get_connection_args("client")
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        error = reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise UsageError(_("--cluster-ca, --cluster-cert, --cluster-key: cannot use these files ({error})").format(
+            error=error)) from None
+    return made
+
+
+def _connect_timeout() -> float:
+    import dask
+    from dask.utils import parse_timedelta
+
+    seconds: float = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="seconds")
+    return seconds
+
+
+def _reach(spec: str, security: Any) -> None:
+    """One handshake with the scheduler at ``spec`` before the Dask client is made, within Dask's connect
+    timeout (a scheduler still starting is waited for, as the client would), as a ``ClusterError`` in one
+    line. Dask's client does not bound its handshake (a port that accepts and says nothing, or an HTTP server,
+    held it for ever), and a client interrupted while connecting spent another minute closing itself and
+    printed a traceback; here Ctrl-C ends the event loop at once (``asyncio.run``)."""
+    from distributed.comm import CommClosedError, connect
+
+    timeout = _connect_timeout()
+    args = security.get_connection_args("client") if security is not None else {}
+
+    async def handshake() -> None:
+        comm = await connect(spec, timeout=timeout, **args)
+        await comm.close()
+
+    def failed(why: str) -> ClusterError:
+        return ClusterError(_("cannot reach the Dask scheduler at {spec}: {why}").format(spec=spec, why=why))
+
+    def run() -> None:
+        asyncio.run(asyncio.wait_for(handshake(), timeout))
+
+    try:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: no event loop in this thread
+            run()
+        else:  # called from a coroutine (an ASGI app's start-up): the handshake gets a loop of its own
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(run).result()
+    except TimeoutError:
+        raise failed(_("no answer as a Dask scheduler within {seconds:g} s (is it one?)").format(
+            seconds=timeout)) from None
+    except CommClosedError as exc:  # connected, then closed: TLS refused, or not a Dask scheduler
+        cause = exc.__cause__
+        if spec.startswith("tls://") and "certificate" in str(exc).lower():
+            raise failed(_("its TLS certificate is not signed by --cluster-ca")) from None
+        if spec.startswith("tls://"):
+            raise failed(_("it closed the TLS connection (does it trust the CA that signed --cluster-cert?)")) from None
+        raise failed(_("it closed the connection before answering as a Dask scheduler (a tls:// scheduler, or "
+                       "not a Dask scheduler?)") + (f" ({type(cause).__name__})" if cause else "")) from None
+    except OSError as exc:  # nothing listening until the timeout
+        raise failed(str(exc)) from None
 
 
 @contextmanager

@@ -55,6 +55,7 @@ from reader.settings import (
     user_cache_dir,
 )
 from reader.source.fetch import fetch, is_url
+from reader.speech import models as speech_models
 from reader.speech import registry
 from reader.speech.backend import Backend
 from reader.speech.cache import ChunkCache
@@ -201,6 +202,9 @@ class Narrator:
         self._backend = backend
         self._fallback = fallback
         self.cache_root = (options.cache_dir or user_cache_dir()) if options.use_cache else None
+        # The engines' derived models (Kokoro's float model, Baker's patched one) go under --cache-dir too; a
+        # checked copy in the user cache directory is still read from there (reader.speech.models).
+        speech_models.use_cache_dir(options.cache_dir)
 
     def preload(self) -> None:
         """Start loading the engines' models in the background and return: for a caller that streams, which calls

@@ -56,7 +56,7 @@ from reader.errors import LibraryError, OffSite, QueueFull, ReaderError, RecordE
 from reader.i18n import _
 from reader.library.batch import STAGING, BatchEvent, BatchOptions, Outcome, article_runner, prepare_library
 from reader.library.catalog import CATALOG_NAME, Entry, SQLiteCatalog
-from reader.library.cluster import open_cluster
+from reader.library.cluster import ClusterSecurity, open_cluster
 from reader.library.episodes import episodes
 from reader.library.lock import LibraryLock
 from reader.library.rebuild import rebuild
@@ -184,18 +184,21 @@ class Narrations:
     """The library and its queue (a context manager: ``start`` and ``close``). ``processes``: narrate in a
     pool of worker processes (the default); ``False``: in the job threads themselves, with this process's
     engines (tests pass theirs with ``reader.speech.registry.using``). ``cluster``: narrate on a Dask cluster
-    instead, as ``reader batch --cluster`` does (``reader.library.cluster``). ``voices``: the voices a request
+    instead, as ``reader batch --cluster`` does (``reader.library.cluster``; ``cluster_security``: the
+    certificates of a ``tls://`` scheduler). ``voices``: the voices a request
     may ask for besides ``narration.voice`` (the default), each narrated into its own library ``voices/NAME``."""
 
     def __init__(self, library: Path, narration: NarrateOptions, sites: Sites, *, workers: int = 1,
                  queue: int = 16, processes: bool = True, title: str | None = None, cluster: str | None = None,
-                 voices: Iterable[str] = (), on_finished: Callable[[Finished], None] | None = None) -> None:
+                 cluster_security: ClusterSecurity | None = None, voices: Iterable[str] = (),
+                 on_finished: Callable[[Finished], None] | None = None) -> None:
         if workers < 1:
             raise UsageError(_("workers must be at least 1, not {workers}").format(workers=workers))
         if queue < 0:
             raise UsageError(_("queue must be 0 or more, not {queue}").format(queue=queue))
         self.library = library
-        self.options = BatchOptions(library, narration=narration, title=title, cluster=cluster)
+        self.options = BatchOptions(library, narration=narration, title=title, cluster=cluster,
+                                    cluster_security=cluster_security)
         self.sites = sites
         self.workers = workers
         self.queue = queue
@@ -264,7 +267,7 @@ class Narrations:
                                       progress=functools.partial(self._on_event, shelf))
         if self.options.cluster is not None:  # as batch --cluster: only the narrating moves to the workers
             remote = stack.enter_context(open_cluster(self.options.cluster, shelf.narrator, stop=self.stop,
-                                                      workers=self.workers))
+                                                      workers=self.workers, security=self.options.cluster_security))
             shelf.runner.narrate = remote.narrate_article
         else:
             shelf.runner.narrate = functools.partial(self._narrate, shelf)

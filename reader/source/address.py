@@ -190,9 +190,9 @@ class Scope:
 def check_scheduler(spec: str) -> None:
     """``UsageError`` (one line, never showing a password) for a Dask scheduler address (``--cluster``) that
     cannot work: a user name or password (Dask takes none: it was printed in a traceback a minute later), a
-    malformed host or port (``tcp://[::1:8786``), a control character, or ``tls://`` (reader passes no
-    certificates yet: Dask refuses it only after a minute). Dask raised at once on each, but the half-made
-    client then spent twice its connect timeout closing itself, and printed a traceback."""
+    malformed host or port (``tcp://[::1:8786``), or a control character. Dask raised at once on each, but the
+    half-made client then spent twice its connect timeout closing itself, and printed a traceback. (Whether a
+    ``tls://`` address has its certificates is ``reader.library.cluster.check_cluster``'s to say.)"""
     shown = url_for_display(spec)
     try:
         parts = urlsplit(spec)
@@ -203,9 +203,6 @@ def check_scheduler(spec: str) -> None:
         raise UsageError(_("--cluster {shown!r}: not a scheduler address").format(shown=shown))
     if "@" in parts.netloc:
         raise UsageError(_("--cluster {shown!r}: a scheduler address takes no user name or password").format(shown=shown))
-    if parts.scheme.lower() == "tls":
-        raise UsageError(_("--cluster {shown!r}: tls:// needs certificates, which reader cannot pass yet; use tcp:// "
-                           "on a private network").format(shown=shown))
 
 
 def _parse_hop(url: str) -> SplitResult:

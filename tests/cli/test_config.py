@@ -106,6 +106,8 @@ def test_the_file_gives_the_defaults_and_the_command_line_wins(config_dir: Path,
     ("[fead]\ntitle = 1\n", "unknown table [fead]; did you mean 'feed'?"),
     ('[feed]\ntitel = "x"\n', "unknown setting 'feed.titel'; did you mean 'feed.title'?"),
     ("edge = 1\n", "edge must be a table"),
+    ('[cluster]\ncert_file = "a.pem"\n', "unknown setting 'cluster.cert_file'; did you mean 'cluster.cert'?"),
+    ("[cluster]\nrequire_encryption = 1\n", "cluster.require_encryption: must be true or false"),
     ("voice = \n", "not valid TOML"),
 ])
 def test_a_bad_file_is_a_one_line_usage_error(config_dir: Path, text: str, fragment: str) -> None:

@@ -53,14 +53,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reader._files import has_digest, reason, write_atomic
+from reader._files import reason, write_atomic
 from reader._format import quote as _quote
 from reader._system import package_version as _package_version
 from reader._system import usable_cores as _cores
 from reader.errors import BackendUnavailable, ConfigError, ReaderError, SynthesisError
 from reader.i18n import _
 from reader.models import Audio
-from reader.settings import user_cache_dir, voices_dir
+from reader.settings import voices_dir
+from reader.speech import models
 from reader.speech.backend import VoiceInfo
 from reader.speech.dsp import speech_span, to_pcm16
 from reader.text.lexicon import Lexicon, default_lexicon, is_han
@@ -633,17 +634,20 @@ class KokoroBackend:
     # -- engine ----------------------------------------------------------------------------------------------
 
     def _models_folder(self) -> Path:
-        return (self._cache_dir or user_cache_dir()) / "models"
+        """Where the derived model is written: the cache directory in force (``reader.speech.models``)."""
+        return models.write_folder(self._cache_dir)
 
     def _model_path(self) -> Path | bytes:
         """What the runtime opens: the float variant's file in the cache (checked against ``DERIVED_MODELS``,
-        made again when it fails), or the model's bytes (the int8 model; a float one that cannot be kept)."""
+        made again when it fails), or the model's bytes (the int8 model; a float one that cannot be kept). A
+        checked copy in the user cache directory is read from there too (``reader.speech.models.find``)."""
         if self.variant == "int8":
             return _join_parts(self._parts)
         size, digest = DERIVED_MODELS.get(self.variant, (0, ""))
         path = self._models_folder() / f"kokoro-v1.0-{self.variant}-{MODEL_SHA256[:12]}-r{_DERIVE_REVISION}.onnx"
-        if digest and has_digest(path, size, digest):
-            return path
+        found = models.find(path.name, size, digest, self._cache_dir) if digest else None
+        if found is not None:
+            return found
         int8 = _join_parts(self._parts)
         try:
             data = float_model(int8, two_d=self.variant == "float")

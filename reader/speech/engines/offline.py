@@ -45,13 +45,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reader._files import has_digest, write_atomic
+from reader._files import write_atomic
 from reader._format import quote
 from reader._system import package_version, usable_cores
 from reader.errors import BackendUnavailable, ConfigError, OutputError, SynthesisError
 from reader.i18n import _
 from reader.models import Audio
-from reader.settings import user_cache_dir
+from reader.speech import models
 from reader.speech.backend import VoiceInfo
 from reader.speech.dsp import speech_span
 from reader.speech.dsp import to_pcm16 as _to_pcm16  # shared with the kokoro engine; tests import it here
@@ -600,7 +600,7 @@ class OfflineBackend:
             return self._acoustic_model
 
     def _patched_from_disk(self) -> bytes:
-        """The patched model from the user cache directory, or patched now and saved there.
+        """The patched model from the cache directory (``reader.speech.models``), or patched now and saved there.
 
         Patching takes 0.2-0.4 s of unpacking and repacking the flatbuffer, in every new process; ``reader
         play`` waits for it before the first sound. The saved copy is used only when it is what
@@ -611,12 +611,13 @@ class OfflineBackend:
         """
         source = self._assets.acoustic.read_bytes()
         expected = PATCHED_MODELS.get(hashlib.sha256(source).hexdigest())
-        folder = user_cache_dir() / "models"
+        folder = models.write_folder()
         path = folder / f"fastspeech2-litert-r{_REVISION}.tflite"
         for old in folder.glob("fastspeech2-litert-*-r*-*.tflite"):  # named by their own hash: never trusted
             old.unlink(missing_ok=True)
-        if expected is not None and has_digest(path, *expected):
-            return path.read_bytes()
+        found = models.find(path.name, *expected) if expected is not None else None
+        if found is not None:
+            return found.read_bytes()
         data = patch_acoustic_model(source)
         if expected is None or (len(data), hashlib.sha256(data).hexdigest()) != expected:
             log.warning("the offline voice's patched model is not the recorded one; it is not kept")
