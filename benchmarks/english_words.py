@@ -60,7 +60,10 @@ _LATIN = re.compile(r"[A-Za-z]+")
 
 
 def english_words(sentence: str) -> list[str]:
-    return _LATIN.findall(sentence)
+    """The Latin words of two letters or more a voice that says Latin is given (not WHO: 世界卫生组织)."""
+    from reader.text.normalize import CHINESE_AND_LATIN, normalize
+
+    return [w for w in _LATIN.findall(normalize(sentence, CHINESE_AND_LATIN)) if len(w) > 1]
 
 
 def _write_wav(path: Path, pcm: bytes, rate: int) -> None:
@@ -118,23 +121,33 @@ def synthesize(folder: Path, resume: bool = False) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def score(folder: Path, model: str) -> None:
+def score(folder: Path, model: str, verbose: bool = False) -> None:
     from intelligibility import decode
     from intelligibility_score import align, canonical
     from whisper_asr import Settings, Transcriber
 
     logging.getLogger("faster_whisper").setLevel(logging.ERROR)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    sentences: list[str] = manifest["sentences"]
+    sentences = list(SENTENCES)
     asr = Transcriber(Settings(model), ROOT / ".bench-cache" / "english")
     print(f"{len(sentences)} sentences, {sum(len(english_words(s)) for s in sentences)} English words; "
           f"{asr.settings.describe()}")
     print(f"{'condition':28} {'English words heard':>20} {'CER of the Chinese':>19} {'audio s':>8}")
-    for name, entry in manifest["conditions"].items():
+    names = [f"kokoro-{when}/{voice}" for voice in KOKORO_VOICES for when in ("before", "after")]
+    for name in names + ["baker-spelled", "baker-skip-long", "baker-skip"]:
+        paths = [folder / name / f"{index:02d}.wav" for index in range(len(sentences))]
+        if not all(path.is_file() for path in paths):
+            print(f"{name:28} (not synthesized)")
+            continue
+        audio_seconds = 0.0
+        for path in paths:
+            with wave.open(str(path), "rb") as made:
+                audio_seconds += made.getnframes() / made.getframerate()
         found = total = errors = reference = 0
         missed: list[str] = []
         for index, sentence in enumerate(sentences):
-            heard = asr.transcribe(decode(folder / name / f"{index:02d}.wav"))
+            heard = asr.transcribe(decode(paths[index]))
+            if verbose:
+                print(f"    {heard}")
             letters = re.sub(r"[^a-z]", "", heard.lower())
             for word in english_words(sentence):
                 total += 1
@@ -147,7 +160,7 @@ def score(folder: Path, model: str) -> None:
             errors += tally.errors
             reference += len(ref)
         print(f"{name:28} {found:>4}/{total:<3} = {found / total:5.0%} {errors / reference:19.3f} "
-              f"{sum(entry['seconds']):8.1f}")
+              f"{audio_seconds:8.1f}")
         if missed and name.startswith("kokoro-after"):
             print(f"{'':28} missed: {' '.join(missed)}")
 
@@ -157,13 +170,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("step", choices=["synthesize", "score"])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--model", choices=["base", "small"], default="base")
+    parser.add_argument("--verbose", action="store_true", help="score: print every transcript")
     parser.add_argument("--resume", action="store_true", help="synthesize: keep the WAVs already in FOLDER")
     args = parser.parse_args(argv)
     if args.step == "synthesize":
         logging.getLogger("reader").setLevel(logging.ERROR)
         synthesize(args.folder, args.resume)
     else:
-        score(args.folder, args.model)
+        score(args.folder, args.model, args.verbose)
     return 0
 
 

@@ -639,9 +639,10 @@ def is_acronym(word: str) -> bool:
 
 def _letters(m: re.Match[str], st: LineState) -> str:
     """Any other Latin word: kept for a voice that says Latin. Otherwise an acronym is spelled (NBA → 恩比诶);
-    a word (iPhone, Journal, Tesla) is skipped, not spelled letter by letter: measured with Whisper
-    (benchmarks/english_words.py), thirty letter names for "British Journal of Sports Medicine" cost the
-    sentence around them more than the word's absence does. The subtitles show it as written."""
+    a word (iPhone, Journal, Tesla) is skipped, not spelled letter by letter: measured with Whisper base on
+    16 mixed sentences (benchmarks/english_words.py, Baker), the CER of the Chinese around the words is 1.29
+    with every word spelled, 1.06 spelling only words of up to five letters, 0.115 skipping them, and the
+    spelled words were recognized 3 times in 24. The subtitles show the word as written."""
     word = m.group()
     if not st.abilities.latin and not is_acronym(word):
         return ""
