@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_IN  := examples/wanzhou-2022-01-28.txt
 DEMO_OUT := examples/output
 
-.PHONY: setup demo test lint bench bench-intelligibility clean i18n
+.PHONY: setup demo test lint bench bench-intelligibility bench-english clean i18n
 
 setup: $(STAMP)
 
@@ -63,6 +63,11 @@ $(BENCH_VENV)/.whisper-%: $(BENCH_VENV)/.installed-stamp
 
 bench-intelligibility: $(BENCH_VENV)/.whisper-$(BENCH_MODEL)
 	$(BENCH_VENV)/bin/python benchmarks/intelligibility.py --model $(BENCH_MODEL) $(BENCH_ARGS)
+
+# English words inside Chinese (issue 22): synthesize in reader's venv, transcribe in the Whisper venv.
+bench-english: setup $(BENCH_VENV)/.whisper-$(BENCH_MODEL)
+	$(BIN)/python benchmarks/english_words.py synthesize .bench-cache/english/audio --resume
+	$(BENCH_VENV)/bin/python benchmarks/english_words.py score .bench-cache/english/audio --model $(BENCH_MODEL)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache

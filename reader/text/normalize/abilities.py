@@ -1,8 +1,9 @@
 """What a voice can say: the spoken form that ``normalize`` produces depends on it.
 
 Every voice says Chinese characters (U+4E00–U+9FA5). The offline Baker engine says nothing else: it drops
-Latin letters and digits, and phrases only at full-width punctuation. Edge's neural voices also say Latin
-letters and words ("GDP", "iPhone"), far better than any transcription in Chinese characters could. Numbers
+Latin letters and digits, and phrases only at full-width punctuation. Edge's neural voices and Kokoro's (whose
+front end says English words with English phonemes) also say Latin letters and words ("GDP", "iPhone"), far
+better than any transcription in Chinese characters could. Numbers
 are read in Chinese characters for every voice: how a number is read (a year digit by digit, a date, a
 fraction, a code with 幺, 两 or 二) is the normalizer's decision, not the engine's.
 """
@@ -25,7 +26,8 @@ class Abilities:
             (GDP, iPhone, WiFi; a space between two Latin words), except where a newsreader says a Chinese
             name anyway (NATO → 北约, am/pm → 上午/下午, km → 千米, USD → 美元). Otherwise they are read in
             Chinese characters: an established Chinese reading where there is one (GDP → 国内生产总值, WiFi →
-            无线网络), the letter names otherwise (5G → 五吉).
+            无线网络), the letter names for an acronym or a letter (5G → 五吉, NBA → 恩比诶); any other word
+            (iPhone, Journal) is not said: spelling it letter by letter costs the sentence more (rules.py).
         punctuation: the marks of ``SPEAKABLE_PUNCTUATION`` the voice reads (or passes harmlessly). Any
             other is replaced by the nearest one it has (、：； → ，, ！？ → 。) or dropped.
 
@@ -63,5 +65,5 @@ class Abilities:
 
 #: What the offline Baker engine says: Chinese characters and the full-width punctuation (the default).
 CHINESE = Abilities()
-#: What a voice that also says Latin letters says (Edge's neural voices).
+#: What a voice that also says Latin letters says (Edge's neural voices, Kokoro's).
 CHINESE_AND_LATIN = Abilities(latin=True)

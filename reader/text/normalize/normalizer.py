@@ -65,8 +65,10 @@ Readings decided here (tests/text/normalize_cases.tsv pins each of them, by fami
   a year in brackets (〔2022〕12号 → （二零二二）十二号). Metro lines and buildings are cardinals.
 * Latin letters: for a voice that says them they are kept (GDP, iPhone, WiFi, PM二点五, 五G), with a space
   between two Latin words. Otherwise words with an established Chinese reading get it (GDP → 国内生产总值, WiFi
-  → 无线网络, APP → 应用, CEO → 首席执行官, PM2.5 → 细颗粒物, QQ → 扣扣) and the rest are spelled with
-  ``tables.LETTERS`` (5G → 五吉, iPhone → 艾批艾尺欧恩伊). Some names every voice says in Chinese (NATO → 北约).
+  → 无线网络, APP → 应用, CEO → 首席执行官, PM2.5 → 细颗粒物, QQ → 扣扣), acronyms and single letters are
+  spelled with ``tables.LETTERS`` (5G → 五吉, NBA → 恩比诶, X光 → 艾克斯光) and other words are not said
+  (iPhone, Journal: ``rules.is_acronym``). Some names every voice says in Chinese (NATO → 北约), once (世界卫生组织
+  WHO → 世界卫生组织).
   Units after a number are read as units (km → 千米, m² → 平方米, kg/m³ → 千克每立方米, kWh → 千瓦时); GB, dpi
   have no Chinese name in use and are letters. Roman numerals in Latin capitals right after Chinese text are
   numbers (微观经济学II → 微观经济学二; V and X alone stay letters: 大V, X光).

@@ -81,7 +81,7 @@ def test_attributes(backend: KokoroBackend) -> None:
     # The cache key changes with the model, the voice files, the front end's packages and the lexicon.
     assert re.fullmatch(
         rf"kokoro-82m-v1\.0/(float|int8)/model-{MODEL_SHA256[:12]}/voices-[0-9a-f]{{12}}/r\d+/ort-[\w.]+/"
-        r"misaki-[\w.]+/pypinyin-[\w.]+/lexicon-[0-9a-f]{16}",
+        r"misaki-[\w.]+/espeakng-[\w.]+/pypinyin-[\w.]+/lexicon-[0-9a-f]{16}",
         backend.version,
     )
     ids = [v.id for v in backend.voices()]
@@ -198,7 +198,7 @@ def test_unknown_voice(backend: KokoroBackend, voice: str) -> None:
         backend.synthesize("你好", voice)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "123 abc", "，。！？", "GDP 2.5%"])
+@pytest.mark.parametrize("text", ["", "   ", "123 456", "，。！？", "2.5%"])
 def test_nothing_speakable(backend: KokoroBackend, text: str) -> None:
     with pytest.raises(SynthesisError, match="nothing speakable"):
         backend.synthesize(text, VOICE)
