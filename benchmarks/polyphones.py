@@ -31,7 +31,9 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "fixtures" / "text" / "polyphones.tsv"
@@ -55,7 +57,7 @@ def _norm(syllable: str | None) -> str:
     return (syllable or "").lower().replace("u:", "v").replace("ü", "v")
 
 
-def converter(name: str):  # type: ignore[no-untyped-def]
+def converter(name: str) -> Callable[[str], list[str | None]]:
     """A function sentence → one reading per character, for candidate ``name``."""
     if name in ("reader", "reader-words"):
         from reader.text.lexicon import default_lexicon
@@ -69,7 +71,7 @@ def converter(name: str):  # type: ignore[no-untyped-def]
             return lambda s: [p for w in rjieba.cut(s, hmm=True) for _c, p in lexicon.to_pinyin(w)]
         return lambda s: [p for _w, pairs in lexicon.to_pinyin_words(s, words="jieba") for _c, p in pairs]
     if name == "g2pm":
-        from g2pM import G2pM  # type: ignore[import-not-found]
+        from g2pM import G2pM
 
         model = G2pM()
         return lambda s: model(s, tone=True, char_split=False)
@@ -77,13 +79,13 @@ def converter(name: str):  # type: ignore[no-untyped-def]
 
     if name.startswith("pypinyin-dict-"):
         from pypinyin.seg import mmseg
-        from pypinyin_dict.phrase_pinyin_data import (  # type: ignore[import-not-found]
+        from pypinyin_dict.phrase_pinyin_data import (
             cc_cedict,
             large_pinyin,
             zdic_cibs,
             zdic_cybs,
         )
-        from pypinyin_dict.pinyin_data import kmandarin_8105  # type: ignore[import-not-found]
+        from pypinyin_dict.pinyin_data import kmandarin_8105
 
         spec = name.removeprefix("pypinyin-dict-")
         {"large": large_pinyin.load, "cedict": cc_cedict.load, "large+8105": large_pinyin.load,
@@ -92,8 +94,12 @@ def converter(name: str):  # type: ignore[no-untyped-def]
             kmandarin_8105.load()
         mmseg.retrain(mmseg.seg)
 
-    def one(text: str) -> list[str]:
-        return [x[0] for x in pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda c: [None] * len(c))]
+    def one(text: str) -> list[str | None]:
+        # characters with no reading: one None each, so that readings stay aligned with characters
+        def none(chars: str) -> Any:
+            return [None] * len(chars)
+
+        return [x[0] for x in pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=none)]
 
     if name == "jieba-pypinyin":
         import rjieba
