@@ -169,24 +169,68 @@ class Lexicon:
         """
         return [pair for _word, pairs in self.to_pinyin_words(text) for pair in pairs]
 
-    def to_pinyin_words(self, text: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
-        """``to_pinyin`` grouped by word: each word of a run of Chinese characters (as the lexicon and
-        pypinyin's phrases cut it) with its characters' syllables, and each run of other characters as one
-        group of characters with no reading. Joined in order, the groups give ``text`` back.
+    def to_pinyin_words(
+        self, text: str, words: str = "phrases"
+    ) -> list[tuple[str, list[tuple[str, str | None]]]]:
+        """``to_pinyin`` grouped by word: each word of a run of Chinese characters with its characters'
+        syllables, and each run of other characters as one group of characters with no reading. Joined in
+        order, the groups give ``text`` back.
 
-        For engines whose phonemes mark word boundaries (Kokoro's IPA separates words by spaces).
+        For engines whose phonemes mark word boundaries (Kokoro's IPA separates words by spaces). The
+        readings are always ``to_pinyin``'s; ``words`` says only where the words end: ``"phrases"``, as the
+        readings were found (the lexicon's words and pypinyin's phrases, single characters between them);
+        ``"jieba"``, the words of jieba's dictionary (rjieba, with its HMM for unknown words: what misaki's
+        ``ZHG2P``, the front end Kokoro v1.0 was trained with, does), except that a lexicon word is never
+        cut (pypinyin's phrase table holds only words whose reading needs it, so ``"phrases"`` cuts 年轮 and
+        足迹 into characters, which Kokoro reads as word boundaries).
         """
+        if words not in ("phrases", "jieba"):
+            raise ValueError(f"words must be 'phrases' or 'jieba', not {words!r}")
         engine = _pypinyin()
         result: list[tuple[str, list[tuple[str, str | None]]]] = []
         for run in _RUN_RE.findall(text):
             if not is_han(run[0]):
                 result.append((run, [(char, None) for char in run]))
                 continue
+            pieces: list[tuple[str, list[tuple[str, str | None]]]] = []
             for word in self._segment(run, engine):
                 lexicon_syllables = self.pinyin.get(word)
                 syllables = lexicon_syllables if lexicon_syllables is not None else engine.syllables(word)
-                result.append((word, list(zip(word, syllables, strict=True))))
+                pieces.append((word, list(zip(word, syllables, strict=True))))
+            result.extend(pieces if words == "phrases" else self._regroup(run, pieces))
         return result
+
+    def _regroup(
+        self, run: str, pieces: list[tuple[str, list[tuple[str, str | None]]]]
+    ) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+        """``pieces`` (the words of ``run`` with their readings) cut again at jieba's word boundaries,
+        except inside a word of this lexicon."""
+        import rjieba  # compiled jieba: 0.1-0.25 s to import, where jieba builds its dictionary for ~1 s
+
+        kept: set[int] = set()  # boundaries inside a lexicon word: not cut there
+        own: set[int] = set()  # characters the lexicon gives a reading: never read again
+        pos = 0
+        for word, _pairs in pieces:
+            if word in self.pinyin:
+                kept.update(range(pos + 1, pos + len(word)))
+                own.update(range(pos, pos + len(word)))
+            pos += len(word)
+        pairs = [pair for _word, word_pairs in pieces for pair in word_pairs]
+        tagged = rjieba.tag(run)
+        cuts, pos = [0], 0
+        for index, (word, _tag) in enumerate(tagged):
+            if word in _PARTICLES and pos not in own:
+                reading = _particle(word, tagged[index - 1][1] if index else "",
+                                    tagged[index + 1][1] if index + 1 < len(tagged) else "")
+                if reading is not None:
+                    pairs[pos] = (word, reading)
+            pos += len(word)
+            if pos not in kept:
+                cuts.append(pos)
+        if cuts[-1] != len(run):
+            cuts.append(len(run))
+        for start, end in zip(cuts, cuts[1:], strict=False):
+            yield run[start:end], pairs[start:end]
 
     def _segment(self, run: str, engine: _PypinyinEngine) -> Iterator[str]:
         """Forward maximum matching over pypinyin's phrases and this lexicon's words (ties: the lexicon)."""
@@ -204,6 +248,26 @@ class Lexicon:
                 stop += 1
             yield run[start : start + best]
             start += best
+
+
+# 地 and 得 standing alone as words, which pypinyin reads di4 and de2 whatever their use. By the tag of the
+# word before (and after) them in jieba's dictionary: 有效地 after an adjective or adverb is the particle de5
+# (事发地, tagged a noun before it, stays di4); 得 after a verb or adjective is the complement particle de5
+# (进行得十分激烈, 好得多), after a pronoun and before a verb or adverb the modal dei3 (我们得抓紧), else de2
+# (中国队得了冠军). Measured on tests/fixtures/text/polyphones.tsv (benchmarks/polyphones.py).
+_PARTICLES = frozenset("地得")
+_DESCRIBING = ("a", "ad", "an", "d", "z", "l", "i", "m")
+
+
+def _particle(word: str, before: str, after: str) -> str | None:
+    """The reading of a standalone 地 or 得 between words tagged ``before`` and ``after``, or None (keep)."""
+    if word == "地":
+        return "de5" if before in _DESCRIBING else None
+    if before.startswith(("v", "a")):
+        return "de5"
+    if before == "r" and after.startswith(("v", "d", "l")):
+        return "dei3"
+    return None
 
 
 def _digest(payload: Any) -> str:

