@@ -19,15 +19,16 @@ What comes from where:
   writes them. Like that front end, no tone sandhi is applied beyond pypinyin's phrase readings (一个 yi2 ge4):
   the model was trained on phonemes written that way.
 
-Why a float variant is derived at load time (measured, benchmarks/kokoro_engine.py): 67 % of the int8
-model's time goes to ``ConvInteger``, which ONNX Runtime runs as im2col + an integer GEMM. ``float_model``
-turns each dynamically quantized convolution (``DynamicQuantizeLinear`` → ``ConvInteger`` → bias ``Add`` →
-``Cast`` → scale ``Mul``) back into one float ``Conv`` with the dequantized weights and the float bias, and
-makes every 1-D convolution a 2-D one of height 1, which lets ONNX Runtime's NCHWc layout transformer pick
-its blocked direct-convolution kernels. The result is saved once in the cache directory (``models/``) and
-loaded from there when it is what ``DERIVED_MODELS`` records (size and SHA-256 of the derivation of the checked
-int8 model, 0.2 s to check): its name proves nothing, and a link, FIFO or device there is never read. The
-matrix multiplications (text encoder, LSTMs) stay int8: they take under 1 % of the time.
+Which model runs (measured, ``benchmarks/kokoro_runtime.py``): the int8 model as published, on ONNX Runtime.
+Its convolutions are dynamically quantized (``DynamicQuantizeLinear`` → ``ConvInteger``, uint8 weights), and
+on an AVX2 CPU without AVX-512 or VNNI (the 2-core AMD EPYC reader is measured on) ONNX Runtime 1.32's integer
+convolutions beat the float ones in every part of the network. ``float_model`` derives a float model from it
+(each quantized convolution made one float ``Conv`` with the dequantized weights and the float bias, every 1-D
+convolution made 2-D of height 1 so that ONNX Runtime's NCHWc kernels apply): reader's default until the
+measurement above, now ``READER_KOKORO_RUNTIME=onnxruntime-float``, and the model OpenVINO runs. It is made
+only when chosen, saved once in the cache directory (``models/``, 256 MB) and loaded from there when it is what
+``DERIVED_MODELS`` records (size and SHA-256 of the derivation of the checked int8 model, 0.2 s to check): its
+name proves nothing, and a link, FIFO or device there is never read.
 
 One ``InferenceSession`` serves every thread: ``run`` is thread-safe and releases the GIL, so ``max_workers``
 chunks run at once on one copy of the weights (each call single-threaded: no spinning, no sync overhead).
@@ -475,15 +476,17 @@ class _Voices:
 
 # -- runtimes ----------------------------------------------------------------------------------------------
 
-#: ``runtime`` (or ``READER_KOKORO_RUNTIME``): ``onnxruntime`` (the default), ``openvino`` (OpenVINO, bf16
-#: inference where the CPU has it, else fp32) or ``auto`` (OpenVINO where it is installed and the CPU has bf16,
-#: else ONNX Runtime). OpenVINO is not a dependency: without it every choice is ONNX Runtime.
-RUNTIMES = ("onnxruntime", "openvino", "auto")
+#: ``runtime`` (or ``READER_KOKORO_RUNTIME``): ``onnxruntime`` (the default: the int8 model as published),
+#: ``onnxruntime-float`` (the float model derived from it, on ONNX Runtime), ``openvino`` (the float model on
+#: OpenVINO, bf16 inference where the CPU has it, else fp32) or ``auto`` (OpenVINO where it is installed and the
+#: CPU has bf16, else the default). OpenVINO is not a dependency: without it ``openvino`` and ``auto`` are the
+#: default.
+RUNTIMES = ("onnxruntime", "onnxruntime-float", "openvino", "auto")
 
 
 def _openvino_precision(runtime: str) -> tuple[str, str] | None:
     """(OpenVINO's version, inference precision) if ``runtime`` means OpenVINO here, else None (ONNX Runtime)."""
-    if runtime == "onnxruntime":
+    if runtime in ("onnxruntime", "onnxruntime-float"):
         return None
     try:
         import openvino as ov
@@ -526,15 +529,17 @@ class KokoroBackend:
     """Kokoro-82M's Mandarin voices (see the module docstring). Implements ``reader.speech.backend.Backend``.
 
     Construction is cheap (finds the model parts, reads the voice checksums and the vocabulary); the model
-    loads on the first ``synthesize`` or on ``load()``: the parts are joined and checked, the float variant
-    is made (once, then read from the cache directory) and ONNX Runtime opens it.
+    loads on the first ``synthesize`` or on ``load()``: the parts are joined and checked and ONNX Runtime opens
+    them (with ``onnxruntime-float`` or OpenVINO, the float variant is made once, then read from the cache).
 
-    ``variant``: ``"float"`` (default; needs the ``onnx`` package to derive it) or ``"int8"`` (the model as
-    published); ``"float1d"`` (float convolutions left 1-D) is there for the benchmark. ``threads``: ONNX Runtime's threads per call (default 1); ``workers``: calls at once
-    (default: one per core, at most 2). ``spinning`` (intra-op threads busy-wait for work) and
-    ``optimization`` (ONNX Runtime's graph optimization level: ``basic``, ``extended``, ``all``) are there
-    for ``benchmarks/kokoro_engine.py``, which chose the defaults. ``runtime`` (default: the environment's
-    ``READER_KOKORO_RUNTIME``, else ``onnxruntime``): see ``RUNTIMES``; part of ``version``, as audio differs.
+    ``variant``: ``"int8"`` (the model as published), ``"float"`` (derived from it; needs the ``onnx``
+    package) or ``"float1d"`` (float convolutions left 1-D, for the benchmark); by default the runtime decides
+    (``int8`` on ONNX Runtime, ``float`` for ``onnxruntime-float`` and OpenVINO). ``threads``: ONNX Runtime's
+    threads per call (default 1); ``workers``: calls at once (default: one per core, at most 2). ``spinning``
+    (intra-op threads busy-wait for work) and ``optimization`` (ONNX Runtime's graph optimization level:
+    ``basic``, ``extended``, ``all``) are there for the benchmarks, which chose the defaults. ``runtime``
+    (default: the environment's ``READER_KOKORO_RUNTIME``, else ``onnxruntime``): see ``RUNTIMES``; part of
+    ``version``, as audio differs.
     """
 
     name = "kokoro"
@@ -547,7 +552,7 @@ class KokoroBackend:
         self,
         lexicon: Lexicon | None = None,
         *,
-        variant: str = "float",
+        variant: str | None = None,
         threads: int = 1,
         workers: int | None = None,
         voices_folder: Path | None = None,
@@ -562,11 +567,19 @@ class KokoroBackend:
             raise BackendUnavailable(
                 _("the kokoro voice needs {join}; install with: {INSTALL_HINT}").format(join=', '.join(missing), INSTALL_HINT=INSTALL_HINT)
             )
-        if variant not in ("float", "int8", "float1d"):
+        runtime = runtime or os.environ.get("READER_KOKORO_RUNTIME", "").strip().lower() or "onnxruntime"
+        if runtime not in RUNTIMES:
+            raise ConfigError(_("kokoro runtime must be one of {choices}, not {runtime!r}").format(
+                choices=", ".join(RUNTIMES), runtime=runtime))
+        if variant not in (None, "float", "int8", "float1d"):
             raise ConfigError(_("kokoro variant must be 'float' or 'int8', not {variant!r}").format(variant=variant))
+        #: (OpenVINO's version, precision) when OpenVINO runs the model, else None: ONNX Runtime does.
+        self.openvino = _openvino_precision(runtime) if variant != "int8" else None
+        if variant is None:  # the runtime decides: OpenVINO and onnxruntime-float run the derived float model
+            variant = "float" if self.openvino or runtime == "onnxruntime-float" else "int8"
         if variant != "int8" and importlib.util.find_spec("onnx") is None:
-            log.warning("kokoro voice: the onnx package is missing, so the slower int8 model runs as shipped")
-            variant = "int8"
+            log.warning("kokoro voice: the onnx package is missing, so the int8 model runs as published")
+            variant, self.openvino = "int8", None
         self.variant = variant
         self._parts = list(parts) if parts is not None else _find_parts()
         for index, part in enumerate(self._parts, start=1):
@@ -588,12 +601,6 @@ class KokoroBackend:
         self.max_tokens = MAX_TOKENS
         self.max_workers = workers if workers is not None else max(1, min(2, _cores()))
         self._cache_dir = cache_dir
-        runtime = runtime or os.environ.get("READER_KOKORO_RUNTIME", "").strip().lower() or "onnxruntime"
-        if runtime not in RUNTIMES:
-            raise ConfigError(_("kokoro runtime must be one of {choices}, not {runtime!r}").format(
-                choices=", ".join(RUNTIMES), runtime=runtime))
-        #: (OpenVINO's version, precision) when OpenVINO runs the model, else None: ONNX Runtime does.
-        self.openvino = _openvino_precision(runtime) if variant != "int8" else None
         engine = f"openvino-{self.openvino[0]}-{self.openvino[1]}" if self.openvino else (
             f"ort-{_package_version('onnxruntime')}")
         self.version = (
