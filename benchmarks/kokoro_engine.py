@@ -9,15 +9,15 @@ process's threads, so it does not flatter a multi-threaded engine) and, where it
 the same run are what to read. Sections (``--only`` picks some):
 
 - compare: Baker vs Kokoro (as shipped by reader), each sequential on one thread; the ratio of the two.
-- variant: Kokoro's int8 model as published (the shipped one) vs the float variant derived from it, with its
-  1-D convolutions left 1-D and made 2-D (``READER_KOKORO_RUNTIME=onnxruntime-float``).
-- session: ONNX Runtime options on the shipped model: graph optimization basic/extended/all, one thread vs
-  two (with and without spinning).
+- variant: Kokoro's int8 model as published vs the float variant derived at load time, with its 1-D
+  convolutions left 1-D and made 2-D (the shipped one) (before/after each step).
+- session: ONNX Runtime options on the float model: graph optimization basic/extended/all, one thread vs two
+  (with and without spinning).
 - length: chunk length (``max_chunk_chars``) vs throughput.
 - parallel: the engine alone on all cores: 1 worker × 2 threads vs 2 workers × 1 thread (shipped) vs 2 workers
   × 2 threads (real-time factor).
-- load: in fresh processes: loading the int8 model from the joined parts (shipped), deriving the float model
-  (empty cache), loading it from the cache; peak memory after one chunk.
+- load: in fresh processes: deriving the float model (empty cache), loading it from the cache, loading the
+  int8 model from the joined parts; peak memory after one chunk.
 - narrate: the whole ``reader narrate`` command (a fresh process, empty chunk cache) on the seed's first
   paragraphs (about ``--chars`` characters), Baker vs Kokoro: real-time factor of the command and of the
   engine alone on all its workers, and peak memory.
@@ -105,7 +105,7 @@ def section_compare(args: argparse.Namespace) -> None:
 
 
 def section_variant(args: argparse.Namespace) -> None:
-    print("variant: the model as published (shipped) vs the derived float model (sequential, one thread)")
+    print("variant: the model as published vs the derived float model (sequential, one thread)")
     texts = chunks_for(100, args.chars)
     results = {}
     for variant in ("int8", "float1d", "float"):
@@ -114,12 +114,12 @@ def section_variant(args: argparse.Namespace) -> None:
         backend.close()
         print(line(variant, results[variant]))
     base = results["int8"]["cpu_per_audio"]
-    print(f"  ÷ int8 (shipped), cpu/audio: float1d {results['float1d']['cpu_per_audio'] / base:.2f}, "
-          f"float (2-D, onnxruntime-float) {results['float']['cpu_per_audio'] / base:.2f}")
+    print(f"  ÷ int8, cpu/audio: float1d {results['float1d']['cpu_per_audio'] / base:.2f}, "
+          f"float (2-D, shipped) {results['float']['cpu_per_audio'] / base:.2f}")
 
 
 def section_session(args: argparse.Namespace) -> None:
-    print("session: ONNX Runtime options on the shipped model (sequential calls)")
+    print("session: ONNX Runtime options on the float model (sequential calls)")
     texts = chunks_for(100, args.chars)
     configs: list[tuple[str, dict[str, Any]]] = [
         ("optimization basic, 1 thread", {"optimization": "basic"}),
@@ -135,7 +135,7 @@ def section_session(args: argparse.Namespace) -> None:
 
 
 def section_length(args: argparse.Namespace) -> None:
-    print("length: chunk length vs throughput (shipped model, sequential, one thread)")
+    print("length: chunk length vs throughput (float model, sequential, one thread)")
     backend = kokoro(workers=1)
     for limit in (30, 50, 70, 100):
         print(line(f"max_chunk_chars {limit}", measure(backend, args.voice, chunks_for(limit, args.chars))))
@@ -177,9 +177,9 @@ def load_child(mode: str, cache: str, voice: str) -> None:
 def section_load(args: argparse.Namespace) -> None:
     print("load: fresh processes (import + construct + load), then one chunk")
     with tempfile.TemporaryDirectory() as tmp:
-        for label, mode in (("int8, joined parts as bytes (shipped)", "int8"),
-                            ("float, empty cache (derives the model)", "float"),
-                            ("float, from the cache", "float")):
+        for label, mode in (("float, empty cache (derives the model)", "float"),
+                            ("float, from the cache (shipped)", "float"),
+                            ("int8, joined parts as bytes", "int8")):
             out = subprocess.run([sys.executable, __file__, "--load-child", mode, "--cache", tmp,
                                   "--voice", args.voice], check=True, capture_output=True, text=True).stdout
             r = json.loads(out.splitlines()[-1])

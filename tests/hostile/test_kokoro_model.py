@@ -48,7 +48,7 @@ def model_file(cache: Path) -> Path:
 
 
 def resolve(cache: Path) -> Path | bytes:
-    return KokoroBackend(variant="float", cache_dir=cache)._model_path()
+    return KokoroBackend(cache_dir=cache)._model_path()
 
 
 def test_a_good_copy_is_used_without_deriving_again(tmp_path: Path, derive: list[int]) -> None:

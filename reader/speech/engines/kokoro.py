@@ -19,16 +19,19 @@ What comes from where:
   writes them. Like that front end, no tone sandhi is applied beyond pypinyin's phrase readings (一个 yi2 ge4):
   the model was trained on phonemes written that way.
 
-Which model runs (measured, ``benchmarks/kokoro_runtime.py``): the int8 model as published, on ONNX Runtime.
-Its convolutions are dynamically quantized (``DynamicQuantizeLinear`` → ``ConvInteger``, uint8 weights), and
-on an AVX2 CPU without AVX-512 or VNNI (the 2-core AMD EPYC reader is measured on) ONNX Runtime 1.32's integer
-convolutions beat the float ones in every part of the network. ``float_model`` derives a float model from it
-(each quantized convolution made one float ``Conv`` with the dequantized weights and the float bias, every 1-D
-convolution made 2-D of height 1 so that ONNX Runtime's NCHWc kernels apply): reader's default until the
-measurement above, now ``READER_KOKORO_RUNTIME=onnxruntime-float``, and the model OpenVINO runs. It is made
-only when chosen, saved once in the cache directory (``models/``, 256 MB) and loaded from there when it is what
+Which model runs (measured on the 2-core AMD EPYC, AVX2 without AVX-512 or VNNI; ``benchmarks/kokoro_runtime.py``,
+README "Kokoro voices"): a float model derived from the published one. ``float_model`` turns each dynamically
+quantized convolution (``DynamicQuantizeLinear`` → ``ConvInteger`` → bias ``Add`` → ``Cast`` → scale ``Mul``)
+back into one float ``Conv`` with the dequantized weights and the float bias, and makes every 1-D convolution a
+2-D one of height 1, which lets ONNX Runtime's NCHWc layout transformer pick its blocked direct-convolution
+kernels. On that CPU ONNX Runtime 1.32 runs the int8 model as published 1.12-1.17 x faster (CPU per second of
+audio), but its audio scores lower on DistillMOS (-0.15, lower in 9 of 9 windows; Whisper CER the same): the
+activations quantized at run time are heard. So the float model is the default, and the int8 one the opt-in
+``READER_KOKORO_RUNTIME=onnxruntime-int8`` for slow machines (nothing derived, 180 MB less memory). The float
+model is saved once in the cache directory (``models/``) and loaded from there when it is what
 ``DERIVED_MODELS`` records (size and SHA-256 of the derivation of the checked int8 model, 0.2 s to check): its
-name proves nothing, and a link, FIFO or device there is never read.
+name proves nothing, and a link, FIFO or device there is never read. The matrix multiplications (text encoder,
+LSTMs) stay int8: they take under 2 % of the time.
 
 One ``InferenceSession`` serves every thread: ``run`` is thread-safe and releases the GIL, so ``max_workers``
 chunks run at once on one copy of the weights (each call single-threaded: no spinning, no sync overhead).
@@ -476,17 +479,17 @@ class _Voices:
 
 # -- runtimes ----------------------------------------------------------------------------------------------
 
-#: ``runtime`` (or ``READER_KOKORO_RUNTIME``): ``onnxruntime`` (the default: the int8 model as published),
-#: ``onnxruntime-float`` (the float model derived from it, on ONNX Runtime), ``openvino`` (the float model on
-#: OpenVINO, bf16 inference where the CPU has it, else fp32) or ``auto`` (OpenVINO where it is installed and the
-#: CPU has bf16, else the default). OpenVINO is not a dependency: without it ``openvino`` and ``auto`` are the
-#: default.
-RUNTIMES = ("onnxruntime", "onnxruntime-float", "openvino", "auto")
+#: ``runtime`` (or ``READER_KOKORO_RUNTIME``): ``onnxruntime`` (the default: the derived float model),
+#: ``onnxruntime-int8`` (the int8 model as published: faster on AVX2, a little less natural; see the module
+#: docstring), ``openvino`` (the float model on OpenVINO, bf16 inference where the CPU has it, else fp32) or
+#: ``auto`` (OpenVINO where it is installed and the CPU has bf16, else the default). OpenVINO is not a
+#: dependency: without it ``openvino`` and ``auto`` are the default.
+RUNTIMES = ("onnxruntime", "onnxruntime-int8", "openvino", "auto")
 
 
 def _openvino_precision(runtime: str) -> tuple[str, str] | None:
     """(OpenVINO's version, inference precision) if ``runtime`` means OpenVINO here, else None (ONNX Runtime)."""
-    if runtime in ("onnxruntime", "onnxruntime-float"):
+    if runtime in ("onnxruntime", "onnxruntime-int8"):
         return None
     try:
         import openvino as ov
@@ -529,12 +532,12 @@ class KokoroBackend:
     """Kokoro-82M's Mandarin voices (see the module docstring). Implements ``reader.speech.backend.Backend``.
 
     Construction is cheap (finds the model parts, reads the voice checksums and the vocabulary); the model
-    loads on the first ``synthesize`` or on ``load()``: the parts are joined and checked and ONNX Runtime opens
-    them (with ``onnxruntime-float`` or OpenVINO, the float variant is made once, then read from the cache).
+    loads on the first ``synthesize`` or on ``load()``: the parts are joined and checked, the float variant
+    is made (once, then read from the cache directory) and ONNX Runtime opens it.
 
-    ``variant``: ``"int8"`` (the model as published), ``"float"`` (derived from it; needs the ``onnx``
-    package) or ``"float1d"`` (float convolutions left 1-D, for the benchmark); by default the runtime decides
-    (``int8`` on ONNX Runtime, ``float`` for ``onnxruntime-float`` and OpenVINO). ``threads``: ONNX Runtime's
+    ``variant``: ``"float"`` (derived from the model as published; needs the ``onnx`` package), ``"int8"``
+    (the model as published) or ``"float1d"`` (float convolutions left 1-D, for the benchmark); by default
+    the runtime decides (``int8`` for ``onnxruntime-int8``, else ``float``). ``threads``: ONNX Runtime's
     threads per call (default 1); ``workers``: calls at once (default: one per core, at most 2). ``spinning``
     (intra-op threads busy-wait for work) and ``optimization`` (ONNX Runtime's graph optimization level:
     ``basic``, ``extended``, ``all``) are there for the benchmarks, which chose the defaults. ``runtime``
@@ -575,8 +578,8 @@ class KokoroBackend:
             raise ConfigError(_("kokoro variant must be 'float' or 'int8', not {variant!r}").format(variant=variant))
         #: (OpenVINO's version, precision) when OpenVINO runs the model, else None: ONNX Runtime does.
         self.openvino = _openvino_precision(runtime) if variant != "int8" else None
-        if variant is None:  # the runtime decides: OpenVINO and onnxruntime-float run the derived float model
-            variant = "float" if self.openvino or runtime == "onnxruntime-float" else "int8"
+        if variant is None:  # the runtime decides: onnxruntime-int8 runs the model as published
+            variant = "int8" if runtime == "onnxruntime-int8" else "float"
         if variant != "int8" and importlib.util.find_spec("onnx") is None:
             log.warning("kokoro voice: the onnx package is missing, so the int8 model runs as published")
             variant, self.openvino = "int8", None

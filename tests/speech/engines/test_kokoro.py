@@ -215,27 +215,27 @@ def test_character_without_reading_names_the_lexicon(backend: KokoroBackend) -> 
 # -- faults ----------------------------------------------------------------------------------------------
 
 
-def test_the_derived_model_is_the_recorded_one() -> None:
+def test_the_derived_model_is_the_recorded_one(backend: KokoroBackend) -> None:
     """``float_model`` with this onnx still makes what DERIVED_MODELS records (else it is made on every load)."""
-    model = KokoroBackend(runtime="onnxruntime-float")._model_path()
+    backend.load()
+    model = backend._model_path()
     assert isinstance(model, Path) and model.stat().st_size == DERIVED_MODELS["float"][0]
 
 
-def test_the_default_runs_the_model_as_published(backend: KokoroBackend, monkeypatch: pytest.MonkeyPatch) -> None:
-    """ONNX Runtime on the int8 model by default (nothing derived, nothing written to the cache directory);
-    ``READER_KOKORO_RUNTIME=onnxruntime-float`` chooses the derived float model, under another version."""
+def test_the_runtime_chooses_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The derived float model by default; ``READER_KOKORO_RUNTIME=onnxruntime-int8`` runs the model as
+    published (nothing derived), under another version: never the other's cached chunks."""
     monkeypatch.delenv("READER_KOKORO_RUNTIME", raising=False)
     default = KokoroBackend()
-    assert default.variant == "int8" and default.openvino is None and "/int8/" in default.version
-    assert isinstance(default._model_path(), bytes)
-    monkeypatch.setenv("READER_KOKORO_RUNTIME", "onnxruntime-float")
+    assert default.variant == "float" and default.openvino is None and "/float/" in default.version
+    monkeypatch.setenv("READER_KOKORO_RUNTIME", "onnxruntime-int8")
     chosen = KokoroBackend()
-    assert chosen.variant == "float" and chosen.openvino is None and "/float/" in chosen.version
-    assert chosen.version != default.version  # their audio differs: never the other's cached chunks
+    assert chosen.variant == "int8" and chosen.openvino is None and "/int8/" in chosen.version
+    assert isinstance(chosen._model_path(), bytes) and chosen.version != default.version
 
 
-def test_the_float_model_speaks_like_the_int8_one(backend: KokoroBackend) -> None:
-    """The same sentence from both variants: about the same length and loudness, and not the same samples."""
+def test_the_int8_model_speaks_like_the_float_one(backend: KokoroBackend) -> None:
+    """The same sentence from both models: about the same length and loudness, and not the same samples."""
     other = KokoroBackend(variant="float" if backend.variant == "int8" else "int8")
     text = SENTENCES[1]
     ours, theirs = backend.synthesize(text, VOICE), other.synthesize(text, VOICE)
