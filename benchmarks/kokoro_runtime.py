@@ -33,8 +33,10 @@ default; OpenVINO is the opt-in ``READER_KOKORO_RUNTIME=openvino|auto``.
 
 ``--profile`` prints where each model's time goes instead (ONNX Runtime's profiler, one pass, one thread): op
 types, then the convolutions of each part of the network, int8 against float. Measured later the same day
-(load 17-29): the int8 model 85 s in kernels, the float one 103 s, the float convolutions 1.15-1.8 x the int8
-ones in every part; in interleaved rounds (2 chunks, this script's ``ort_variant``) float
+(load 17-29), one 7-chunk pass each, not interleaved: the int8 model 85 s in kernels, the float one 103 s, the
+float convolutions 1.15-1.8 x the int8 ones in every part; a 1-chunk pass later had the largest generator parts
+(noise_res.1, resblocks.3-5) at 0.72-0.99 x, so per-part figures taken under load decide nothing. In interleaved
+rounds (2 chunks, this script's ``ort_variant``) float
 ÷ int8 1.12-1.17 x CPU per audio second. The int8 model's narration scored 0.15 lower on DistillMOS (lower in
 9 of 9 windows, Whisper CER the same): the engine keeps the float model, int8 is ``onnxruntime-int8``.
 
