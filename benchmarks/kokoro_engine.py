@@ -14,7 +14,8 @@ the same run are what to read. Sections (``--only`` picks some):
 - session: ONNX Runtime options on the float model: graph optimization basic/extended/all, one thread vs two
   (with and without spinning).
 - length: chunk length (``max_chunk_chars``) vs throughput.
-- parallel: the engine alone on all cores: 1 worker × 2 threads vs 2 workers × 1 thread (real-time factor).
+- parallel: the engine alone on all cores: 1 worker × 2 threads vs 2 workers × 1 thread (shipped) vs 2 workers
+  × 2 threads (real-time factor).
 - load: in fresh processes: deriving the float model (empty cache), loading it from the cache, loading the
   int8 model from the joined parts; peak memory after one chunk.
 - narrate: the whole ``reader narrate`` command (a fresh process, empty chunk cache) on the seed's first
@@ -150,9 +151,13 @@ def section_parallel(args: argparse.Namespace) -> None:
     two = kokoro(threads=1, workers=2)
     b = measure(two, args.voice, texts, workers=2)
     two.close()
+    both = kokoro(threads=2, workers=2)
+    c = measure(both, args.voice, texts, workers=2)
+    both.close()
     print(line("1 worker x 2 threads", a))
     print(line("2 workers x 1 thread (shipped)", b))
-    print(f"  2x1 ÷ 1x2, real-time factor: {b['rtf'] / a['rtf']:.2f}")
+    print(line("2 workers x 2 threads", c))
+    print(f"  ÷ 1x2, real-time factor: 2x1 {b['rtf'] / a['rtf']:.2f}, 2x2 {c['rtf'] / a['rtf']:.2f}")
 
 
 def load_child(mode: str, cache: str, voice: str) -> None:

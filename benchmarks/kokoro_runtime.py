@@ -31,6 +31,15 @@ OpenVINO fp32 0.98 (1.19 in the 1-chunk run), its audio the furthest from ONNX R
 r 0.94; int8: 1.2 dB, 0.998); the bf16 hint does nothing on this CPU. So ONNX Runtime stays the engine's
 default; OpenVINO is the opt-in ``READER_KOKORO_RUNTIME=openvino|auto``.
 
+``--profile`` prints where each model's time goes instead (ONNX Runtime's profiler, one pass, one thread): op
+types, then the convolutions of each part of the network, int8 against float. Measured later the same day
+(load 17-29), one 7-chunk pass each, not interleaved: the int8 model 85 s in kernels, the float one 103 s, the
+float convolutions 1.15-1.8 x the int8 ones in every part; a 1-chunk pass later had the largest generator parts
+(noise_res.1, resblocks.3-5) at 0.72-0.99 x, so per-part figures taken under load decide nothing. In interleaved
+rounds (2 chunks, this script's ``ort_variant``) float
+÷ int8 1.12-1.17 x CPU per audio second. The int8 model's narration scored 0.15 lower on DistillMOS (lower in
+9 of 9 windows, Whisper CER the same): the engine keeps the float model, int8 is ``onnxruntime-int8``.
+
 Not measured here, with the reason: batching (the export's inputs have batch size 1 and its audio output
 is one-dimensional; joining chunks into one call is chunk length, ``kokoro_engine.py --only length``);
 ONNX Runtime's OpenVINO execution provider (``onnxruntime-openvino`` replaces the ``onnxruntime`` wheel).
@@ -63,10 +72,14 @@ Floats = npt.NDArray[np.float32]
 # -- the variants --------------------------------------------------------------------------------------------
 
 
-def ort_variant(model: Path | bytes, *, level: str = "all", threads: int = 1, arena: bool = True) -> Run:
+def ort_variant(model: Path | bytes, *, level: str = "all", threads: int = 1, arena: bool = True,
+                profile: str = "") -> Run:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
+    if profile:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -85,7 +98,58 @@ def ort_variant(model: Path | bytes, *, level: str = "all", threads: int = 1, ar
                 "speed": np.array([speed], dtype=np.float32)}
         return np.asarray(session.run(None, feed)[0], dtype=np.float32).reshape(-1)
 
+    run.end_profiling = session.end_profiling  # type: ignore[attr-defined]
     return run
+
+
+def kernel_times(trace: Path) -> dict[str, float]:
+    """Seconds per node from an ONNX Runtime profile (its ``*_kernel_time`` events)."""
+    import json
+
+    out: dict[str, float] = {}
+    for event in json.loads(trace.read_text()):
+        if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+            name = event["name"].removesuffix("_kernel_time") + "|" + event["args"]["op_name"]
+            out[name] = out.get(name, 0.0) + event["dur"] / 1e6
+    return out
+
+
+def profile(float_path: Path, int8_path: Path, inputs: list[list[int]], styles: list[Floats]) -> None:
+    """Where each model's time goes (ONNX Runtime's profiler, one pass each, one thread): the op types, then
+    the convolutions of each part of the network, int8 (``ConvInteger``) against float (``Conv``)."""
+    import re
+    import tempfile
+
+    times = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path in (("int8", int8_path), ("float", float_path)):
+            run = ort_variant(path, profile=f"{tmp}/{name}")
+            for tokens, style in zip(inputs, styles, strict=True):
+                run(tokens, style, 1.0)
+            times[name] = kernel_times(Path(run.end_profiling()))  # type: ignore[attr-defined]
+    for name, nodes in times.items():
+        total = sum(nodes.values())
+        by_op: dict[str, float] = {}
+        for node, seconds in nodes.items():
+            by_op[node.split("|")[1]] = by_op.get(node.split("|")[1], 0.0) + seconds
+        top = sorted(by_op.items(), key=lambda kv: -kv[1])[:8]
+        print(f"{name}: {total:.1f} s in kernels; " + ", ".join(f"{op} {s / total:.0%}" for op, s in top))
+
+    def part(node: str) -> str | None:  # the module a convolution belongs to: generator.resblocks.5, encoder.F0.0
+        found = re.match(r"/(\w+)/(?:decoder/)?(generator/)?([\w.]+)/.*Conv_quant", node)
+        return f"{found.group(1)}/{found.group(2) or ''}{found.group(3)}" if found else None
+
+    parts: dict[str, dict[str, float]] = {}
+    for name, nodes in times.items():
+        for node, seconds in nodes.items():
+            key = part(node.split("|")[0])
+            if key:
+                parts.setdefault(key, {}).setdefault(name, 0.0)
+                parts[key][name] += seconds
+    print(f"\n{'convolutions of':40} {'int8 s':>7} {'float s':>7} {'float ÷ int8':>12}")
+    for key, pair in sorted(parts.items(), key=lambda kv: -kv[1].get("int8", 0.0)):
+        print(f"{key:40} {pair.get('int8', 0):7.2f} {pair.get('float', 0):7.2f} "
+              f"{pair.get('float', 0) / max(pair.get('int8', 0), 1e-9):12.2f}")
 
 
 def ov_variant(model: Path, *, precision: str = "f32", threads: int = 1) -> Run:
@@ -113,7 +177,7 @@ def variants(float_path: Path, int8_path: Path, only: set[str] | None) -> dict[s
         "ort fp32 optimization basic": lambda: ort_variant(float_path, level="basic"),
         "ort fp32 no memory arena": lambda: ort_variant(float_path, arena=False),
         "ort fp32 2 intra-op threads": lambda: ort_variant(float_path, threads=2),
-        "ort int8 as published": lambda: ort_variant(int8_path),
+        "ort int8 as published (onnxruntime-int8)": lambda: ort_variant(int8_path),
     }
     try:
         import openvino as ov
@@ -177,9 +241,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="turns each variant takes (2: A B … B A)")
     parser.add_argument("--voice", default="zm_yunxi")
     parser.add_argument("--only", default="", help="comma-separated words: variants whose name has one of them")
+    parser.add_argument("--profile", action="store_true", help="where the time goes, int8 vs float (no timing)")
     args = parser.parse_args()
 
-    backend = kokoro.KokoroBackend()
+    backend = kokoro.KokoroBackend(runtime="onnxruntime")
     float_path = backend._model_path()  # derived once and kept in the cache directory
     if not isinstance(float_path, Path):
         raise SystemExit("the float model could not be kept in the cache directory")
@@ -193,6 +258,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         int8_path = Path(tmp) / "kokoro-int8.onnx"
         int8_path.write_bytes(kokoro._join_parts(backend._parts))
+        if args.profile:
+            profile(float_path, int8_path, inputs, styles)
+            return 0
         table = variants(float_path, int8_path, {w.strip() for w in args.only.split(",") if w.strip()})
         runs: dict[str, Run] = {}
         opened: dict[str, float] = {}

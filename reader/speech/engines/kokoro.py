@@ -27,15 +27,19 @@ What comes from where:
   they lack; acronyms letter by letter), from ``kokoro_english``. The registry marks the engine ``latin``, so
   ``normalize`` keeps Latin words as written for it (numbers are still read in Chinese: COVID十九).
 
-Why a float variant is derived at load time (measured, benchmarks/kokoro_engine.py): 67 % of the int8
-model's time goes to ``ConvInteger``, which ONNX Runtime runs as im2col + an integer GEMM. ``float_model``
-turns each dynamically quantized convolution (``DynamicQuantizeLinear`` → ``ConvInteger`` → bias ``Add`` →
-``Cast`` → scale ``Mul``) back into one float ``Conv`` with the dequantized weights and the float bias, and
-makes every 1-D convolution a 2-D one of height 1, which lets ONNX Runtime's NCHWc layout transformer pick
-its blocked direct-convolution kernels. The result is saved once in the cache directory (``models/``) and
-loaded from there when it is what ``DERIVED_MODELS`` records (size and SHA-256 of the derivation of the checked
-int8 model, 0.2 s to check): its name proves nothing, and a link, FIFO or device there is never read. The
-matrix multiplications (text encoder, LSTMs) stay int8: they take under 1 % of the time.
+Which model runs (measured on the 2-core AMD EPYC, AVX2 without AVX-512 or VNNI; ``benchmarks/kokoro_runtime.py``,
+README "Kokoro voices"): a float model derived from the published one. ``float_model`` turns each dynamically
+quantized convolution (``DynamicQuantizeLinear`` → ``ConvInteger`` → bias ``Add`` → ``Cast`` → scale ``Mul``)
+back into one float ``Conv`` with the dequantized weights and the float bias, and makes every 1-D convolution a
+2-D one of height 1, which lets ONNX Runtime's NCHWc layout transformer pick its blocked direct-convolution
+kernels. On that CPU ONNX Runtime 1.32 runs the int8 model as published 1.12-1.17 x faster (CPU per second of
+audio), but its audio scores lower on DistillMOS (-0.15, lower in 9 of 9 windows; Whisper CER the same): the
+activations quantized at run time are heard. So the float model is the default, and the int8 one the opt-in
+``READER_KOKORO_RUNTIME=onnxruntime-int8`` for slow machines (nothing derived, 180 MB less memory). The float
+model is saved once in the cache directory (``models/``) and loaded from there when it is what
+``DERIVED_MODELS`` records (size and SHA-256 of the derivation of the checked int8 model, 0.2 s to check): its
+name proves nothing, and a link, FIFO or device there is never read. The matrix multiplications (text encoder,
+LSTMs) stay int8: they take under 2 % of the time.
 
 One ``InferenceSession`` serves every thread: ``run`` is thread-safe and releases the GIL, so ``max_workers``
 chunks run at once on one copy of the weights (each call single-threaded: no spinning, no sync overhead).
@@ -495,15 +499,17 @@ class _Voices:
 
 # -- runtimes ----------------------------------------------------------------------------------------------
 
-#: ``runtime`` (or ``READER_KOKORO_RUNTIME``): ``onnxruntime`` (the default), ``openvino`` (OpenVINO, bf16
-#: inference where the CPU has it, else fp32) or ``auto`` (OpenVINO where it is installed and the CPU has bf16,
-#: else ONNX Runtime). OpenVINO is not a dependency: without it every choice is ONNX Runtime.
-RUNTIMES = ("onnxruntime", "openvino", "auto")
+#: ``runtime`` (or ``READER_KOKORO_RUNTIME``): ``onnxruntime`` (the default: the derived float model),
+#: ``onnxruntime-int8`` (the int8 model as published: faster on AVX2, a little less natural; see the module
+#: docstring), ``openvino`` (the float model on OpenVINO, bf16 inference where the CPU has it, else fp32) or
+#: ``auto`` (OpenVINO where it is installed and the CPU has bf16, else the default). OpenVINO is not a
+#: dependency: without it ``openvino`` and ``auto`` are the default.
+RUNTIMES = ("onnxruntime", "onnxruntime-int8", "openvino", "auto")
 
 
 def _openvino_precision(runtime: str) -> tuple[str, str] | None:
     """(OpenVINO's version, inference precision) if ``runtime`` means OpenVINO here, else None (ONNX Runtime)."""
-    if runtime == "onnxruntime":
+    if runtime in ("onnxruntime", "onnxruntime-int8"):
         return None
     try:
         import openvino as ov
@@ -549,12 +555,14 @@ class KokoroBackend:
     loads on the first ``synthesize`` or on ``load()``: the parts are joined and checked, the float variant
     is made (once, then read from the cache directory) and ONNX Runtime opens it.
 
-    ``variant``: ``"float"`` (default; needs the ``onnx`` package to derive it) or ``"int8"`` (the model as
-    published); ``"float1d"`` (float convolutions left 1-D) is there for the benchmark. ``threads``: ONNX Runtime's threads per call (default 1); ``workers``: calls at once
-    (default: one per core, at most 2). ``spinning`` (intra-op threads busy-wait for work) and
-    ``optimization`` (ONNX Runtime's graph optimization level: ``basic``, ``extended``, ``all``) are there
-    for ``benchmarks/kokoro_engine.py``, which chose the defaults. ``runtime`` (default: the environment's
-    ``READER_KOKORO_RUNTIME``, else ``onnxruntime``): see ``RUNTIMES``; part of ``version``, as audio differs.
+    ``variant``: ``"float"`` (derived from the model as published; needs the ``onnx`` package), ``"int8"``
+    (the model as published) or ``"float1d"`` (float convolutions left 1-D, for the benchmark); by default
+    the runtime decides (``int8`` for ``onnxruntime-int8``, else ``float``). ``threads``: ONNX Runtime's
+    threads per call (default 1); ``workers``: calls at once (default: one per core, at most 2). ``spinning``
+    (intra-op threads busy-wait for work) and ``optimization`` (ONNX Runtime's graph optimization level:
+    ``basic``, ``extended``, ``all``) are there for the benchmarks, which chose the defaults. ``runtime``
+    (default: the environment's ``READER_KOKORO_RUNTIME``, else ``onnxruntime``): see ``RUNTIMES``; part of
+    ``version``, as audio differs.
     """
 
     name = "kokoro"
@@ -567,7 +575,7 @@ class KokoroBackend:
         self,
         lexicon: Lexicon | None = None,
         *,
-        variant: str = "float",
+        variant: str | None = None,
         threads: int = 1,
         workers: int | None = None,
         voices_folder: Path | None = None,
@@ -582,11 +590,19 @@ class KokoroBackend:
             raise BackendUnavailable(
                 _("the kokoro voice needs {join}; install with: {INSTALL_HINT}").format(join=', '.join(missing), INSTALL_HINT=INSTALL_HINT)
             )
-        if variant not in ("float", "int8", "float1d"):
+        runtime = runtime or os.environ.get("READER_KOKORO_RUNTIME", "").strip().lower() or "onnxruntime"
+        if runtime not in RUNTIMES:
+            raise ConfigError(_("kokoro runtime must be one of {choices}, not {runtime!r}").format(
+                choices=", ".join(RUNTIMES), runtime=runtime))
+        if variant not in (None, "float", "int8", "float1d"):
             raise ConfigError(_("kokoro variant must be 'float' or 'int8', not {variant!r}").format(variant=variant))
+        #: (OpenVINO's version, precision) when OpenVINO runs the model, else None: ONNX Runtime does.
+        self.openvino = _openvino_precision(runtime) if variant != "int8" else None
+        if variant is None:  # the runtime decides: onnxruntime-int8 runs the model as published
+            variant = "int8" if runtime == "onnxruntime-int8" else "float"
         if variant != "int8" and importlib.util.find_spec("onnx") is None:
-            log.warning("kokoro voice: the onnx package is missing, so the slower int8 model runs as shipped")
-            variant = "int8"
+            log.warning("kokoro voice: the onnx package is missing, so the int8 model runs as published")
+            variant, self.openvino = "int8", None
         self.variant = variant
         self._parts = list(parts) if parts is not None else _find_parts()
         for index, part in enumerate(self._parts, start=1):
@@ -610,12 +626,6 @@ class KokoroBackend:
         self.segmentation = "jieba"
         self.max_workers = workers if workers is not None else max(1, min(2, _cores()))
         self._cache_dir = cache_dir
-        runtime = runtime or os.environ.get("READER_KOKORO_RUNTIME", "").strip().lower() or "onnxruntime"
-        if runtime not in RUNTIMES:
-            raise ConfigError(_("kokoro runtime must be one of {choices}, not {runtime!r}").format(
-                choices=", ".join(RUNTIMES), runtime=runtime))
-        #: (OpenVINO's version, precision) when OpenVINO runs the model, else None: ONNX Runtime does.
-        self.openvino = _openvino_precision(runtime) if variant != "int8" else None
         engine = f"openvino-{self.openvino[0]}-{self.openvino[1]}" if self.openvino else (
             f"ort-{_package_version('onnxruntime')}")
         self.version = (

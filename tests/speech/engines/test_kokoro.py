@@ -230,6 +230,29 @@ def test_the_derived_model_is_the_recorded_one(backend: KokoroBackend) -> None:
     assert isinstance(model, Path) and model.stat().st_size == DERIVED_MODELS["float"][0]
 
 
+def test_the_runtime_chooses_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The derived float model by default; ``READER_KOKORO_RUNTIME=onnxruntime-int8`` runs the model as
+    published (nothing derived), under another version: never the other's cached chunks."""
+    monkeypatch.delenv("READER_KOKORO_RUNTIME", raising=False)
+    default = KokoroBackend()
+    assert default.variant == "float" and default.openvino is None and "/float/" in default.version
+    monkeypatch.setenv("READER_KOKORO_RUNTIME", "onnxruntime-int8")
+    chosen = KokoroBackend()
+    assert chosen.variant == "int8" and chosen.openvino is None and "/int8/" in chosen.version
+    assert isinstance(chosen._model_path(), bytes) and chosen.version != default.version
+
+
+def test_the_int8_model_speaks_like_the_float_one(backend: KokoroBackend) -> None:
+    """The same sentence from both models: about the same length and loudness, and not the same samples."""
+    other = KokoroBackend(variant="float" if backend.variant == "int8" else "int8")
+    text = SENTENCES[1]
+    ours, theirs = backend.synthesize(text, VOICE), other.synthesize(text, VOICE)
+    assert abs(theirs.duration - ours.duration) < 0.05 * ours.duration
+    assert 0.7 < np.sqrt(np.mean(samples(theirs) ** 2) / np.mean(samples(ours) ** 2)) < 1.4
+    assert theirs.pcm != ours.pcm
+    other.close()
+
+
 def test_preload_loads_in_the_background_and_synthesize_waits_for_it() -> None:
     ahead = KokoroBackend()
     ahead.preload()
