@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_IN  := examples/wanzhou-2022-01-28.txt
 DEMO_OUT := examples/output
 
-.PHONY: setup demo test lint bench bench-intelligibility clean i18n
+.PHONY: setup demo test lint bench bench-intelligibility bench-voices clean i18n
 
 setup: $(STAMP)
 
@@ -63,6 +63,24 @@ $(BENCH_VENV)/.whisper-%: $(BENCH_VENV)/.installed-stamp
 
 bench-intelligibility: $(BENCH_VENV)/.whisper-$(BENCH_MODEL)
 	$(BENCH_VENV)/bin/python benchmarks/intelligibility.py --model $(BENCH_MODEL) $(BENCH_ARGS)
+
+# Every voice on the same texts in one run (issue 22 item 5): Whisper CER, DistillMOS, speed, memory, first
+# sound, and each Kokoro voice's verdict. DistillMOS runs in its own venv (../shared/tools/mos/README.md);
+# MOS_PYTHON=/path/to/python uses another one. BENCH_ARGS=--quick for three short texts.
+MOS_VENV   := .venv-mos
+MOS_PYTHON ?= $(MOS_VENV)/bin/python
+
+$(MOS_VENV)/.installed-stamp:
+	$(PYTHON) -m venv $(MOS_VENV)
+	$(MOS_VENV)/bin/pip install --quiet --upgrade pip
+	$(MOS_VENV)/bin/pip install --quiet torch numpy scipy soundfile
+	$(MOS_VENV)/bin/pip install --quiet --no-deps distillmos==0.9.1 xls-r-sqa==0.1.0
+	touch $@
+
+$(MOS_VENV): $(MOS_VENV)/.installed-stamp
+
+bench-voices: $(BENCH_VENV)/.whisper-$(BENCH_MODEL)
+	$(BENCH_VENV)/bin/python benchmarks/voices.py --model $(BENCH_MODEL) --mos-python $(MOS_PYTHON) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache
