@@ -79,7 +79,7 @@ $(MOS_VENV)/.installed-stamp:
 
 $(MOS_VENV): $(MOS_VENV)/.installed-stamp
 
-bench-voices: $(BENCH_VENV)/.whisper-$(BENCH_MODEL)
+bench-voices: $(BENCH_VENV)/.whisper-$(BENCH_MODEL) $(if $(filter $(MOS_VENV)/bin/python,$(MOS_PYTHON)),$(MOS_VENV)/.installed-stamp)
 	$(BENCH_VENV)/bin/python benchmarks/voices.py --model $(BENCH_MODEL) --mos-python $(MOS_PYTHON) $(BENCH_ARGS)
 
 clean:
