@@ -17,7 +17,7 @@ then scored in the same run:
   per audio second, and each text's wall time ÷ Baker's on that text (median and spread over the texts);
 - **memory**: the narrating process's peak RSS (``os.wait4``);
 - **first sound**: ``reader play`` from a cold cache until its first audio (``play_latency.command_first_sound``,
-  the measure ``first_sound.py`` makes), Baker and the Kokoro voices taking turns.
+  the measure ``first_sound.py`` makes), each voice beside a turn of Baker's (B V, then V B on the next turn).
 
 The texts are the ones ``intelligibility.py`` finds: the seed article (the benchmark text) and the Chinese pages
 of ../shared/corpus that have an ``expected.txt``. Voices are interleaved across texts (text 1 in every voice,
@@ -105,6 +105,7 @@ class Figures:
     peak_mib: float
     wall_ratios: list[float]  # per text: this voice's wall time ÷ Baker's
     first_sound: list[float]  # seconds, one per turn
+    first_sound_ratios: list[float] = field(default_factory=list)  # each turn ÷ Baker's turn beside it
 
     @property
     def wall_ratio(self) -> float | None:
@@ -114,6 +115,14 @@ class Figures:
     def first_sound_s(self) -> float | None:
         return statistics.median(self.first_sound) if self.first_sound else None
 
+    def first_sound_ratio(self, baker: Figures) -> float | None:
+        """The median of each turn ÷ Baker's turn beside it; without pairs, the medians' ratio."""
+        if self.first_sound_ratios:
+            return statistics.median(self.first_sound_ratios)
+        if self.first_sound_s is not None and baker.first_sound_s:
+            return self.first_sound_s / baker.first_sound_s
+        return None
+
 
 def _weighted(values: Iterable[tuple[float | None, float]]) -> float | None:
     pairs = [(v, w) for v, w in values if v is not None]
@@ -121,7 +130,8 @@ def _weighted(values: Iterable[tuple[float | None, float]]) -> float | None:
     return sum(v * w for v, w in pairs) / weight if pairs and weight else None
 
 
-def figures(runs: Sequence[Run], voice: str, first_sound: dict[str, list[float]] | None = None) -> Figures:
+def figures(runs: Sequence[Run], voice: str, first_sound: dict[str, list[float]] | None = None,
+            first_ratios: dict[str, list[float]] | None = None) -> Figures:
     """``voice``'s figures over the texts both it and Baker narrated."""
     baker = {r.text: r for r in runs if r.voice == BAKER}
     mine = [r for r in runs if r.voice == voice and r.text in baker]
@@ -142,6 +152,7 @@ def figures(runs: Sequence[Run], voice: str, first_sound: dict[str, list[float]]
         peak_mib=max((r.peak_mib for r in mine), default=0.0),
         wall_ratios=[r.wall_s / baker[r.text].wall_s for r in mine if baker[r.text].wall_s > 0],
         first_sound=list((first_sound or {}).get(voice, [])),
+        first_sound_ratios=list((first_ratios or {}).get(voice, [])),
     )
 
 
@@ -182,7 +193,8 @@ def criteria(voice: Figures, baker: Figures, make_test_s: float | None = None) -
         out += [Criterion("real-time factor", "not measured", None), Criterion("peak memory", "not measured", None)]
     first = voice.first_sound_s
     if first is not None:
-        versus = f", {first / baker.first_sound_s:.2f} × Baker's" if baker.first_sound_s else ""
+        first_ratio = voice.first_sound_ratio(baker)
+        versus = f", {first_ratio:.2f} × Baker's" if first_ratio is not None else ""
         out.append(Criterion("first sound", f"{first:.2f} s{versus} (≤ {FIRST_SOUND_MAX:g} s)", first <= FIRST_SOUND_MAX))
     else:
         out.append(Criterion("first sound", "not measured", None))
@@ -235,9 +247,9 @@ def row(f: Figures, baker: Figures) -> list[str]:
         time_ratio = f"{wall:.2f} ({min(f.wall_ratios):.2f}–{max(f.wall_ratios):.2f})"
     else:
         time_ratio = _f(wall, 2)
-    first = f.first_sound_s
+    first, first_ratio = f.first_sound_s, f.first_sound_ratio(baker)
     first_text = "-" if first is None else f"{first:.2f} s" + (
-        f" ({first / baker.first_sound_s:.2f} ×)" if baker.first_sound_s and f is not baker else "")
+        f" ({first_ratio:.2f} ×)" if first_ratio is not None and f is not baker else "")
     return [f.voice, _f(f.cer.rate if f.cer.chars else None, 3), _f(cer_ratio, 2),
             _f(f.syllables.rate if f.syllables.chars else None, 3), _f(f.mos, 2),
             "" if f is baker else (f"{gain:+.2f}" if gain is not None else "-"), _f(f.rtf, 3), time_ratio,
@@ -299,6 +311,7 @@ def to_json(runs: Sequence[Run], all_figures: Sequence[Figures], make_test_s: fl
             "distillmos": f.mos, "rtf": f.rtf, "cpu_rtf": f.cpu_rtf, "peak_mib": f.peak_mib,
             "wall_ratio_to_baker": f.wall_ratio, "wall_ratios_to_baker": f.wall_ratios,
             "first_sound_s": f.first_sound_s, "first_sound_runs": f.first_sound,
+            "first_sound_ratios_to_baker": f.first_sound_ratios,
         }
         if baker is not None and f is not baker:
             found = criteria(f, baker, make_test_s)
@@ -391,17 +404,24 @@ def score_mos(runs_and_wavs: Sequence[tuple[Run, Path]], mos_python: Path, mos_s
 
 
 def first_sounds(voices: Sequence[str], article: Path, turns: int, base: Path,
-                 log: Callable[[str], None]) -> dict[str, list[float]]:
-    """``reader play``'s first sound from a cold cache, each voice in turn (every other turn reversed)."""
+                 log: Callable[[str], None]) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """``reader play``'s first sound from a cold cache: each other voice beside a turn of Baker's (B V, then
+    V B on every other turn), so each ratio is of two runs next to each other. Seconds, and ratios to Baker."""
     from play_latency import command_first_sound  # the measure first_sound.py makes
 
     seconds: dict[str, list[float]] = {v: [] for v in voices}
+    ratios: dict[str, list[float]] = {v: [] for v in voices if v != BAKER}
+    count = 0
     for turn in range(turns):
-        for voice in voices if turn % 2 == 0 else list(reversed(voices)):
-            name = f"{voice}-{turn}"
-            seconds[voice].append(command_first_sound(article, base / name, base / f"{name}.wav", voice))
-            log(f"first sound {voice}: {seconds[voice][-1]:.2f} s")
-    return seconds
+        for voice in ratios:
+            pair = {}
+            for one in (BAKER, voice) if turn % 2 == 0 else (voice, BAKER):
+                count += 1
+                pair[one] = command_first_sound(article, base / f"{count}", base / f"{count}.wav", one)
+                seconds[one].append(pair[one])
+            ratios[voice].append(pair[voice] / pair[BAKER])
+            log(f"first sound: {voice} {pair[voice]:.2f} s, baker {pair[BAKER]:.2f} s")
+    return seconds, ratios
 
 
 def prepare_kokoro() -> None:
@@ -494,10 +514,11 @@ def main(argv: Sequence[str] | None = None) -> int:
              "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load_average": os.getloadavg()}
     runs: list[Run] = []
     first: dict[str, list[float]] = {}
+    first_ratios: dict[str, list[float]] = {}
     started = time.perf_counter()
 
     def finish() -> list[Figures]:
-        found = [figures(runs, v, first) for v in voices]
+        found = [figures(runs, v, first, first_ratios) for v in voices]
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(to_json(runs, found, args.make_test_seconds, about), ensure_ascii=False,
                                         indent=1), encoding="utf-8")
@@ -528,7 +549,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs.extend(r for r, _, _ in done)
             finish()
         if args.first_sound_runs > 0:
-            first = first_sounds(voices, args.first_sound_article, args.first_sound_runs, Path(tmp) / "play", log)
+            first, first_ratios = first_sounds(voices, args.first_sound_article, args.first_sound_runs,
+                                               Path(tmp) / "play", log)
     found = finish()
     load = os.getloadavg()
     print(f"Voices on {len(sources)} text(s) ({', '.join(s.id for s in sources)}"

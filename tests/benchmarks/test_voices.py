@@ -59,6 +59,14 @@ def test_figures_cover_only_the_texts_baker_narrated_too() -> None:
 BAKER_CER = Tally(16, 100)
 
 
+def test_first_sound_is_compared_with_the_baker_turn_beside_it() -> None:
+    f = figures(_runs(), "kokoro-a", {"kokoro-a": [2.0, 9.0, 3.0]}, {"kokoro-a": [2.0, 1.5, 3.0]})
+    assert f.first_sound_s == 3.0
+    assert f.first_sound_ratio(BAKER_FIGURES) == 2.0  # the median of the pairs, not 3.0 ÷ Baker's median
+    assert "3.00 s, 2.00 × Baker's (≤ 1.5 s)" in [c.figure for c in criteria(f, BAKER_FIGURES)]
+    assert row(f, BAKER_FIGURES)[-1] == "3.00 s (2.00 ×)"
+
+
 def _figures(voice: str, *, cer: Tally = BAKER_CER, mos: float | None = 4.5, rtf: float = 0.15,
              peak: float = 900.0, ratios: tuple[float, ...] = (3.0, 3.2, 3.4), first: tuple[float, ...] = (1.2,)) -> Figures:
     return Figures(voice, len(ratios), 300.0, cer, Tally(5, 100), mos, rtf, rtf * 1.8, peak, list(ratios), list(first))
