@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_IN  := examples/wanzhou-2022-01-28.txt
 DEMO_OUT := examples/output
 
-.PHONY: setup demo test lint bench bench-intelligibility bench-english clean i18n
+.PHONY: setup demo test lint bench bench-intelligibility bench-english bench-voices clean i18n
 
 setup: $(STAMP)
 
@@ -68,6 +68,24 @@ bench-intelligibility: $(BENCH_VENV)/.whisper-$(BENCH_MODEL)
 bench-english: setup $(BENCH_VENV)/.whisper-$(BENCH_MODEL)
 	$(BIN)/python benchmarks/english_words.py synthesize .bench-cache/english/audio --resume
 	$(BENCH_VENV)/bin/python benchmarks/english_words.py score .bench-cache/english/audio --model $(BENCH_MODEL)
+
+# Every voice on the same texts in one run (issue 22 item 5): Whisper CER, DistillMOS, speed, memory, first
+# sound, and each Kokoro voice's verdict. DistillMOS runs in its own venv (../shared/tools/mos/README.md);
+# MOS_PYTHON=/path/to/python uses another one. BENCH_ARGS=--quick for three short texts.
+MOS_VENV   := .venv-mos
+MOS_PYTHON ?= $(MOS_VENV)/bin/python
+
+$(MOS_VENV)/.installed-stamp:
+	$(PYTHON) -m venv $(MOS_VENV)
+	$(MOS_VENV)/bin/pip install --quiet --upgrade pip
+	$(MOS_VENV)/bin/pip install --quiet torch numpy scipy soundfile
+	$(MOS_VENV)/bin/pip install --quiet --no-deps distillmos==0.9.1 xls-r-sqa==0.1.0
+	touch $@
+
+$(MOS_VENV): $(MOS_VENV)/.installed-stamp
+
+bench-voices: $(BENCH_VENV)/.whisper-$(BENCH_MODEL) $(if $(filter $(MOS_VENV)/bin/python,$(MOS_PYTHON)),$(MOS_VENV)/.installed-stamp)
+	$(BENCH_VENV)/bin/python benchmarks/voices.py --model $(BENCH_MODEL) --mos-python $(MOS_PYTHON) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache
