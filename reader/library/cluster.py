@@ -67,7 +67,6 @@ import os
 import queue
 import shutil
 import signal
-import stat
 import tempfile
 import threading
 import time
@@ -81,7 +80,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from reader import errors
-from reader._files import reason, write_atomic
+from reader._files import check_regular, reason, write_atomic
 from reader._system import usable_cores
 from reader.errors import ClusterError, OutputError, ReaderError, UsageError
 from reader.i18n import _
@@ -161,9 +160,8 @@ def check_cluster(spec: str, security: ClusterSecurity | None = None) -> str:
 
 def _check_readable(option: str, path: Path) -> None:
     """A certificate or key file: a regular file this process can read (never a FIFO, which would hang)."""
+    check_regular(path, option)
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise UsageError(_("{option} {path}: not a file").format(option=option, path=path))
         with path.open("rb") as handle:
             handle.read(1)
     except OSError as exc:

@@ -104,7 +104,7 @@ def test_options_override_the_config_and_name_what_is_missing(tmp_path: Path, au
     fifo = tmp_path / "fifo.pem"
     os.mkfifo(fifo)
     for bad, why in ((tmp_path / "missing.pem", "cannot read it (No such file or directory)"),
-                     (fifo, "not a file")):
+                     (fifo, "not a regular file (a folder, named pipe, device or socket)")):
         result, _seconds = batch(tmp_path, "--cluster", "tls://127.0.0.1:1", "--cluster-ca", str(authority.ca),
                                  "--cluster-cert", str(bad))
         assert result.exit_code == 2, result.output
