@@ -18,7 +18,6 @@ synthesizes in reading order, so the first file is ready after one sentence's sy
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import wave
@@ -26,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reader._files import write_atomic
 from reader.models import Audio, Chunk
 
 STREAMS = ".streams"
@@ -64,10 +64,7 @@ def writer(folder: Path, report: Callable[[StreamChunk], None]) -> Callable[[Chu
 
     def listen(chunk: Chunk, audio: Audio, pause: float) -> None:
         nonlocal index
-        path = folder / f"{index}.wav"
-        tmp = folder / f".{index}.wav.tmp"
-        tmp.write_bytes(wav_bytes(audio, pause))
-        os.replace(tmp, path)
+        write_atomic(folder / f"{index}.wav", wav_bytes(audio, pause))
         report(StreamChunk(index, chunk.text, round(audio.duration + max(0.0, pause), 3)))
         index += 1
 

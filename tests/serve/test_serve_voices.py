@@ -148,10 +148,10 @@ def test_progress_moves_per_chunk_and_the_stream_serves_whole_chunk_files_only(t
         assert abs(job.chunks[0].duration - (len(first.content) - 44) / 2 / engine.sample_rate) < 0.01
         folder = narrations.library / ".streams" / key
         assert sorted(p.name for p in folder.iterdir()) == sorted(f"{i}.wav" for i in range(len(job.chunks)))
-        (folder / ".5.wav.tmp").write_bytes(b"partial")
+        (folder / "5.wav.0123abcd-1.part").write_bytes(b"partial")  # a chunk being written (write_atomic's temp)
         (tmp_path / "outside.wav").write_bytes(b"RIFF")
         (folder / "99.wav").symlink_to(tmp_path / "outside.wav")
-        for path in (f"/api/v1/narrations/{key}/stream/.5.wav.tmp", f"/api/v1/narrations/{key}/stream/99.wav",
+        for path in (f"/api/v1/narrations/{key}/stream/5.wav.0123abcd-1.part", f"/api/v1/narrations/{key}/stream/99.wav",
                      f"/api/v1/narrations/{key}/stream/{len(job.chunks)}.wav",
                      f"/api/v1/narrations/{key}/stream/..%2F..%2Fcatalog.sqlite",
                      f"/api/v1/narrations/..%2F{key}/stream/0.wav", "/api/v1/narrations/.streams/stream/0.wav",
