@@ -258,9 +258,10 @@ class Narrator:
         self.fallback  # noqa: B018  (a missing fallback engine fails here too, before any article)
         return settings_fingerprint(self.audio_settings)
 
-    def fingerprint(self, article: Article) -> str:
-        """The key of ``article``'s narration with these settings."""
-        return narration_fingerprint(self.settings_fingerprint, content_hash(article))
+    def fingerprint(self, article: Article, settings: AudioSettings | None = None) -> str:
+        """The key of ``article``'s narration with these settings (or with ``settings``)."""
+        fingerprint = self.settings_fingerprint if settings is None else settings_fingerprint(settings)
+        return narration_fingerprint(fingerprint, content_hash(article))
 
     def file_name(self, article: Article) -> str:
         """``article``'s audio file name by the options' template (``DATE-TITLE.mp3`` by default), with the
@@ -352,8 +353,7 @@ class Narrator:
             # A quick start (play) takes narrate's narration too; never the other way round: narrate does not
             # copy one whose first sentence was cut short (1.22 x Whisper CER on first sentences, measured by
             # benchmarks/first_chunk_cer.py). Their keys differ by ``AudioSettings.short_first``.
-            whole = replace(self.audio_settings, short_first=False)
-            stored = store.get(narration_fingerprint(settings_fingerprint(whole), content_hash(article)))
+            stored = store.get(self.fingerprint(article, replace(self.audio_settings, short_first=False)))
         vtt = manifest = None
         with OutputGroup() as group:
             if self.options.sidecars:  # renamed into place before the audio
