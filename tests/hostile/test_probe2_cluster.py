@@ -29,8 +29,9 @@ ARTICLE = "集群测试文章的标题\n\n今天上午，市里召开了一次�
 
 
 @contextmanager
-def silent_server() -> Iterator[tuple[int, threading.Event]]:
-    """A port that accepts connections and never says a word; the event is set once one was accepted."""
+def silent_server(spoken: threading.Event | None = None) -> Iterator[tuple[int, threading.Event]]:
+    """A port that accepts connections and never says a word; the event is set once one was accepted, and
+    ``spoken`` once a client has sent its first bytes (Dask's handshake: it is then waiting for the answer)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -45,6 +46,15 @@ def silent_server() -> Iterator[tuple[int, threading.Event]]:
                 return
             held.append(conn)
             accepted.set()
+            if spoken is not None:
+                threading.Thread(target=listen, args=(conn,), daemon=True).start()
+
+    def listen(conn: socket.socket) -> None:
+        try:
+            if conn.recv(1):
+                spoken.set()  # type: ignore[union-attr]
+        except OSError:
+            pass
 
     threading.Thread(target=accept, daemon=True).start()
     try:
@@ -102,13 +112,15 @@ def test_a_cluster_address_that_is_not_a_scheduler_fails_in_one_line(server: obj
 def test_ctrl_c_while_connecting_to_a_cluster_exits_130_at_once(sig: int, tmp_path: Path) -> None:
     folder = article(tmp_path)
     env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "60s"}
-    with silent_server() as (port, accepted):
+    spoken = threading.Event()
+    with silent_server(spoken) as (port, _accepted):
         proc = subprocess.Popen([sys.executable, "-m", "reader", "batch", str(folder), "-o", str(tmp_path / "lib"),
                                  "--voice", "espeak", "--cluster", f"tcp://127.0.0.1:{port}"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         try:
-            assert accepted.wait(60), "the batch never connected"
-            time.sleep(5)  # in Dask's handshake, which never ends (sooner, the old code was interrupted in time)
+            # Once its handshake has arrived the client waits for an answer that never comes: the signal lands
+            # in that wait (an event, not a guessed sleep).
+            assert spoken.wait(60), "the batch never sent its handshake"
             proc.send_signal(sig)
             signalled = time.monotonic()
             _out, err = proc.communicate(timeout=60)
