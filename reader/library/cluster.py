@@ -301,6 +301,9 @@ def _local_cluster(distributed: ModuleType, workers: int) -> Iterator[LocalClust
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
             # The scheduler serves HTTP anyway; on a port of its own (8787 may be another cluster's).
             dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL,
+            # Several worker processes share the cores: one ONNX Runtime thread per Kokoro call in each
+            # (two each lost 7 % to oversubscription; see speech/engines/kokoro.py).
+            env={"READER_KOKORO_THREADS": "1"} if workers > 1 else {},
         )
     except BaseException as exc:
         if blocked is not None:

@@ -42,7 +42,12 @@ name proves nothing, and a link, FIFO or device there is never read. The matrix 
 LSTMs) stay int8: they take under 2 % of the time.
 
 One ``InferenceSession`` serves every thread: ``run`` is thread-safe and releases the GIL, so ``max_workers``
-chunks run at once on one copy of the weights (each call single-threaded: no spinning, no sync overhead).
+chunks run at once on one copy of the weights. Each call may use two intra-op threads (``threads``, by default
+one per core up to 2; no spinning): measured on the 2-core EPYC (one run, interleaved), a lone call, such as
+the first sentence of ``reader play``, then takes 0.57 × the time of a single-threaded one, while two calls at
+once share the two threads at the throughput of one thread each (real-time factor 0.448 against 0.447). Two
+such processes on the same two cores lose 7 % to the oversubscription, so a local Dask cluster of several
+workers gives each one thread (``READER_KOKORO_THREADS``).
 """
 
 from __future__ import annotations
@@ -499,6 +504,18 @@ class _Voices:
 
 # -- runtimes ----------------------------------------------------------------------------------------------
 
+
+def _default_threads() -> int:
+    """ONNX Runtime's intra-op threads per call: ``READER_KOKORO_THREADS`` (a whole number from 1), else one per
+    usable core, at most 2 (see the module docstring)."""
+    wanted = os.environ.get("READER_KOKORO_THREADS", "").strip()
+    if wanted:
+        if not wanted.isdigit() or int(wanted) < 1:
+            raise ConfigError(_("READER_KOKORO_THREADS must be a whole number from 1, not {wanted!r}").format(wanted=wanted))
+        return int(wanted)
+    return max(1, min(2, _cores()))
+
+
 #: ``runtime`` (or ``READER_KOKORO_RUNTIME``): ``onnxruntime`` (the default: the derived float model),
 #: ``onnxruntime-int8`` (the int8 model as published: faster on AVX2, a little less natural; see the module
 #: docstring), ``openvino`` (the float model on OpenVINO, bf16 inference where the CPU has it, else fp32) or
@@ -558,7 +575,8 @@ class KokoroBackend:
     ``variant``: ``"float"`` (derived from the model as published; needs the ``onnx`` package), ``"int8"``
     (the model as published) or ``"float1d"`` (float convolutions left 1-D, for the benchmark); by default
     the runtime decides (``int8`` for ``onnxruntime-int8``, else ``float``). ``threads``: ONNX Runtime's
-    threads per call (default 1); ``workers``: calls at once (default: one per core, at most 2). ``spinning``
+    threads per call (default: ``READER_KOKORO_THREADS``, else one per core, at most 2); ``workers``: calls
+    at once (default: one per core, at most 2). ``spinning``
     (intra-op threads busy-wait for work) and ``optimization`` (ONNX Runtime's graph optimization level:
     ``basic``, ``extended``, ``all``) are there for the benchmarks, which chose the defaults. ``runtime``
     (default: the environment's ``READER_KOKORO_RUNTIME``, else ``onnxruntime``): see ``RUNTIMES``; part of
@@ -576,7 +594,7 @@ class KokoroBackend:
         lexicon: Lexicon | None = None,
         *,
         variant: str | None = None,
-        threads: int = 1,
+        threads: int | None = None,
         workers: int | None = None,
         voices_folder: Path | None = None,
         parts: Sequence[Path] | None = None,
@@ -615,7 +633,7 @@ class KokoroBackend:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BackendUnavailable(_("the kokoro vocabulary is unreadable ({exc}); reinstall reader").format(exc=exc)) from exc
         self.lexicon = lexicon if lexicon is not None else default_lexicon()
-        self._threads = threads
+        self._threads = threads if threads is not None else _default_threads()
         self._spinning = spinning
         if optimization not in ("basic", "extended", "all"):
             raise ConfigError(_("kokoro optimization must be basic, extended or all, not {optimization!r}").format(optimization=optimization))

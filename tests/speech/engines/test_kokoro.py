@@ -242,6 +242,21 @@ def test_the_runtime_chooses_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(chosen._model_path(), bytes) and chosen.version != default.version
 
 
+def test_each_call_runs_on_up_to_two_threads_unless_told(backend: KokoroBackend,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """ONNX Runtime's session gets one intra-op thread per usable core, at most 2 (a lone call, the first
+    sound, runs on both); ``READER_KOKORO_THREADS`` sets it, and a bad value is one clear error."""
+    from reader._system import usable_cores
+
+    backend.load()
+    assert backend._session.get_session_options().intra_op_num_threads == min(2, usable_cores())
+    monkeypatch.setenv("READER_KOKORO_THREADS", "1")
+    assert KokoroBackend()._threads == 1
+    monkeypatch.setenv("READER_KOKORO_THREADS", "two")
+    with pytest.raises(ConfigError, match="READER_KOKORO_THREADS must be a whole number from 1, not 'two'"):
+        KokoroBackend()
+
+
 def test_the_int8_model_speaks_like_the_float_one(backend: KokoroBackend) -> None:
     """The same sentence from both models: about the same length and loudness, and not the same samples."""
     other = KokoroBackend(variant="float" if backend.variant == "int8" else "int8")
