@@ -46,7 +46,10 @@ class Backend(Protocol):
     raised by the first ``synthesize``, which waits for a load in progress. Callers that stream (``reader
     play``, through ``Narrator.preload``) call it as early as they know the voice, so that loading overlaps
     fetching and extracting the article. An engine with nothing slow to load has no ``preload``. Likewise
-    optional: ``load()`` (load now, blocking) and ``cancel()`` (give up requests in flight on Ctrl-C).
+    optional: ``load()`` (load now, blocking) and ``cancel()`` (give up requests in flight on Ctrl-C), and
+    ``first_chunk_alone`` (true when one call spreads over several cores: the pipeline then runs the first
+    chunk it must make alone, so that it, which a listener waits for, has every core, and only then the rest
+    ``max_workers`` at a time).
     """
 
     name: str

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
-from reader.models import Chunk
+from reader.models import Audio, Chunk
 from reader.speech import registry as backends
 from reader.speech.cache import ChunkCache
 from reader.speech.synthesize import Progress, synthesize_all, synthesize_iter
@@ -64,3 +65,55 @@ def test_a_cache_entry_damaged_after_it_was_counted_is_made_again(tmp_path: Path
     entry.write_bytes(b"garbage")  # still there, so counted as cached; found damaged when read
     results = list(stream)
     assert results[0].cached is False and results[0].audio.duration > 0.3
+
+
+class _FirstAlone:
+    """The real offline engine, declared as one whose call uses every core (``first_chunk_alone``), two calls
+    at once, recording which calls overlapped."""
+
+    first_chunk_alone = True
+    max_workers = 2
+
+    def __init__(self, engine: backends.Backend) -> None:
+        self._engine = engine
+        self.name, self.version, self.sample_rate = engine.name, engine.version, engine.sample_rate
+        self.max_chunk_chars = engine.max_chunk_chars
+        self.lock = threading.Lock()
+        self.calls: list[str] = []
+        self.overlapped_first: list[str] = []
+        self.first_running = threading.Event()
+        self.other_started = threading.Event()
+        self.pair = threading.Barrier(2, timeout=60)  # the 2nd and 3rd calls must be in flight together
+
+    def voices(self) -> list[backends.VoiceInfo]:
+        return self._engine.voices()
+
+    def synthesize(self, text: str, voice: str, rate: float = 1.0) -> Audio:
+        with self.lock:
+            n = len(self.calls)
+            self.calls.append(text)
+            if self.first_running.is_set():
+                self.overlapped_first.append(text)
+        if n == 0:
+            self.first_running.set()
+            self.other_started.wait(0.5)  # time for a second call to start, had it been submitted to run
+            self.first_running.clear()
+        else:
+            self.other_started.set()
+            if n in (1, 2):
+                self.pair.wait()
+        return self._engine.synthesize(text, voice, rate)
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_engine_that_uses_every_core_makes_the_first_chunk_alone_then_the_rest_together(
+        tmp_path: Path, engine: backends.Backend) -> None:
+    """Kokoro's first chunk (a listener's first sound) gets both cores; the rest still run two at once."""
+    alone = _FirstAlone(engine)
+    out = synthesize_all(_chunks(TEXTS), alone, "baker", 1.0, ChunkCache(tmp_path))
+    assert alone.calls[0] == TEXTS[0] and sorted(alone.calls) == sorted(set(TEXTS))
+    assert alone.overlapped_first == []  # nothing else ran while the first chunk was made
+    assert not alone.pair.broken  # the next two did run at once
+    assert [s.audio.pcm for s in out] == [engine.synthesize(t, "baker", 1.0).pcm for t in TEXTS]

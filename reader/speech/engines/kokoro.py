@@ -634,6 +634,8 @@ class KokoroBackend:
             raise BackendUnavailable(_("the kokoro vocabulary is unreadable ({exc}); reinstall reader").format(exc=exc)) from exc
         self.lexicon = lexicon if lexicon is not None else default_lexicon()
         self._threads = threads if threads is not None else _default_threads()
+        #: One call uses every core it has: the pipeline makes the first chunk alone (``Backend``'s contract).
+        self.first_chunk_alone = self._threads > 1
         self._spinning = spinning
         if optimization not in ("basic", "extended", "all"):
             raise ConfigError(_("kokoro optimization must be basic, extended or all, not {optimization!r}").format(optimization=optimization))
