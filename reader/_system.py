@@ -22,3 +22,22 @@ def package_version(name: str) -> str:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def cpu_signature() -> str:
+    """12 hex digits naming this machine's instruction set (its architecture and, on Linux, the CPU's feature
+    flags): what a model optimized for this CPU (ONNX Runtime's blocked layouts) may depend on."""
+    import hashlib
+    import platform
+
+    flags = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith(("flags", "Features")):
+                    flags = " ".join(sorted(line.partition(":")[2].split()))
+                    break
+    except OSError:  # not Linux: the processor's name stands for its features
+        flags = platform.processor()
+    return hashlib.sha256(f"{platform.machine()}|{flags}".encode()).hexdigest()[:12]
+

@@ -14,7 +14,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from reader._files import has_digest
+from reader._files import has_digest, write_atomic
+from reader.errors import ReaderError
 from reader.settings import user_cache_dir
 
 MODELS = "models"
@@ -52,3 +53,43 @@ def find(name: str, size: int, digest: str, cache_dir: Path | None = None) -> Pa
         if has_digest(folder / name, size, digest):
             return folder / name
     return None
+
+
+# -- models made for this machine ----------------------------------------------------------------------------
+# A model derived for this machine alone (ONNX Runtime's optimized graph for this CPU) has no record in the
+# package: its size and SHA-256 are written beside it, in ``NAME.sha256``, after it; the pair is what is
+# checked (a file that was cut short or changed since is made again, like one that fails the package's
+# record). It guards against a damaged file, not against someone who can write the cache directory.
+
+
+def _record_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def find_made_here(name: str, cache_dir: Path | None = None) -> Path | None:
+    """``name`` under ``write_folder(cache_dir)`` when its own record (``keep_made_here``) still holds."""
+    path = write_folder(cache_dir) / name
+    try:
+        size_text, _sep, digest = _record_path(path).read_text(encoding="ascii").strip().partition(" ")
+        size = int(size_text)
+    except (OSError, ValueError):
+        return None
+    return path if has_digest(path, size, digest) else None
+
+
+def keep_made_here(made: Path, name: str, cache_dir: Path | None = None) -> Path | None:
+    """Move the file ``made`` (written next to its place) to ``name`` under ``write_folder(cache_dir)`` with its
+    record; None (``made`` deleted) when the cache cannot be written: it is made again next time."""
+    import hashlib
+
+    path = write_folder(cache_dir) / name
+    try:
+        with made.open("rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        write_atomic(_record_path(path), f"{made.stat().st_size} {digest}\n")
+        made.replace(path)
+    except (OSError, ReaderError):
+        made.unlink(missing_ok=True)
+        return None
+    return path
+
