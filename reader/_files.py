@@ -230,13 +230,34 @@ def is_regular_file(path: Path) -> bool:
 def has_digest(path: Path, size: int, digest: str) -> bool:
     """Whether ``path`` is a regular file (not a link, FIFO or device: those are never opened, let alone read
     to the end) of ``size`` bytes whose SHA-256 is ``digest``."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:  # missing, a link (ELOOP), unreadable
+    fd = _open_regular(path)
+    if fd is None:
         return False
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size != size or path.is_symlink():
+    if os.fstat(fd).st_size != size:
         os.close(fd)
         return False
     with os.fdopen(fd, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest() == digest
+
+
+def read_small_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (not a link, FIFO or device: never opened to wait, or
+    read without end) of at most ``limit`` bytes; else None."""
+    fd = _open_regular(path)
+    if fd is None:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(limit + 1)
+    return data if len(data) <= limit else None
+
+
+def _open_regular(path: Path) -> int | None:
+    """A read-only descriptor of ``path`` when it is a regular file and not a link, else None (closed)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:  # missing, a link (ELOOP), unreadable
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode) or path.is_symlink():
+        os.close(fd)
+        return None
+    return fd

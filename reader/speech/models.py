@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from reader._files import has_digest, write_atomic
+from reader._files import has_digest, read_small_file, write_atomic
 from reader.errors import ReaderError
 from reader.settings import user_cache_dir
 
@@ -45,14 +45,20 @@ def find(name: str, size: int, digest: str, cache_dir: Path | None = None) -> Pa
     ``write_folder(cache_dir)``, else under the user cache directory's ``models/``; None when neither holds
     it (a link, FIFO or device is never read: ``has_digest``). An engine given a ``cache_dir`` of its own
     (tests, ``reader doctor``) looks there only."""
+    for folder in _read_folders(cache_dir):
+        if has_digest(folder / name, size, digest):
+            return folder / name
+    return None
+
+
+def _read_folders(cache_dir: Path | None) -> list[Path]:
+    """Where a model is looked for: ``write_folder(cache_dir)``, then (unless the engine has a ``cache_dir`` of
+    its own) the user cache directory's ``models/``."""
     folders = [write_folder(cache_dir)]
     default = user_cache_dir() / MODELS
     if cache_dir is None and default not in folders:
         folders.append(default)
-    for folder in folders:
-        if has_digest(folder / name, size, digest):
-            return folder / name
-    return None
+    return folders
 
 
 # -- models made for this machine ----------------------------------------------------------------------------
@@ -67,14 +73,19 @@ def _record_path(path: Path) -> Path:
 
 
 def find_made_here(name: str, cache_dir: Path | None = None) -> Path | None:
-    """``name`` under ``write_folder(cache_dir)`` when its own record (``keep_made_here``) still holds."""
-    path = write_folder(cache_dir) / name
-    try:
-        size_text, _sep, digest = _record_path(path).read_text(encoding="ascii").strip().partition(" ")
-        size = int(size_text)
-    except (OSError, ValueError):
-        return None
-    return path if has_digest(path, size, digest) else None
+    """``name`` where ``find`` looks (the cache directory in force, then the user's), the first whose own
+    record (``keep_made_here``) still holds."""
+    for folder in _read_folders(cache_dir):
+        path = folder / name
+        record = read_small_file(_record_path(path), 200)
+        try:
+            size_text, _sep, digest = (record or b"").decode("ascii").strip().partition(" ")
+            size = int(size_text)
+        except ValueError:  # no record, or not one
+            continue
+        if has_digest(path, size, digest):
+            return path
+    return None
 
 
 def keep_made_here(made: Path, name: str, cache_dir: Path | None = None) -> Path | None:
