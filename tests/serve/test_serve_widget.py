@@ -70,6 +70,7 @@ def test_click_plays_highlights_seeks_and_resumes(browser: Any, stack: tuple[Sit
     tab.on("response", lambda r: statuses.append(r.status) if "/media/" in r.url else None)
     until(tab, f"{SHADOW} && {SHADOW}.querySelector('.start')")
     assert tab.evaluate("typeof ReaderPlayer") == "undefined"  # no global left in the host page
+    assert tab.evaluate(f"{SHADOW}.querySelector('label.voice').hidden")  # one voice offered: no menu
     tab.locator("[data-reader-widget] .start").click()
     until(tab, f"{SHADOW}.querySelector('audio').currentTime > 0.3", timeout=120)
     # The sentence being read, highlighted in the page's own text (the page's DOM is not changed for it).
@@ -179,3 +180,43 @@ def test_speech_starts_from_the_first_chunks_before_the_narration_is_done(browse
         tab.locator("[data-reader-widget] .controls button").first.click()  # ▶ 播放
         until(tab, f"!{player}.paused && {player}.currentTime > {at + 0.3}", timeout=60)
         assert tab.errors == []
+
+
+def test_a_menu_chooses_among_the_voices_offered_and_a_change_asks_for_that_narration(
+        browser: Any, tmp_path: Path) -> None:
+    """reader serve --voices baker: the widget shows the voices (the default first), the choice goes with the
+    request, is remembered on the site, and changing it while one plays asks for the other voice's narration."""
+    available, why = registry.availability("offline")
+    if not available:
+        pytest.skip(why)
+    player = f"{SHADOW}.querySelector('audio:not(.stream)')"
+    with serve({}) as site, \
+            Narrations(tmp_path / "library", NarrateOptions(voice="espeak"), Sites([site.url("/news/")]),
+                       voices=["baker"], processes=False) as narrations, \
+            running_app(create_app(narrations)) as server:
+        site.pages["/news/park.html"] = Page(page(server))
+        url = site.url("/news/park.html")
+        tab = new_tab(browser, url)
+        until(tab, f"{SHADOW} && !{SHADOW}.querySelector('label.voice').hidden")
+        menu = tab.locator("[data-reader-widget] label.voice select")
+        assert menu.evaluate("m => [...m.options].map(o => o.value)") == ["espeak", "baker"]
+        assert menu.input_value() == "espeak"  # the server's default
+        menu.select_option("baker")
+        posted: list[dict[str, str]] = []
+        tab.on("request", lambda r: posted.append(r.post_data_json) if r.method == "POST" else None)
+        tab.locator("[data-reader-widget] .start").click()
+        until(tab, f"{player}.src.includes('/media/voices/baker/') && {player}.currentTime > 0.3", timeout=120)
+        assert posted == [{"url": url, "voice": "baker"}]
+        assert narrations.job(f"{job_id(url)}-baker") is not None
+
+        # Another voice while it plays: that narration is asked for and played instead.
+        menu.select_option("espeak")
+        until(tab, f"{player}.src.includes('/media/') && !{player}.src.includes('/media/voices/') && "
+                   f"{player}.currentTime > 0.3", timeout=120)
+        assert posted[-1] == {"url": url, "voice": "espeak"}
+        # Remembered on this site: a reload keeps the choice.
+        tab.reload()
+        until(tab, f"{SHADOW} && !{SHADOW}.querySelector('label.voice').hidden")
+        assert tab.locator("[data-reader-widget] label.voice select").input_value() == "espeak"
+        assert tab.errors == []
+

@@ -12,7 +12,9 @@
 // once it is done, and plays it with the shared player (speed, pause, ±10 s, chapters, the position remembered per
 // article). While it plays, the sentence being read is highlighted in the page's own text (the CSS Custom
 // Highlight API: the host's DOM is not changed) and kept in view (without motion when the reader prefers
-// reduced motion); a click, or Enter on a focused paragraph, reads from there.
+// reduced motion); a click, or Enter on a focused paragraph, reads from there. Where the server offers more than
+// one voice (reader serve --voices), a menu beside the button chooses it (remembered on this site); another
+// voice is another narration, asked for at once if one was playing.
 const script = document.currentScript;
 if (script && !script.dataset.readerLoaded) {
   script.dataset.readerLoaded = "1";  // the script included twice: one button
@@ -22,6 +24,7 @@ if (script && !script.dataset.readerLoaded) {
   const SKIP = 10;
   const POLL_MS = 1000;
   const POLL_FIRST_MS = 250;  // until the first chunk is heard: the wait for the first sound
+  const VOICE_KEY = "reader-widget-voice";
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   const el = (tag, attrs = {}, text = "") => {
@@ -58,6 +61,12 @@ if (script && !script.dataset.readerLoaded) {
     const wrap = el("div", { class: "widget", lang: "zh-CN" });
     const start = el("button", { type: "button", class: "start", "aria-label": "语音播报", "aria-describedby": "status" },
       "🔊 语音播报");
+    const voiceLabel = el("label", { class: "voice" }, "声音 ");
+    const voiceMenu = el("select", { "aria-label": "声音" });
+    voiceLabel.appendChild(voiceMenu);
+    voiceLabel.hidden = true;  // until the server says it offers more than one
+    const head = el("div", { class: "head" });
+    head.append(start, voiceLabel);
     const progress = el("progress", { max: "1", value: "0", "aria-label": "语音准备进度" });
     progress.hidden = true;
     const box = el("div", { class: "controls", "data-skip": String(SKIP), role: "group", "aria-label": "语音播报" });
@@ -83,13 +92,14 @@ if (script && !script.dataset.readerLoaded) {
     const status = el("p", { class: "status", id: "status", role: "status", "aria-live": "polite" });
     const audio = el("audio", { preload: "metadata" });
     const preview = el("audio", { preload: "auto", class: "stream" });  // the chunks heard ahead
-    wrap.append(start, progress, box, status, audio, preview);
+    wrap.append(head, progress, box, status, audio, preview);
     root.appendChild(wrap);
 
     let narration = null;
     const say = (message) => { status.textContent = message; };
     const highlight = Highlighter(heading);
-    const stream = Streamer();
+    let stream = Streamer();
+    let asked = 0;  // the request in force: a poll of an earlier one (another voice) stops
 
     const player = ReaderPlayer.create({
       audio, box, keyTarget: wrap,
@@ -243,9 +253,10 @@ if (script && !script.dataset.readerLoaded) {
 
     const wait = (ms) => new Promise((resolve) => { window.setTimeout(resolve, ms); });
 
-    async function poll(id) {
+    async function poll(id, request) {
       for (;;) {
         await wait(stream.active() ? POLL_MS : POLL_FIRST_MS);
+        if (request !== asked) return;
         let answer;
         try {
           answer = await fetch(`${api}/${encodeURIComponent(id)}`);
@@ -253,6 +264,7 @@ if (script && !script.dataset.readerLoaded) {
           continue;  // the network blinked: ask again
         }
         const body = await answer.json().catch(() => ({}));
+        if (request !== asked) return;
         if (!answer.ok) { fail(body.error ? `语音播报失败：${body.error}` : "语音播报失败。"); return; }
         if (body.status === "done") { if (!stream.finish(body)) ready(body); return; }
         if (body.status === "failed") { fail(`语音播报失败：${body.error || ""}`); return; }
@@ -266,6 +278,7 @@ if (script && !script.dataset.readerLoaded) {
     }
 
     async function ask() {
+      const request = ++asked;
       start.disabled = true;
       progress.hidden = false;
       progress.removeAttribute("value");  // indeterminate until the server says how far it is
@@ -275,13 +288,15 @@ if (script && !script.dataset.readerLoaded) {
         // A "simple" request (text/plain: no preflight), so that a page of a site this server does not serve
         // still reads its 403 and says why; the server answers JSON bodies whatever their type says.
         answer = await fetch(api, {
-          method: "POST", headers: { "Content-Type": "text/plain;charset=UTF-8" }, body: JSON.stringify({ url: pageUrl() }),
+          method: "POST", headers: { "Content-Type": "text/plain;charset=UTF-8" },
+          body: JSON.stringify(voiceLabel.hidden ? { url: pageUrl() } : { url: pageUrl(), voice: voiceMenu.value }),
         });
       } catch (e) {
-        fail("无法连接语音播报服务。");
+        if (request === asked) fail("无法连接语音播报服务。");
         return;
       }
       const body = await answer.json().catch(() => ({}));
+      if (request !== asked) return;
       if (answer.status === 403) { fail("本页不在语音播报服务的范围内。"); return; }
       if (answer.status === 429) {
         fail(`语音播报服务繁忙，请${answer.headers.get("Retry-After") || 30}秒后再试。`);
@@ -289,10 +304,34 @@ if (script && !script.dataset.readerLoaded) {
       }
       if (!answer.ok) { fail(body.error ? `语音播报失败：${body.error}` : "语音播报失败。"); return; }
       if (body.status === "done") ready(body);
-      else poll(body.id);
+      else poll(body.id, request);
     }
 
     start.addEventListener("click", () => { if (stream.active()) stream.toggle(); else ask(); });
+
+    // The voices the server offers: a menu only when there is a choice (the default first, as it lists them).
+    fetch(`${server}/api/v1/voices`).then((r) => (r.ok ? r.json() : null)).then((offered) => {
+      const voices = offered && Array.isArray(offered.voices) ? offered.voices : [];
+      if (voices.length < 2) return;
+      for (const v of voices) voiceMenu.appendChild(el("option", { value: String(v.name) }, String(v.label || v.name)));
+      const saved = ReaderPlayer.recall(VOICE_KEY);
+      voiceMenu.value = voices.some((v) => v.name === saved) ? saved : String(offered.voice || voices[0].name);
+      voiceLabel.hidden = false;
+    }).catch(() => {});  // an older server, or a page it does not serve: the default voice
+    voiceMenu.addEventListener("change", () => {
+      ReaderPlayer.remember(VOICE_KEY, voiceMenu.value);
+      if (!narration && !stream.active() && !start.disabled) return;  // nothing asked yet: the next click asks
+      // Another voice is another narration: this one stops (its poll too) and that one is asked for.
+      stream.stop();
+      stream = Streamer();
+      audio.pause();
+      narration = null;
+      box.hidden = true;
+      start.hidden = false;
+      start.textContent = "🔊 语音播报";
+      start.setAttribute("aria-label", "语音播报");
+      ask();
+    });
   }
 
   // The sentences of the narration found in the page's own text, highlighted as they are read.
