@@ -259,13 +259,22 @@ def test_each_call_runs_on_up_to_two_threads_unless_told(backend: KokoroBackend,
         KokoroBackend()
 
 
-def test_onnx_runtimes_optimized_graph_is_kept_and_opened_next_time(backend: KokoroBackend) -> None:
-    """The graph ONNX Runtime optimized for this CPU is kept beside the float model, with its size and SHA-256,
-    and a new process's engine opens it instead (0.4 s sooner): same audio."""
+def _kept_optimized(backend: KokoroBackend) -> tuple[str, Path]:
+    """The optimized graph the engine's load kept, and that cache made the one in force for this test (the
+    engine may have been loaded under another test's --cache-dir; conftest puts the location back)."""
     backend.load()
     name = backend._optimized_name()
     assert name is not None and _cpu_signature() in name and f"ort{onnxruntime.__version__}" in name
-    kept = models.write_folder() / name
+    assert backend.model_file is not None
+    kept = backend.model_file.parent / name
+    models.use_cache_dir(kept.parent.parent)
+    return name, kept
+
+
+def test_onnx_runtimes_optimized_graph_is_kept_and_opened_next_time(backend: KokoroBackend) -> None:
+    """The graph ONNX Runtime optimized for this CPU is kept beside the float model, with its size and SHA-256,
+    and a new process's engine opens it instead (0.4 s sooner): same audio."""
+    name, kept = _kept_optimized(backend)
     assert models.find_made_here(name) == kept
     again = KokoroBackend()
     try:
@@ -276,10 +285,7 @@ def test_onnx_runtimes_optimized_graph_is_kept_and_opened_next_time(backend: Kok
 
 
 def test_a_damaged_optimized_graph_is_not_opened_but_made_again(backend: KokoroBackend) -> None:
-    backend.load()
-    name = backend._optimized_name()
-    assert name is not None
-    kept = models.write_folder() / name
+    name, kept = _kept_optimized(backend)
     with kept.open("r+b") as fh:  # one bit changed in the middle: the size is right, the SHA-256 is not
         fh.seek(kept.stat().st_size // 2)
         byte = fh.read(1)
