@@ -104,3 +104,9 @@ def keep_made_here(made: Path, name: str, cache_dir: Path | None = None) -> Path
         return None
     return path
 
+
+def forget_made_here(path: Path) -> None:
+    """Delete a model ``keep_made_here`` kept, and its record."""
+    path.unlink(missing_ok=True)
+    _record_path(path).unlink(missing_ok=True)
+

@@ -512,8 +512,7 @@ def _forget_other_optimized(kept: Path) -> None:
     signature = kept.name.rsplit("-", 1)[1]
     for old in kept.parent.glob(f"kokoro-v1.0-float-*-ort*-{signature}"):
         if old != kept:
-            old.unlink(missing_ok=True)
-            old.with_name(old.name + ".sha256").unlink(missing_ok=True)
+            models.forget_made_here(old)
 
 
 def _default_threads() -> int:
