@@ -81,7 +81,7 @@ def synthesize_iter(
     """
     keys = chunk_keys(chunks, backend, voice, rate)
     chars_total = sum(len(c.spoken) for c in chunks)
-    state = {"done": 0, "chars": 0, "cached": 0, "fell_back": 0, "stopped": 0}
+    state = {"done": 0, "chars": 0, "cached": 0, "fell_back": 0}
 
     def report(i: int, cached: bool) -> None:
         state["done"] += 1
@@ -157,6 +157,7 @@ def synthesize_iter(
     # about half the time, the whole narration no slower).
     alone = bool(getattr(backend, "first_chunk_alone", False)) and n_workers > 1 and len(first) > 1
     first_made = threading.Event()
+    stopped = threading.Event()  # the consumer left: what still waits for the first chunk is not made
 
     def work_first(i: int) -> Synthesized:
         try:
@@ -166,7 +167,7 @@ def synthesize_iter(
 
     def work_after_first(i: int) -> Synthesized:
         first_made.wait()
-        if state["stopped"]:  # the consumer left before it was made: nothing more to make
+        if stopped.is_set():
             raise CancelledError
         return work(i)
 
@@ -203,7 +204,7 @@ def synthesize_iter(
     finally:
         for future in futures.values():
             future.cancel()
-        state["stopped"] = 1
+        stopped.set()
         first_made.set()  # (a task still waiting for the first one must not hold up the shutdown)
         pool.shutdown(wait=True, cancel_futures=True)
 
