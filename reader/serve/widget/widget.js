@@ -123,13 +123,18 @@ if (script && !script.dataset.readerLoaded) {
       if (chapter) { player.jump(chapter.start); if (audio.paused) player.play(); }
     });
 
-    function fail(message) {
+    // The stream stopped, the 语音播报 button back as it was before the first click.
+    function reset() {
       stream.stop();
       start.textContent = "🔊 语音播报";
       start.setAttribute("aria-label", "语音播报");
       progress.hidden = true;
       start.disabled = false;
       start.hidden = false;
+    }
+
+    function fail(message) {
+      reset();
       say(message);
     }
 
@@ -322,14 +327,11 @@ if (script && !script.dataset.readerLoaded) {
       ReaderPlayer.remember(VOICE_KEY, voiceMenu.value);
       if (!narration && !stream.active() && !start.disabled) return;  // nothing asked yet: the next click asks
       // Another voice is another narration: this one stops (its poll too) and that one is asked for.
-      stream.stop();
+      reset();
       stream = Streamer();
       audio.pause();
       narration = null;
       box.hidden = true;
-      start.hidden = false;
-      start.textContent = "🔊 语音播报";
-      start.setAttribute("aria-label", "语音播报");
       ask();
     });
   }
